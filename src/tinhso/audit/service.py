@@ -1,0 +1,254 @@
+"""Appending to and verifying the hash-chained audit log.
+
+Every ORM change to a table whose model sets ``__audited__ = True`` is written to the log in
+the same transaction (see :func:`install`); bulk operations done with Core statements call
+:func:`record` themselves. Each entry's hash covers its own fields and the previous entry's
+hash, and the head row remembers the last entry, so ``verify`` finds an entry that was
+modified, deleted or moved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import event, inspect, insert, select, update
+from sqlalchemy.orm import NO_VALUE, Session
+
+from tinhso.audit.models import AuditEntry, AuditHead
+
+__all__ = ["AuditEntry", "AuditHead"]
+from tinhso.db import utcnow
+
+GENESIS = "0" * 64
+REDACTED = "***"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting: a user (or system client), through which client, from which address."""
+
+    name: str
+    user_id: int | None = None
+    client: str = "cli"
+    ip: str = "-"
+
+
+SYSTEM = Actor(name="system", client="system")
+_actor: ContextVar[Actor] = ContextVar("tinhso_actor", default=SYSTEM)
+
+
+def current_actor(session: Session | None = None) -> Actor:
+    """Return who is acting: the one bound to the session, else the running command's."""
+    if session is not None and isinstance(session.info.get("actor"), Actor):
+        return session.info["actor"]  # type: ignore[no-any-return]
+    return _actor.get()
+
+
+def bind_actor(session: Session, actor: Actor) -> None:
+    """Record ``actor`` as the author of every change made through this session."""
+    session.info["actor"] = actor
+
+
+@contextmanager
+def acting_as(actor: Actor) -> Iterator[None]:
+    """Run the block with ``actor`` recorded as the author of every change."""
+    token = _actor.set(actor)
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _dump(data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps(
+        {k: _jsonable(v) for k, v in data.items()}, ensure_ascii=False, sort_keys=True
+    )
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    """Return the SHA-256 that seals an entry's fields together with the previous hash."""
+    canonical = json.dumps(
+        {k: _jsonable(v) for k, v in sorted(fields.items())},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+HASHED_FIELDS = (
+    "id", "ts", "actor", "actor_id", "client", "ip", "action", "entity", "entity_id",
+    "before", "after", "prev_hash",
+)
+
+
+def _now_ms() -> datetime:
+    now = utcnow()
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    entity: str,
+    entity_id: str,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> int:
+    """Append one entry to the chain inside the session's transaction; return its id."""
+    conn = session.connection()
+    head = conn.execute(
+        select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        conn.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS))
+        last_id, last_hash = 0, GENESIS
+    else:
+        last_id, last_hash = head
+    actor = current_actor(session)
+    fields: dict[str, Any] = {
+        "id": last_id + 1,
+        # Milliseconds: what every backend stores exactly, so the hash can be recomputed.
+        "ts": _now_ms(),
+        "actor": actor.name,
+        "actor_id": actor.user_id,
+        "client": actor.client,
+        "ip": actor.ip,
+        "action": action,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": _dump(before),
+        "after": _dump(after),
+        "prev_hash": last_hash,
+    }
+    fields["hash"] = entry_hash(fields)
+    conn.execute(insert(AuditEntry).values(**fields))
+    conn.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_id=fields["id"], last_hash=fields["hash"])
+    )
+    return int(fields["id"])
+
+
+def snapshot(obj: Any, *, previous: bool = False) -> dict[str, Any]:
+    """Return an object's column values (the values before this flush when ``previous``)."""
+    state = inspect(obj)
+    redact: set[str] = getattr(obj, "__audit_redact__", set())
+    data: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if previous:
+            hist = state.attrs[key].history
+            value = hist.deleted[0] if hist.deleted else state.attrs[key].loaded_value
+            if value is NO_VALUE:
+                value = None
+        else:
+            value = getattr(obj, key, None)
+        data[key] = REDACTED if key in redact and value is not None else value
+    return data
+
+
+
+def _entity_id(obj: Any) -> str:
+    ident = inspect(obj).identity
+    return ",".join(str(v) for v in ident) if ident else "?"
+
+
+def _after_flush(session: Session, _ctx: Any) -> None:
+    changes: list[tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]] = []
+    for obj in session.new:
+        if getattr(obj, "__audited__", False):
+            changes.append(("create", obj, None, snapshot(obj)))
+    for obj in session.dirty:
+        if getattr(obj, "__audited__", False) and session.is_modified(obj):
+            before, after = snapshot(obj, previous=True), snapshot(obj)
+            if before != after:
+                changes.append(("update", obj, before, after))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            changes.append(("delete", obj, snapshot(obj, previous=True), None))
+    for action, obj, before, after in changes:
+        record(
+            session,
+            action=action,
+            entity=obj.__tablename__,
+            entity_id=_entity_id(obj),
+            before=before,
+            after=after,
+        )
+
+
+def install() -> None:
+    """Hook the audit log into every session (idempotent)."""
+    if not event.contains(Session, "after_flush", _after_flush):
+        event.listen(Session, "after_flush", _after_flush)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One break in the chain, naming the entry."""
+
+    entry_id: int
+    kind: str
+    message: str
+
+
+def verify(session: Session) -> tuple[int, list[Problem]]:
+    """Return how many entries were checked and every break found in the chain."""
+    problems: list[Problem] = []
+    expected_prev = GENESIS
+    expected_id = 1
+    count = 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
+    for entry in rows:
+        count += 1
+        fields = {name: getattr(entry, name) for name in HASHED_FIELDS}
+        if entry.id != expected_id:
+            missing = (
+                f"#{expected_id}" if entry.id == expected_id + 1 else f"#{expected_id}–#{entry.id - 1}"
+            )
+            problems.append(
+                Problem(entry.id, "deleted", f"mục {missing} đã bị xóa (trước mục #{entry.id})")
+            )
+        if entry_hash(fields) != entry.hash:
+            problems.append(
+                Problem(entry.id, "modified", f"mục #{entry.id} đã bị sửa: mã băm không khớp nội dung")
+            )
+        elif entry.prev_hash != expected_prev and entry.id == expected_id:
+            problems.append(
+                Problem(
+                    entry.id,
+                    "reordered",
+                    f"mục #{entry.id} không nối tiếp mục #{entry.id - 1}: chuỗi bị đảo hoặc thay thế",
+                )
+            )
+        expected_prev = entry.hash
+        expected_id = entry.id + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != expected_prev):
+        problems.append(
+            Problem(
+                head.last_id,
+                "truncated",
+                f"nhật ký phải kết thúc ở mục #{head.last_id} nhưng chỉ còn đến mục #{expected_id - 1}",
+            )
+        )
+    return count, problems

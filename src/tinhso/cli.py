@@ -1,0 +1,55 @@
+"""The `tinhso` command: each domain's commands, plus database, demo and server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from tinhso.accounts.cli import app as users_app
+from tinhso.audit.cli import app as audit_app
+from tinhso.clitools import console
+from tinhso.config import get_settings
+from tinhso.demo.cli import demo
+from tinhso.units.cli import app as units_app
+
+app = typer.Typer(
+    help="tỉnh số — nền tảng chuyển đổi số cấp tỉnh.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Cơ sở dữ liệu.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(units_app, name="units")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+app.command("demo")(demo)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to the configured database."""
+    from tinhso.migrate import upgrade
+
+    url = get_settings().resolved_database_url()
+    upgrade(url)
+    console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="địa chỉ lắng nghe")] = None,
+    port: Annotated[int | None, typer.Option(help="cổng")] = None,
+    workers: Annotated[int, typer.Option(help="số tiến trình")] = 1,
+) -> None:
+    """Start the web server (pages and API)."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "tinhso.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
+        workers=workers, proxy_headers=True, log_level="info",
+    )
+
+
+def main() -> None:
+    """Run the CLI."""
+    app()

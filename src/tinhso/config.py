@@ -1,0 +1,55 @@
+"""Settings of a tinhso installation, read from TINHSO_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see docs/operator-guide.md."""
+
+    model_config = SettingsConfigDict(env_prefix="TINHSO_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(default=REPO_ROOT / "var")
+    database_url: str = ""
+    secret_key: str = ""
+    # None: Secure cookies whenever the request came over HTTPS (as told by the proxy).
+    cookie_secure: bool | None = None
+    session_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_max_failures_per_ip: int = 30
+    province_code: str = "12"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    def resolved_database_url(self) -> str:
+        """Return the database URL, defaulting to the embedded SQLite file under var/."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.var_dir / 'tinhso.db'}"
+
+    def resolved_secret_key(self) -> str:
+        """Return the signing key, creating and keeping one under var/ when none is set."""
+        if self.secret_key:
+            return self.secret_key
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        key_file = self.var_dir / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        return key_file.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings (cached; tests build their own)."""
+    return Settings()

@@ -1,0 +1,144 @@
+"""The demo province: Lai Châu's real communes, generated villages and agencies, one user per role.
+
+Everything generated is marked as such (source "demo"); the electronic codes follow the
+QCVN 102 form with H + the province code, as a province's real codes would, but are not the
+codes the ministry issued.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts import service as accounts
+from tinhso.accounts.models import User
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.units import changes, register, service
+from tinhso.units.codes import REFORM_DATE
+from tinhso.units.models import Agency, Unit
+
+DEMO_PASSWORD = "TinhSo@2025"
+
+PROVINCIAL_AGENCIES = (
+    ("01", "Văn phòng Ủy ban nhân dân tỉnh", "don_vi"),
+    ("02", "Sở Khoa học và Công nghệ", "so"),
+    ("03", "Sở Nội vụ", "so"),
+    ("04", "Sở Tài chính", "so"),
+    ("05", "Sở Tư pháp", "so"),
+    ("06", "Sở Xây dựng", "so"),
+    ("07", "Sở Công Thương", "so"),
+    ("08", "Sở Nông nghiệp và Môi trường", "so"),
+    ("09", "Sở Giáo dục và Đào tạo", "so"),
+    ("10", "Sở Y tế", "so"),
+    ("11", "Sở Văn hóa, Thể thao và Du lịch", "so"),
+    ("12", "Sở Dân tộc và Tôn giáo", "so"),
+    ("13", "Thanh tra tỉnh", "ban"),
+    ("14", "Ban Quản lý các Khu kinh tế tỉnh", "ban"),
+    ("15", "Công an tỉnh", "nganh"),
+)
+
+VILLAGE_HEADS = ("Nà", "Pá", "Huổi", "Hua", "Phiêng", "Sin", "Lả", "Co", "Nậm", "Tà", "Séo", "Ma", "Khu")
+VILLAGE_TAILS = (
+    "Cang", "Khoang", "Chải", "Pao", "Tăm", "Bó", "Hồ", "Lùng", "Sảng", "Phìn", "Mu", "Luông",
+    "Đông", "Pậu", "Củng", "Nưa", "Then", "Sang", "Kim", "Chá",
+)
+
+
+@dataclass
+class DemoReport:
+    """What the demo created and how to sign in."""
+
+    province: str
+    villages: int = 0
+    agencies: int = 0
+    users: list[tuple[str, str, str]] = field(default_factory=list)
+    token: str | None = None
+
+
+def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
+    count = rng.randint(6, 14)
+    if commune.kind == "phuong":
+        return [("to_dan_pho", f"Tổ dân phố số {i}") for i in range(1, count + 1)]
+    names: set[str] = set()
+    while len(names) < count:
+        names.add(f"{rng.choice(VILLAGE_HEADS)} {rng.choice(VILLAGE_TAILS)}")
+    return [("ban", n) for n in sorted(names)]
+
+
+def build_demo(session: Session, *, province_code: str = "12", seed: int = 2025) -> DemoReport:
+    """Return what was created for the demo province (idempotent: a second run adds nothing)."""
+    rng = random.Random(seed)
+    if session.scalar(select(func.count()).select_from(Unit)) == 0:
+        register.load_register(session)
+    province = service.find_by_code(
+        session, principal=SYSTEM_PRINCIPAL, code=province_code, level="province", on=date.today()
+    )[0]
+    report = DemoReport(province=province.name)
+    communes = service.children(session, principal=SYSTEM_PRINCIPAL, unit=province, as_of=date.today())
+    for commune in communes:
+        if service.children(session, principal=SYSTEM_PRINCIPAL, unit=commune):
+            continue
+        for i, (kind, name) in enumerate(_villages_for(rng, commune), start=1):
+            changes.create_village(
+                session, principal=SYSTEM_PRINCIPAL,
+                data=changes.VillageInput(commune.id, f"{commune.code}{i:03d}", name, kind, REFORM_DATE),
+            )
+            report.villages += 1
+    suffix = f"H{province_code}"
+    top = session.scalars(select(Agency).where(Agency.code == f"000.00.00.{suffix}")).first()
+    if top is None:
+        top = changes.create_agency(
+            session, principal=SYSTEM_PRINCIPAL,
+            data=changes.AgencyInput(f"000.00.00.{suffix}", f"Ủy ban nhân dân {province.name}", "ubnd_tinh", province.id),
+        )
+        report.agencies += 1
+        for num, name, kind in PROVINCIAL_AGENCIES:
+            changes.create_agency(
+                session, principal=SYSTEM_PRINCIPAL,
+                data=changes.AgencyInput(f"000.00.{num}.{suffix}", name, kind, province.id, top.id),
+            )
+            report.agencies += 1
+        for i, commune in enumerate(communes[:49], start=50):
+            changes.create_agency(
+                session, principal=SYSTEM_PRINCIPAL,
+                data=changes.AgencyInput(f"000.00.{i}.{suffix}", f"Ủy ban nhân dân {commune.name}", "ubnd_xa", commune.id, top.id),
+            )
+            report.agencies += 1
+    _demo_users(session, province, communes, suffix, report)
+    return report
+
+
+def _demo_users(
+    session: Session, province: Unit, communes: list[Unit], suffix: str, report: DemoReport
+) -> None:
+    if session.scalars(select(User).where(User.username == "admin")).first() is not None:
+        return
+    commune = next((c for c in communes if c.code == "03388"), communes[0])
+    sokhcn = session.scalars(select(Agency).where(Agency.code == f"000.00.02.{suffix}")).one()
+    root = accounts.ScopeRoot
+    people = (
+        ("admin", "admin", "Quản trị hệ thống", []),
+        ("lanhdao", "leader", "Lãnh đạo UBND tỉnh", [root(unit_id=province.id)]),
+        ("canbo.so", "officer", "Cán bộ Sở Khoa học và Công nghệ", [root(agency_id=sokhcn.id)]),
+        ("canbo.xa", "officer", f"Cán bộ {commune.name}", [root(unit_id=commune.id)]),
+        ("antt", "analyst", "Chuyên viên an toàn thông tin", [root(unit_id=province.id)]),
+        ("xem", "viewer", "Người xem", [root(unit_id=province.id)]),
+    )
+    for username, role, name, scopes in people:
+        accounts.create_user(
+            session, principal=SYSTEM_PRINCIPAL, username=username, role=role, password=DEMO_PASSWORD,
+            full_name=name, scopes=scopes,
+        )
+        report.users.append((username, role, name))
+    client = accounts.create_user(
+        session, principal=SYSTEM_PRINCIPAL, username="motcua", role="system", password=None,
+        full_name="Hệ thống thông tin giải quyết TTHC (một cửa điện tử)", scopes=[root(unit_id=province.id)],
+    )
+    report.users.append(("motcua", "system", client.full_name))
+    _tok, report.token = accounts.issue_token(
+        session, principal=SYSTEM_PRINCIPAL, user_id=client.id, name="demo"
+    )

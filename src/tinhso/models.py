@@ -1,0 +1,11 @@
+"""Every domain's tables, imported once so the metadata (and Alembic) sees them all."""
+
+from tinhso.accounts.models import ApiToken, LoginAttempt, User, UserScope, WebSession
+from tinhso.audit.models import AuditEntry, AuditHead
+from tinhso.db import Base
+from tinhso.units.models import Agency, Unit, UnitLineage
+
+__all__ = [
+    "Agency", "ApiToken", "AuditEntry", "AuditHead", "Base", "LoginAttempt", "Unit",
+    "UnitLineage", "User", "UserScope", "WebSession",
+]

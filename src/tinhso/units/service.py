@@ -1,0 +1,258 @@
+"""Reading the administrative register: hierarchy, validity in time, lineage and search.
+
+Every function takes the caller's :class:`Principal` and reads only what it may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from tinhso.accounts.scope import Principal
+from tinhso.errors import NotFound
+from tinhso.text import fold, sort_key
+from tinhso.units.models import Agency, Unit, UnitLineage
+
+
+def valid_on(day: date) -> object:
+    """Return the clause for units valid on ``day``."""
+    return and_(Unit.valid_from <= day, or_(Unit.valid_to.is_(None), Unit.valid_to >= day))
+
+
+def is_valid_on(unit: Unit, day: date) -> bool:
+    """Return True when the unit exists on ``day``."""
+    return unit.valid_from <= day and (unit.valid_to is None or unit.valid_to >= day)
+
+
+def sort_units(units: Sequence[Unit]) -> list[Unit]:
+    """Return units in Vietnamese alphabetical order of their names."""
+    return sorted(units, key=lambda u: (sort_key(u.name), u.code))
+
+
+def _visible(principal: Principal) -> Select[tuple[Unit]]:
+    return select(Unit).where(principal.unit_read())
+
+
+def list_units(
+    session: Session,
+    *,
+    principal: Principal,
+    level: str | None = None,
+    parent_id: int | None = None,
+    as_of: date | None = None,
+    query: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[Unit]]:
+    """Return the total and one page of the units matching the filters, in Vietnamese order."""
+    stmt = _visible(principal)
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    if parent_id is not None:
+        stmt = stmt.where(Unit.parent_id == parent_id)
+    if as_of is not None:
+        stmt = stmt.where(valid_on(as_of))
+    if query:
+        for word in fold(query).split():
+            stmt = stmt.where(Unit.name_folded.contains(word, autoescape=True))
+    units = sort_units(session.scalars(stmt).all())
+    total = len(units)
+    end = None if limit is None else offset + limit
+    return total, units[offset:end]
+
+
+def get_unit(session: Session, *, principal: Principal, unit_id: int) -> Unit:
+    """Return the unit, or raise NotFound when it is missing or out of scope."""
+    unit = session.scalars(_visible(principal).where(Unit.id == unit_id)).first()
+    if unit is None:
+        raise NotFound(f"không tìm thấy đơn vị hành chính #{unit_id}")
+    return unit
+
+
+def find_by_code(
+    session: Session, *, principal: Principal, code: str, level: str | None = None,
+    on: date | None = None,
+) -> list[Unit]:
+    """Return the visible units with this code (several across the reform), newest first."""
+    stmt = _visible(principal).where(Unit.code == code.strip())
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    if on is not None:
+        stmt = stmt.where(valid_on(on))
+    return list(session.scalars(stmt.order_by(Unit.valid_from.desc())).all())
+
+
+def children(
+    session: Session, *, principal: Principal, unit: Unit, as_of: date | None = None
+) -> list[Unit]:
+    """Return the unit's direct children that the caller may see."""
+    stmt = _visible(principal).where(Unit.parent_id == unit.id)
+    if as_of is not None:
+        stmt = stmt.where(valid_on(as_of))
+    return sort_units(session.scalars(stmt).all())
+
+
+def ancestors(session: Session, *, principal: Principal, unit: Unit) -> list[Unit]:
+    """Return the unit's ancestors, root first."""
+    ids = [int(p) for p in unit.path.strip("/").split("/")[:-1] if p]
+    if not ids:
+        return []
+    found = {u.id: u for u in session.scalars(_visible(principal).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def subtree(
+    session: Session, *, principal: Principal, unit: Unit, level: str | None = None
+) -> list[Unit]:
+    """Return the unit and every unit below it that the caller may see."""
+    stmt = _visible(principal).where(Unit.path.startswith(unit.path, autoescape=True))
+    if level:
+        stmt = stmt.where(Unit.level == level)
+    return sort_units(session.scalars(stmt).all())
+
+
+@dataclass(frozen=True)
+class LineageLink:
+    """One step of lineage seen from a unit: the unit on the other side and how much of it."""
+
+    unit: Unit
+    share: str
+    resolution: str
+    resolution_date: date | None
+
+
+def _links(
+    session: Session, principal: Principal | None, unit_ids: Sequence[int], forward: bool
+) -> dict[int, list[LineageLink]]:
+    other = aliased(Unit)
+    this_col = UnitLineage.source_id if forward else UnitLineage.target_id
+    other_col = UnitLineage.target_id if forward else UnitLineage.source_id
+    stmt = (
+        select(this_col, other, UnitLineage.share, UnitLineage.resolution, UnitLineage.resolution_date)
+        .join(other, other.id == other_col)
+        .where(this_col.in_(list(unit_ids)))
+    )
+    rows = session.execute(stmt).all()
+    visible = _visible_ids(session, principal, [row[1].id for row in rows])
+    out: dict[int, list[LineageLink]] = {}
+    for this_id, unit, share, res, res_date in rows:
+        if unit.id in visible:
+            out.setdefault(this_id, []).append(LineageLink(unit, share, res, res_date))
+    return out
+
+
+def _visible_ids(session: Session, principal: Principal | None, ids: Sequence[int]) -> set[int]:
+    if principal is None or principal.is_global:
+        return set(ids)
+    found: set[int] = set()
+    unique = sorted(set(ids))
+    for i in range(0, len(unique), 500):
+        chunk = unique[i : i + 500]
+        found.update(session.scalars(select(Unit.id).where(Unit.id.in_(chunk), principal.unit_read())))
+    return found
+
+
+def successors(session: Session, *, principal: Principal, unit: Unit) -> list[LineageLink]:
+    """Return the units this one was merged into (the lineage is public knowledge)."""
+    return _links(session, principal, [unit.id], True).get(unit.id, [])
+
+
+def predecessors(session: Session, *, principal: Principal, unit: Unit) -> list[LineageLink]:
+    """Return the units that formed this one."""
+    return _links(session, principal, [unit.id], False).get(unit.id, [])
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A counterpart of a unit at another date, and whether it is all of it or a part."""
+
+    unit: Unit
+    share: str
+
+
+def map_unit(session: Session, *, principal: Principal, unit: Unit, to: date) -> list[Mapping]:
+    """Return the unit's counterpart(s) valid on ``to``.
+
+    Forward in time it follows the lineage to the units it was merged into; backward, to the
+    units it was formed from. A unit without lineage of its own (a district, abolished in
+    2025) maps through its children. A share is ``part`` as soon as one step was partial.
+    """
+    if is_valid_on(unit, to):
+        return [Mapping(unit, "whole")]
+    forward = to >= unit.valid_from
+    frontier: dict[int, tuple[Unit, str]] = {unit.id: (unit, "whole")}
+    result: dict[int, Mapping] = {}
+    for _ in range(8):  # lineage chains are short; the bound guards against a cycle in bad data
+        if not frontier:
+            break
+        links = _links(session, None, list(frontier), forward)
+        nxt: dict[int, tuple[Unit, str]] = {}
+        for uid, (src, share) in frontier.items():
+            steps = links.get(uid)
+            if not steps:
+                kids = session.scalars(select(Unit).where(Unit.parent_id == uid)).all()
+                steps = [LineageLink(k, "whole", "", None) for k in kids if k.level != "village"]
+            for link in steps:
+                combined = "part" if "part" in (share, link.share) else "whole"
+                if is_valid_on(link.unit, to):
+                    prev = result.get(link.unit.id)
+                    if prev is None or (prev.share == "part" and combined == "whole"):
+                        result[link.unit.id] = Mapping(link.unit, combined)
+                else:
+                    nxt[link.unit.id] = (link.unit, combined)
+        frontier = nxt
+    visible = _visible_ids(session, principal, list(result))
+    mapped = [m for m in result.values() if m.unit.id in visible]
+    return sorted(mapped, key=lambda m: (sort_key(m.unit.name), m.unit.code))
+
+
+def count_units(session: Session, *, level: str, as_of: date) -> int:
+    """Return how many units of a level exist on a date, nationally (no scope: a statistic)."""
+    stmt = select(func.count()).select_from(Unit).where(Unit.level == level, valid_on(as_of))
+    return int(session.scalar(stmt) or 0)
+
+
+def agencies_of(session: Session, *, principal: Principal, unit: Unit) -> list[Agency]:
+    """Return the agencies attached to the unit that the caller may see."""
+    stmt = select(Agency).where(Agency.unit_id == unit.id, principal.agency_read())
+    return sorted(session.scalars(stmt).all(), key=lambda a: sort_key(a.name))
+
+
+def list_agencies(
+    session: Session,
+    *,
+    principal: Principal,
+    unit_id: int | None = None,
+    parent_id: int | None = None,
+    query: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[Agency]]:
+    """Return the total and one page of the agencies the caller may see, in Vietnamese order."""
+    stmt = select(Agency).where(principal.agency_read())
+    if unit_id is not None:
+        stmt = stmt.where(Agency.unit_id == unit_id)
+    if parent_id is not None:
+        stmt = stmt.where(Agency.parent_id == parent_id)
+    if query:
+        for word in fold(query).split():
+            stmt = stmt.where(
+                or_(Agency.name_folded.contains(word, autoescape=True), Agency.code.contains(word.upper()))
+            )
+    agencies = sorted(session.scalars(stmt).all(), key=lambda a: sort_key(a.name))
+    end = None if limit is None else offset + limit
+    return len(agencies), agencies[offset:end]
+
+
+def get_agency(session: Session, *, principal: Principal, agency_id: int) -> Agency:
+    """Return the agency, or raise NotFound when it is missing or out of scope."""
+    agency = session.scalars(
+        select(Agency).where(Agency.id == agency_id, principal.agency_read())
+    ).first()
+    if agency is None:
+        raise NotFound(f"không tìm thấy cơ quan #{agency_id}")
+    return agency

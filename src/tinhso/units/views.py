@@ -1,0 +1,99 @@
+"""Pages of the register: the unit browser, a unit's page, village import."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+
+from tinhso.errors import AppError
+from tinhso.units import changes, service
+from tinhso.units.routes import read_upload
+from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
+from tinhso.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _parse_day(raw: str | None) -> date:
+    try:
+        return date.fromisoformat(raw) if raw else date.today()
+    except ValueError:
+        return date.today()
+
+
+@router.get("/units")
+def browse(
+    request: Request, session: SessionDep, current: PageUser, q: str = "", as_of: str = "",
+) -> Response:
+    """The register: top-level units valid on a date, or the search results for ``q``."""
+    principal = current[0]
+    day = _parse_day(as_of)
+    if q.strip():
+        total, units = service.list_units(session, principal=principal, query=q, as_of=day, limit=200)
+    else:
+        roots = [u for u in service.list_units(session, principal=principal, as_of=day)[1]]
+        ids = {u.id for u in roots}
+        units = [u for u in roots if u.parent_id is None or u.parent_id not in ids]
+        total = len(units)
+    context = {"units": units, "total": total, "q": q, "as_of": day}
+    if request.headers.get("hx-request"):
+        return render(request, "units/_results.html", context)
+    return render(request, "units/index.html", context)
+
+
+@router.get("/units/{unit_id}")
+def unit_page(request: Request, unit_id: int, session: SessionDep, current: PageUser) -> Response:
+    """A unit: where it sits, what lies below, its agencies and its lineage across 2025."""
+    principal = current[0]
+    unit = service.get_unit(session, principal=principal, unit_id=unit_id)
+    context = {
+        "unit": unit,
+        "ancestors": service.ancestors(session, principal=principal, unit=unit),
+        "children": service.children(session, principal=principal, unit=unit),
+        "agencies": service.agencies_of(session, principal=principal, unit=unit),
+        "predecessors": service.predecessors(session, principal=principal, unit=unit),
+        "successors": service.successors(session, principal=principal, unit=unit),
+        "can_write": principal.can("units.write") and principal.covers_unit_path(unit.path),
+    }
+    return render(request, "units/unit.html", context)
+
+
+@router.get("/units-import")
+def import_form(request: Request, current: PageUser) -> Response:
+    """The village upload page."""
+    return render(request, "units/import.html", {"report": None})
+
+
+@router.post("/units-import")
+async def import_upload(
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
+    partial: Annotated[bool, Form()] = False,
+) -> Response:
+    """Import villages from the uploaded file and show what was accepted and refused."""
+    principal, web, _user = current
+    check_form_csrf(web, csrf_token)
+    try:
+        data = await read_upload(file)
+        report = changes.import_villages(
+            session, principal=principal, data=data, filename=file.filename or "tep.csv", partial=partial
+        )
+    except AppError as exc:
+        session.rollback()
+        return render(
+            request, "units/import.html",
+            {"report": None, "error": exc.detail, "errors": exc.errors, "filename": file.filename},
+            status_code=exc.status,
+        )
+    if not report.committed:
+        session.rollback()
+    return render(
+        request, "units/import.html", {"report": report, "filename": file.filename},
+        status_code=200 if report.committed else 422,
+    )

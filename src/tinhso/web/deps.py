@@ -1,0 +1,121 @@
+"""Typed dependencies shared by every route and page: the session, the caller, CSRF."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from tinhso.accounts import service as accounts
+from tinhso.accounts.models import User, WebSession
+from tinhso.accounts.scope import Principal
+from tinhso.audit.service import Actor, bind_actor
+from tinhso.config import Settings
+from tinhso.db import Database
+from tinhso.errors import AppError, Forbidden
+
+SESSION_COOKIE = "tinhso_session"
+
+
+class Unauthenticated(AppError):
+    """No valid credentials came with the request (HTTP 401)."""
+
+    status = 401
+    title = "Chưa đăng nhập"
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user; the handler redirects to the login page."""
+
+
+def client_ip(request: Request) -> str:
+    """Return the caller's address as the server sees it (behind a proxy: as it tells)."""
+    return request.client.host if request.client else "-"
+
+
+def get_database(request: Request) -> Database:
+    """Return the application's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """Return the application's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """Yield the request's session: committed when the handler succeeds, else rolled back."""
+    db = get_database(request)
+    with db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(db_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _from_cookie(request: Request, session: Session) -> tuple[User, WebSession] | None:
+    sid = request.cookies.get(SESSION_COOKIE)
+    return accounts.user_for_session(session, sid) if sid else None
+
+
+def api_principal(request: Request, session: SessionDep) -> Principal:
+    """Return the caller of an API route: a bearer token, or a browser session with CSRF."""
+    ip = client_ip(request)
+    token = _bearer(request)
+    if token is not None:
+        user = accounts.user_for_token(session, token, ip)
+        if user is None:
+            raise Unauthenticated("mã truy cập không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa")
+        client = "api"
+    else:
+        found = _from_cookie(request, session)
+        if found is None:
+            raise Unauthenticated("cần đăng nhập hoặc gửi mã truy cập (Authorization: Bearer …)")
+        user, web = found
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            sent = request.headers.get("x-csrf-token", "")
+            if not hmac.compare_digest(sent, web.csrf_token):
+                raise Forbidden("thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token)")
+        client = "web"
+    bind_actor(session, Actor(name=user.username, user_id=user.id, client=client, ip=ip))
+    principal = accounts.principal_for(session, user)
+    request.state.principal = principal
+    return principal
+
+
+ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def page_user(request: Request, session: SessionDep) -> tuple[Principal, WebSession, User]:
+    """Return the signed-in user of a page, or redirect to the login page."""
+    found = _from_cookie(request, session)
+    if found is None:
+        raise LoginRequired()
+    user, web = found
+    bind_actor(session, Actor(name=user.username, user_id=user.id, client="web", ip=client_ip(request)))
+    principal = accounts.principal_for(session, user)
+    request.state.principal = principal
+    request.state.user = user
+    request.state.csrf_token = web.csrf_token
+    return principal, web, user
+
+
+PageUser = Annotated[tuple[Principal, WebSession, User], Depends(page_user)]
+
+
+def check_form_csrf(web: WebSession, token: str) -> None:
+    """Raise Forbidden unless the form carried the session's CSRF token."""
+    if not hmac.compare_digest(token or "", web.csrf_token):
+        raise Forbidden("phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang")

@@ -1,0 +1,71 @@
+"""The Jinja2 environment of every page: one loader over the shared and domain templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+
+from tinhso.accounts.scope import ROLE_LABELS
+from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_label
+
+PKG = Path(__file__).resolve().parents[1]
+DOMAINS = ("units", "accounts", "audit")
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """Return a date as Vietnamese write it: 01/07/2025 (and 14:05 in local time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        local = value.astimezone(LOCAL_TZ)
+        return local.strftime("%d/%m/%Y %H:%M") if with_time else local.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_number(value: float | int | None, decimals: int = 0) -> str:
+    """Return a number with Vietnamese separators: 1.046 and 9,36."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def _environment() -> Environment:
+    loaders = [FileSystemLoader(str(PKG / "web" / "templates"))]
+    loaders += [FileSystemLoader(str(PKG / d / "templates")) for d in DOMAINS if (PKG / d / "templates").is_dir()]
+    env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
+    env.filters["vn_date"] = vn_date
+    env.filters["vn_number"] = vn_number
+    env.globals.update(
+        unit_label=unit_label,
+        KIND_LABELS={k: v[1] for k, v in UNIT_KINDS.items()},
+        LEVEL_LABELS=LEVEL_LABELS,
+        AGENCY_KINDS=AGENCY_KINDS,
+        ROLE_LABELS=ROLE_LABELS,
+    )
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    """Return the page rendered with the request's user, CSRF token and flash message."""
+    ctx: dict[str, Any] = {
+        "request": request,
+        "user": getattr(request.state, "user", None),
+        "principal": getattr(request.state, "principal", None),
+        "csrf_token": getattr(request.state, "csrf_token", ""),
+    }
+    ctx.update(context or {})
+    html = ENV.get_template(name).render(ctx)
+    return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,124 @@
+"""Pages shared by every domain: sign in, sign out, the home page."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+from urllib.parse import urlparse
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from tinhso.accounts import service as accounts
+from tinhso.errors import AppError
+from tinhso.web.deps import SESSION_COOKIE, PageUser, SessionDep, SettingsDep, check_form_csrf, client_ip
+from tinhso.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+LOGIN_CSRF_COOKIE = "tinhso_login_csrf"
+
+
+def _secure(request: Request, configured: bool | None) -> bool:
+    if configured is not None:
+        return configured
+    return request.url.scheme == "https"
+
+
+def _safe_next(target: str) -> str:
+    """Return a local path to go to after login; anything else goes home."""
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _login_page(
+    request: Request, settings_secure: bool | None, next_url: str, error: str = "", username: str = "",
+    status: int = 200,
+) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(
+        request, "login.html",
+        {"next": next_url, "error": error, "username": username, "login_csrf": token},
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
+        secure=_secure(request, settings_secure), max_age=3600,
+    )
+    return response
+
+
+@router.get("/login")
+def login_form(request: Request, settings: SettingsDep, next: str = "/") -> Response:
+    """The sign-in page."""
+    return _login_page(request, settings.cookie_secure, _safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    login_csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "/",
+) -> Response:
+    """Check the credentials, open a session and go where the user was heading."""
+    next_url = _safe_next(next)
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+        return _login_page(
+            request, settings.cookie_secure, next_url,
+            "Phiên đăng nhập đã hết hạn, vui lòng thử lại.", username, status=400,
+        )
+    try:
+        user = accounts.authenticate(
+            session, username=username, password=password, ip=client_ip(request),
+            max_failures=settings.login_max_failures, window_minutes=settings.login_window_minutes,
+            max_failures_per_ip=settings.login_max_failures_per_ip,
+        )
+    except AppError as exc:
+        # The failed attempt must be kept even though the login is refused.
+        session.commit()
+        message = exc.detail[0].upper() + exc.detail[1:] + "."
+        return _login_page(request, settings.cookie_secure, next_url, message, username, status=exc.status)
+    web = accounts.open_session(session, user=user, ip=client_ip(request), hours=settings.session_hours)
+    response = RedirectResponse(next_url, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, web.id, httponly=True, samesite="lax",
+        secure=_secure(request, settings.cookie_secure), max_age=settings.session_hours * 3600,
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE)
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request, session: SessionDep, current: PageUser,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Close the session."""
+    _principal, web, _user = current
+    check_form_csrf(web, csrf_token)
+    accounts.close_session(session, web.id)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE)
+    return response
+
+
+@router.get("/")
+def home(request: Request, current: PageUser) -> Response:
+    """The home page: where to go from here."""
+    return render(request, "home.html")
+
+
+@router.get("/healthz")
+def health(session: SessionDep) -> dict[str, str]:
+    """Liveness and database reachability, for the operator's monitoring."""
+    from sqlalchemy import text
+
+    session.execute(text("SELECT 1"))
+    return {"status": "ok"}
