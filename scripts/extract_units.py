@@ -364,8 +364,8 @@ _ANY_TYPE = r"(?:xã|phường|thị\s+trấn|đặc\s+khu)\b"
 _GLUED_TYPE_RE = re.compile(r"(xã|phường)(\w)")
 # "diện tích tự nhiên là 11,62 km2, quy mô dân số là 18.771 người (còn lại)"
 _AREA_RE = re.compile(
-    r"(?:toàn\s*bộ\s+)?diện\s+tích(?:\s+tự\s+nhiên)?(?:\s+là\s+[\d.,]+\s*km2)?"
-    r"(?:\s*,?\s*(?:và\s+)?quy\s+mô\s+dân(?:\s+số)?(?:\s+là\s+[\d.,]+\s*người)?)?"
+    r"(?:toàn\s*bộ\s+)?diện\s+tích(?:\s+tự\s+nhiên)?(?:\s+(?:là\s+)?[\d.,]+\s*km2)?"
+    r"(?:\s*,?\s*(?:và\s+)?quy\s+mô\s+dân(?:\s+số)?(?:\s+(?:là\s+)?[\d.,]+\s*người)?)?"
     r"(?P<rest>\s+còn\s+lại)?",
     re.IGNORECASE,
 )
@@ -414,11 +414,11 @@ _TYPE_WORD_RE = re.compile(r"(?<!\w)(t[hr]ị\s+trấn|phường|x?ã)(?!\w)", r
 _LIST_START_RE = re.compile(r"^\s*(?:h[ợọ]p\s+nhất|sáp\s+nhập|nhập)\b", re.IGNORECASE)
 _PART_RE = re.compile(r"(?:1|một)\s+ph[ầàa]n\b|\bcòn\s+lại\b", re.IGNORECASE)
 _LEADING_WORDS_RE = re.compile(
-    r"^(?:(?:h[ợọ]p\s+)?nhất|sáp\s+nhập|nhập|sắp\s+xếp|của|các|toàn\s*bộ|phần|còn\s+lại"
+    r"^(?:h[ợọ]p\s+nhất|sáp\s+nhập|nhập|sắp\s+xếp|của|các|toàn\s*bộ|phần|còn\s+lại"
     r"|(?:1|một)\s+ph[ầàa]n)\b\s*",
     re.IGNORECASE,
 )
-_JUNK_NAME_RE = re.compile(r"\b(?:đổi|loại\s+hình|giữ|nguyên|thành\s+lập)\b", re.IGNORECASE)
+_JUNK_NAME_RE = re.compile(r"\b(?:đổi|loại\s+hình|giữ\s+nguyên|thành\s+lập)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -470,7 +470,8 @@ def parse_fragment(
         text = text[: qualifier.start()] + " " + text[qualifier.end() :]
     text = re.sub(r"\([^)]*\)?", " ", text)
     part = bool(_PART_RE.search(text))
-    type_words = list(_TYPE_WORD_RE.finditer(text))
+    # The last type word that a name follows: "xã Tứ Xã" is the commune "Tứ Xã".
+    type_words = [m for m in _TYPE_WORD_RE.finditer(text) if text[m.end() :].strip(" -:")]
     if type_words:
         last = type_words[-1]
         unit_type = NOTE_TYPES[fold(last.group(1))]
@@ -547,53 +548,63 @@ def _name_keys(name: str) -> list[str]:
     return names
 
 
+# How loosely a note's name matched an old commune's, from strict to loose.
+MATCH_LEVELS = ("exact", "unaccented", "unspaced", "prefix of a truncated name", "one typo")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An old commune a fragment may name, and how loosely the names matched."""
+
+    unit: Unit
+    level: int  # index into MATCH_LEVELS
+
+
 class NameIndex:
     """Old communes by name, for lookups restricted to some old provinces.
 
-    Lookups go from strict to loose, and stop at the first level that finds anything:
-    the name with its tones (wherever the mark sits) and type, then with any type; the name
-    without accents, with its type and then with any type; without accents or spaces
-    ("Axan" is "A Xan"); for a name cut off by truncation, the names it begins; last, names
-    one typo away with the accents kept ("Thèn Si" for "Thèn Sin").
+    A lookup collects the communes whose name equals the fragment's with its tones (wherever
+    the mark sits), without accents, or without accents and spaces ("Axan" is "A Xan"). Only
+    when none does, it takes the names a truncated fragment begins, or else the names one
+    typo away with accents kept ("Thèn Si" for "Thèn Sin"). Types are not compared here:
+    many communes changed type between the old snapshot and 2025.
     """
 
     def __init__(self, old: OldRegister) -> None:
         self.old = old
-        self.by_tone: dict[str, list[Unit]] = defaultdict(list)
-        self.by_fold: dict[str, list[Unit]] = defaultdict(list)
-        self.by_compact: dict[str, list[Unit]] = defaultdict(list)
+        self.keys: tuple[dict[str, list[Unit]], ...] = tuple(defaultdict(list) for _ in range(3))
         self.by_province: dict[str, list[Unit]] = defaultdict(list)
         for commune in old.communes.values():
             for name in _name_keys(commune.bare):
-                self.by_tone[tone_key(name)].append(commune)
-                self.by_fold[fold(name)].append(commune)
-                self.by_compact[fold(name).replace(" ", "")].append(commune)
+                for level, key in enumerate(_lookup_keys(name)):
+                    self.keys[level][key].append(commune)
             self.by_province[old.province_of(commune)].append(commune)
 
-    def lookup(self, fragment: Fragment, provinces: Iterable[str]) -> tuple[list[Unit], str]:
-        """Return the candidates for a fragment among ``provinces`` and how they were found."""
+    def lookup(self, fragment: Fragment, provinces: Iterable[str]) -> list[Candidate]:
+        """Return the candidates for a fragment among the old ``provinces``, by code."""
         allowed = set(provinces)
-        levels = (
-            ("exact", self.by_tone[tone_key(fragment.name)]),
-            ("unaccented", self.by_fold[fold(fragment.name)]),
-            ("unspaced", self.by_compact[fold(fragment.name).replace(" ", "")]),
-        )
-        for how, found in levels:
-            pool = [c for c in found if self.old.province_of(c) in allowed]
-            typed = [c for c in pool if fragment.type in (None, c.type)]
-            if typed:
-                return typed, how
-            if pool:
-                return pool, f"{how}, other type"
-        communes = [c for p in sorted(allowed) for c in self.by_province[p]]
-        if fragment.truncated:
-            start = fold(fragment.name)
-            return [c for c in communes if fold(c.bare).startswith(start)], "prefix"
-        name = _canonical(fragment.name)
-        if len(name) >= 5:
-            close = [c for c in communes if within_one_edit(_canonical(c.bare), name)]
-            return [c for c in close if fragment.type in (None, c.type)] or close, "typo"
-        return [], "none"
+        found: dict[str, Candidate] = {}
+        for level, key in enumerate(_lookup_keys(fragment.name)):
+            for unit in self.keys[level].get(key, []):
+                if unit.code not in found and self.old.province_of(unit) in allowed:
+                    found[unit.code] = Candidate(unit, level)
+        if not found:
+            communes = [c for p in sorted(allowed) for c in self.by_province[p]]
+            if fragment.truncated:
+                start = fold(fragment.name)
+                hits = [c for c in communes if fold(c.bare).startswith(start)]
+                found = {c.code: Candidate(c, MATCH_LEVELS.index("prefix of a truncated name"))
+                         for c in hits}
+            elif len(name := _canonical(fragment.name)) >= 5:
+                hits = [c for c in communes if within_one_edit(_canonical(c.bare), name)]
+                found = {c.code: Candidate(c, MATCH_LEVELS.index("one typo")) for c in hits}
+        return [found[code] for code in sorted(found)]
+
+
+def _lookup_keys(name: str) -> tuple[str, str, str]:
+    """Keys of a name for the exact, unaccented and unspaced lookups."""
+    return tone_key(name), fold(name), fold(name).replace(" ", "")
+
 
 
 @dataclass(frozen=True)
@@ -627,9 +638,12 @@ def derive_province_lineage(
     for code, note in parsed.items():
         new_province = new.communes[code].parent
         for fragment in note.fragments:
-            candidates, how = index.lookup(fragment, everywhere)
-            homes = {old.province_of(c) for c in candidates}
-            if how == "exact" and fragment.type and len(homes) == 1:
+            exact = [
+                c.unit for c in index.lookup(fragment, everywhere)
+                if c.level == 0 and c.unit.type == fragment.type
+            ]
+            homes = {old.province_of(unit) for unit in exact}
+            if len(homes) == 1:
                 votes[homes.pop(), new_province] += 1
     new_of_old: dict[str, str] = {}
     for old_code in old.provinces:
@@ -659,11 +673,6 @@ def derive_province_lineage(
 # Commune lineage
 # --------------------------------------------------------------------------------------------
 
-# Lookup levels whose single candidate is taken as it is; a looser level's candidate must lie
-# in a district the note is otherwise known to draw from.
-STRICT_LEVELS = frozenset({"exact", "exact, other type"})
-
-
 @dataclass
 class Source:
     """One old commune feeding a new commune."""
@@ -684,12 +693,11 @@ class Unmatched:
 
 @dataclass
 class Pending:
-    """A fragment whose candidates need district evidence: several, or found loosely."""
+    """A fragment of a note and the old communes it may name."""
 
     new_code: str
     fragment: Fragment
-    candidates: list[Unit]
-    strict: bool
+    candidates: list[Candidate]
 
 
 @dataclass
@@ -726,8 +734,7 @@ def match_communes(
     """Match every fragment of every note to an old commune of the new province's members.
 
     A fragment naming a district ("Phường 3 thuộc thành phố Tây Ninh") only matches in that
-    district. A single candidate found by exact name is taken; the other fragments wait in
-    ``_resolve_pending`` for district evidence from the rest of the note.
+    district; the choice among the remaining candidates is made by ``_choose``.
     """
     result = CommuneLineage()
     pending: list[Pending] = []
@@ -742,20 +749,12 @@ def match_communes(
         if not fragments and not note.whole_districts:
             result.unmatched.append(Unmatched(new_code, notes[new_code].text, REASON_NO_SOURCE))
         for fragment in fragments:
-            candidates, level = index.lookup(fragment, members)
-            named = {
-                d.code
-                for d in old.districts.values()
-                if d.parent in members and fragment.district
-                and fold(d.bare) == fold(fragment.district)
-            }
+            candidates = index.lookup(fragment, members)
+            named = _district_codes(old, [fragment.district], members)
             if named:
-                candidates = [c for c in candidates if c.parent in named]
-            strict = level in STRICT_LEVELS
-            if strict and len(candidates) == 1:
-                result.add(new_code, candidates[0], fragment.part, level)
-            elif candidates:
-                pending.append(Pending(new_code, fragment, candidates, strict))
+                candidates = [c for c in candidates if c.unit.parent in named]
+            if candidates:
+                pending.append(Pending(new_code, fragment, candidates))
             else:
                 reason = REASON_TRUNCATED if fragment.truncated else REASON_NOT_FOUND
                 result.unmatched.append(Unmatched(new_code, fragment.text, reason))
@@ -767,23 +766,70 @@ def _add_whole_district(
     result: CommuneLineage, old: OldRegister, members: list[str], new_code: str, name: str
 ) -> None:
     """Add every commune of an old district taken whole ("toàn bộ ... huyện X")."""
-    districts = [
-        d for d in old.districts.values() if d.parent in members and fold(d.bare) == fold(name)
-    ]
+    districts = _district_codes(old, [name], members)
     if len(districts) != 1:
         result.unmatched.append(Unmatched(new_code, f"huyện {name}", REASON_NO_DISTRICT))
         return
-    communes = [c for c in old.communes.values() if c.parent == districts[0].code]
+    district = districts.pop()
+    communes = [c for c in old.communes.values() if c.parent == district]
     if not communes:
-        result.unmatched.append(Unmatched(new_code, districts[0].name, REASON_EMPTY_DISTRICT))
+        result.unmatched.append(Unmatched(new_code, old.districts[district].name,
+                                          REASON_EMPTY_DISTRICT))
     for commune in communes:
         result.add(new_code, commune, part=False, level="whole district")
 
 
-def _district_codes(old: OldRegister, names: Iterable[str | None]) -> set[str]:
-    """Return the codes of the old districts called by any of ``names``."""
+def _district_codes(old: OldRegister, names: Iterable[str | None], provinces: Iterable[str]) -> set[str]:
+    """Return the codes of the old districts of ``provinces`` called by any of ``names``."""
     wanted = {fold(name) for name in names if name}
-    return {code for code, district in old.districts.items() if fold(district.bare) in wanted}
+    allowed = set(provinces)
+    return {
+        code
+        for code, district in old.districts.items()
+        if district.parent in allowed and fold(district.bare) in wanted
+    }
+
+
+# The rules _choose may use, added one at a time when the ones before stop making progress.
+PHASES = ("districts", "type", "unclaimed")
+
+
+def _resolve_pending(
+    result: CommuneLineage,
+    old: OldRegister,
+    parsed: dict[str, ParsedNote],
+    pending: list[Pending],
+) -> None:
+    """Settle the fragments, repeating while that helps, since each match adds evidence."""
+    phase = 0
+    while pending:
+        claimed = set(result.feeds())
+        waiting: list[Pending] = []
+        for item in pending:
+            matched = result.sources.get(item.new_code, {})
+            evidence = _evidence(old, parsed[item.new_code], item.new_code, matched)
+            chosen = _choose(item, evidence, phase, claimed)
+            if chosen:
+                level = MATCH_LEVELS[chosen.level]
+                if len(item.candidates) > 1:
+                    level += ", disambiguated"
+                result.add(item.new_code, chosen.unit, item.fragment.part, level)
+            else:
+                waiting.append(item)
+        if len(waiting) == len(pending):
+            phase += 1
+            if phase == len(PHASES):
+                break
+        pending = waiting
+    for item in pending:
+        codes = tuple(c.unit.code for c in item.candidates)
+        if item.fragment.truncated:
+            reason = REASON_TRUNCATED
+        elif min(c.level for c in item.candidates) == 0:
+            reason = f"{REASON_AMBIGUOUS} ({', '.join(codes)})"
+        else:
+            reason = f"{REASON_UNCONFIRMED} ({', '.join(codes)})"
+        result.unmatched.append(Unmatched(item.new_code, item.fragment.text, reason, codes))
 
 
 def _evidence(
@@ -796,72 +842,45 @@ def _evidence(
     """
     reused = old.communes.get(new_code)
     return [
-        _district_codes(old, [f.district for f in note.fragments]),
+        _district_codes(old, [f.district for f in note.fragments], old.provinces),
         {old.communes[code].parent for code in matched},
         {reused.parent} if reused else set(),
     ]
 
 
-def _resolve_pending(
-    result: CommuneLineage,
-    old: OldRegister,
-    parsed: dict[str, ParsedNote],
-    pending: list[Pending],
-) -> None:
-    """Settle the waiting fragments with district evidence, repeating while that helps.
+def _choose(
+    item: Pending, evidence: Sequence[set[str]], phase: int, claimed: set[str]
+) -> Candidate | None:
+    """Pick the one old commune a fragment names, or None while that is not yet clear.
 
-    Several exact candidates are narrowed to the districts of the evidence in turn and, as a
-    last resort, to the candidates no other note has claimed. A loose candidate (found
-    without accents, spaces, by prefix or one typo away) must lie in an evidence district or,
-    as a last resort, be the only one that no other note names: a unit that still existed
-    under a near-identical name would be named, exactly, by a note of its own.
+    The old commune whose code the new commune reuses wins outright, then the strictest match
+    level; among those, candidates in the evidence districts (in turn), then, from later
+    phases on, of the type the note gives, then not claimed by another note. A loosely
+    matched candidate must also lie in an evidence district, reuse the code, or (last phase)
+    be unclaimed: a unit that still existed under a near-identical name would be named,
+    exactly, by a note of its own.
     """
-    use_claims = False
-    while pending:
-        claimed = set(result.feeds())
-        waiting: list[Pending] = []
-        for item in pending:
-            matched = result.sources.get(item.new_code, {})
-            evidence = _evidence(old, parsed[item.new_code], item.new_code, matched)
-            if item.strict:
-                candidates = _narrow(item.candidates, evidence)
-                if len(candidates) > 1 and use_claims:
-                    candidates = [c for c in candidates if c.code not in claimed] or candidates
-            else:
-                known = set().union(*evidence)
-                candidates = [c for c in item.candidates if c.parent in known]
-                if not candidates and use_claims:
-                    candidates = [c for c in item.candidates if c.code not in claimed]
-            if len(candidates) == 1:
-                level = "disambiguated" if item.strict else "loose, confirmed by district"
-                result.add(item.new_code, candidates[0], item.fragment.part, level)
-            else:
-                waiting.append(item)
-        if len(waiting) == len(pending):
-            if use_claims:
-                break
-            use_claims = True
-        pending = waiting
-    for item in pending:
-        codes = tuple(sorted(c.code for c in item.candidates))
-        if item.fragment.truncated:
-            reason = REASON_TRUNCATED
-        elif item.strict:
-            reason = f"{REASON_AMBIGUOUS} ({', '.join(codes)})"
-        else:
-            reason = f"{REASON_UNCONFIRMED} ({', '.join(codes)})"
-        result.unmatched.append(Unmatched(item.new_code, item.fragment.text, reason, codes))
-
-
-def _narrow(candidates: list[Unit], evidence: Sequence[set[str]]) -> list[Unit]:
-    """Keep the candidates lying in the districts of each piece of evidence, in turn."""
+    candidates = [c for c in item.candidates if c.unit.code == item.new_code] or item.candidates
+    best = min(c.level for c in candidates)
+    candidates = [c for c in candidates if c.level == best]
     for districts in evidence:
-        inside = [c for c in candidates if c.parent in districts]
-        if inside:
-            candidates = inside
-        if len(candidates) == 1:
-            break
-    return candidates
+        inside = [c for c in candidates if c.unit.parent in districts]
+        candidates = inside or candidates
+    if len(candidates) > 1 and phase >= PHASES.index("type"):
+        typed = [c for c in candidates if c.unit.type == item.fragment.type]
+        candidates = typed or candidates
+    if len(candidates) > 1 and phase >= PHASES.index("unclaimed"):
+        candidates = [c for c in candidates if c.unit.code not in claimed] or candidates
+    if len(candidates) != 1:
+        return None
+    chosen = candidates[0]
+    confirmed = (
+        chosen.level == 0
+        or chosen.unit.code == item.new_code
+        or chosen.unit.parent in set().union(*evidence)
+        or (phase >= PHASES.index("unclaimed") and chosen.unit.code not in claimed)
+    )
+    return chosen if confirmed else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -69,9 +69,7 @@ def fold(s: str) -> str:
 
 # f, j, w and z are not in the Vietnamese alphabet; they sit where Latin puts them so
 # that foreign and minority-language names still sort sensibly.
-_ALPHABET: Final[tuple[str, ...]] = tuple(
-    "a ă â b c d đ e ê f g h i j k l m n o ô ơ p q r s t u ư v w x y z".split()
-)
+_ALPHABET: Final[tuple[str, ...]] = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")
 _ALPHA_RANK: Final[dict[str, int]] = {letter: rank for rank, letter in enumerate(_ALPHABET)}
 
 # Primary-weight classes, so that spaces < punctuation < numbers < letters.
@@ -147,9 +145,7 @@ def sort_key(s: str) -> SortKey:
 
 # ------------------------------------------------------------------ syllable validation
 
-_VIET_LETTERS: Final = frozenset(
-    "a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y".split()
-)
+_VIET_LETTERS: Final = frozenset("aăâbcdđeêghiklmnoôơpqrstuưvxy")
 _VOWELS: Final = frozenset("aeiouy")
 _INITIALS: Final[tuple[str, ...]] = (
     "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu",
@@ -160,14 +156,33 @@ _STOP_FINALS: Final = frozenset({"c", "ch", "p", "t"})
 
 # Vowel nuclei (with their on- and off-glides) and whether they take a final consonant:
 # "open" = optional, "closed" = required, "glide" = forbidden (the glide is the coda).
+_OPEN_NUCLEI: Final = (
+    "a",
+    "e",
+    "ê",
+    "i",
+    "o",
+    "ô",
+    "ơ",
+    "u",
+    "ư",
+    "y",
+    "oa",
+    "oe",
+    "uê",
+    "uy",
+    "uơ",
+)
+_CLOSED_NUCLEI: Final = ("ă", "â", "iê", "yê", "uô", "ươ", "uyê", "oă", "uâ", "oo")
+_GLIDE_NUCLEI: Final = (
+    "ai", "ao", "au", "ay", "âu", "ây", "eo", "êu", "ia", "iu", "oi", "ôi", "ơi", "ui", "ưi",
+    "ưu", "ua", "ưa", "iêu", "yêu", "ươi", "ươu", "uôi", "oai", "oay", "oao", "oeo", "uây",
+    "uya", "uyu",
+)  # fmt: skip
 _NUCLEI: Final[dict[str, str]] = {
-    **dict.fromkeys("a e ê i o ô ơ u ư y oa oe uê uy uơ".split(), "open"),
-    **dict.fromkeys("ă â iê yê uô ươ uyê oă uâ oo".split(), "closed"),
-    **dict.fromkeys(
-        "ai ao au ay âu ây eo êu ia iu oi ôi ơi ui ưi ưu ua ưa iêu yêu ươi ươu uôi "
-        "oai oay oao oeo uây uya uyu".split(),
-        "glide",
-    ),
+    **dict.fromkeys(_OPEN_NUCLEI, "open"),
+    **dict.fromkeys(_CLOSED_NUCLEI, "closed"),
+    **dict.fromkeys(_GLIDE_NUCLEI, "glide"),
 }
 _PALATAL_NUCLEI: Final = frozenset({"a", "ê", "i", "y", "oa", "uê", "uy"})  # before nh/ch
 _NO_VELAR_NUCLEI: Final = frozenset({"ê", "i", "y", "ơ", "uê", "uy", "uơ"})  # not before ng/c
@@ -278,11 +293,19 @@ class _Assessment(NamedTuple):
     good_letters: int  # letters in the ``good`` words
     ascii_good: int  # unaccented words that are still possible Vietnamese syllables
     ascii_bad: int  # unaccented words that are not (English, abbreviations, ...)
+    rare_tones: int  # valid words with hỏi or ngã, the least frequent tones
 
     @property
     def score(self) -> int:
         """Return a single figure of merit; higher means more plausible Vietnamese."""
         return self.good - 2 * self.bad - self.garbage
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        """Return the sort rank among competing readings of the same input."""
+        # When two readings are equally well-formed (VNI "Lö Thò" is TCVN3 "Lử Thũ"),
+        # the one leaning less on the rare hỏi and ngã tones is the likelier.
+        return self.score, -self.rare_tones
 
     @property
     def evidence(self) -> int:
@@ -291,13 +314,14 @@ class _Assessment(NamedTuple):
 
 
 _WORD_RE: Final = re.compile(r"[^\W\d_]+")
+_RARE_TONES: Final = frozenset({_HOOK, _TILDE})
 # Non-letters that legitimately occur in modern text and so are not evidence of mojibake.
 _HARMLESS: Final = frozenset("\u00a0\u2018\u2019\u201c\u201d\u2013\u2014\u2026\u2022·°€₫")
 
 
 def _assess(text: str) -> _Assessment:
     """Return counts of valid syllables, invalid words and garbage characters in ``text``."""
-    good = bad = good_letters = ascii_good = ascii_bad = 0
+    good = bad = good_letters = ascii_good = ascii_bad = rare_tones = 0
     for word in _WORD_RE.findall(text):
         if word.isascii():
             if _is_syllable(word):
@@ -307,6 +331,8 @@ def _assess(text: str) -> _Assessment:
         elif _is_syllable(word):
             good += 1
             good_letters += len(word)
+            if _RARE_TONES & set(unicodedata.normalize("NFD", word)):
+                rare_tones += 1
         else:
             bad += 1
     garbage = 0
@@ -316,10 +342,11 @@ def _assess(text: str) -> _Assessment:
                 garbage += 1
         elif not ch.isalpha() and ch not in _HARMLESS:
             garbage += 1
-    return _Assessment(good, bad, garbage, good_letters, ascii_good, ascii_bad)
+    return _Assessment(good, bad, garbage, good_letters, ascii_good, ascii_bad, rare_tones)
 
 
 # ------------------------------------------------------------------- byte → code point
+
 
 def _cp1252_char(byte: int) -> str:
     """Return the cp1252 character for ``byte``, or its Latin-1 one where cp1252 has none."""
@@ -531,7 +558,7 @@ def encode_vni(s: str) -> bytes:
     """Return ``s`` encoded in VNI-Windows.
 
     Raises UnicodeEncodeError for characters VNI cannot carry, including Latin-1
-    characters that VNI uses as modifiers (such as "ö" or "ù" outside a Vietnamese letter).
+    characters that VNI uses as codes (such as "ö", "ñ" or "ä").
     """
     text = nfc(s)
     out: list[str] = []
@@ -549,6 +576,7 @@ def encode_vni(s: str) -> bytes:
 
 
 # ------------------------------------------------------------------------- detection
+
 
 def _decode_cp1258(data: bytes) -> str:
     """Return the NFC text of Windows-1258 ``data`` (its tones are combining marks)."""
@@ -579,14 +607,9 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return nfc(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
-    best: tuple[int, int, str, str] | None = None
-    for order, (name, decoder) in enumerate(_LEGACY_DECODERS):
-        text = decoder(data)
-        candidate = (_assess(text).score, -order, text, name)
-        if best is None or candidate[:2] > best[:2]:
-            best = candidate
-    assert best is not None
-    return best[2], best[3]
+    candidates = [(decoder(data), name) for name, decoder in _LEGACY_DECODERS]
+    # max() keeps the first of equal scores, which is what the tie order above needs.
+    return max(candidates, key=lambda candidate: _assess(candidate[0]).rank)
 
 
 def _is_ansi_text(s: str) -> bool:
@@ -614,7 +637,8 @@ def repair_text(s: str) -> tuple[str, str | None]:
     "Lai Ch©u", "Vieät Nam"). The source encoding is "tcvn3" or "vni" when a repair was
     made, else None and the text is only NFC-normalised. Text containing any character
     outside cp1252 (so all genuine Vietnamese), ASCII text, and text that already reads
-    as well as its re-decoding are left alone.
+    as well as its re-decoding are left alone. So is a lone word of one or two letters:
+    too little evidence to tell "dû" (French) from "dỷ" (TCVN3).
     """
     text = nfc(s)
     if text.isascii() or not _is_ansi_text(text):
@@ -628,9 +652,7 @@ def repair_text(s: str) -> tuple[str, str | None]:
         if fixed == text:
             continue
         verdict = _assess(fixed)
-        if _clearly_better(verdict, original) and (
-            best is None or verdict.score > best[0].score
-        ):
+        if _clearly_better(verdict, original) and (best is None or verdict.rank > best[0].rank):
             best = (verdict, fixed, name)
     if best is None:
         return text, None

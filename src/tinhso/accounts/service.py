@@ -60,29 +60,24 @@ class ScopeRoot:
 def _check_scopes(
     session: Session, principal: Principal, scopes: list[ScopeRoot]
 ) -> list[FieldError]:
+    """Return shape errors; raise NotFound for a root the caller may not grant."""
     errors = []
     for i, s in enumerate(scopes):
         if (s.unit_id is None) == (s.agency_id is None):
             errors.append(FieldError(f"scopes[{i}]", "mỗi phạm vi là một đơn vị hoặc một cơ quan"))
-            continue
-        if s.unit_id is not None:
-            unit = session.scalars(select(Unit).where(Unit.id == s.unit_id, principal.unit_write())).first()
-            if unit is None and not principal.is_global:
-                errors.append(FieldError(f"scopes[{i}].unit_id", "đơn vị nằm ngoài phạm vi của bạn"))
-            elif principal.is_global and session.get(Unit, s.unit_id) is None:
-                errors.append(FieldError(f"scopes[{i}].unit_id", "không có đơn vị này"))
+        elif s.unit_id is not None:
+            stmt = select(Unit.id).where(Unit.id == s.unit_id)
+            if not principal.is_global:
+                stmt = stmt.where(principal.unit_write())
+            if session.scalars(stmt).first() is None:
+                raise NotFound(f"đơn vị #{s.unit_id} không có hoặc nằm ngoài phạm vi của bạn")
         else:
-            agency = session.scalars(
-                select(Agency).where(Agency.id == s.agency_id, principal.agency_write())
+            found = session.scalars(
+                select(Agency.id).where(Agency.id == s.agency_id, principal.agency_write())
             ).first()
-            if agency is None:
-                errors.append(FieldError(f"scopes[{i}].agency_id", "cơ quan không có hoặc nằm ngoài phạm vi của bạn"))
+            if found is None:
+                raise NotFound(f"cơ quan #{s.agency_id} không có hoặc nằm ngoài phạm vi của bạn")
     return errors
-
-
-def _managed_users(principal: Principal) -> list[int] | None:
-    """Users an admin may manage: None means all (a global admin)."""
-    return None if principal.is_global else []
 
 
 def create_user(

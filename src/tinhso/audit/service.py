@@ -168,38 +168,68 @@ def snapshot(obj: Any, *, previous: bool = False) -> dict[str, Any]:
 
 
 def _entity_id(obj: Any) -> str:
-    ident = inspect(obj).identity
-    return ",".join(str(v) for v in ident) if ident else "?"
+    # The primary key as the instance holds it: set right after the INSERT, before the
+    # identity key is assigned at the end of the flush.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return ",".join(str(v) for v in key)
+
+
+PENDING = "tinhso_audit_pending"
 
 
 def _after_flush(session: Session, _ctx: Any) -> None:
-    changes: list[tuple[str, Any, dict[str, Any] | None, dict[str, Any] | None]] = []
-    for obj in session.new:
-        if getattr(obj, "__audited__", False):
-            changes.append(("create", obj, None, snapshot(obj)))
-    for obj in session.dirty:
-        if getattr(obj, "__audited__", False) and session.is_modified(obj):
-            before, after = snapshot(obj, previous=True), snapshot(obj)
-            if before != after:
-                changes.append(("update", obj, before, after))
-    for obj in session.deleted:
-        if getattr(obj, "__audited__", False):
-            changes.append(("delete", obj, snapshot(obj, previous=True), None))
-    for action, obj, before, after in changes:
+    """Collect this flush's changes; one entry per record is written when the transaction commits.
+
+    A record created and then given its materialised path in a second flush is one "create";
+    one created and deleted in the same transaction leaves no entry.
+    """
+    pending: dict[tuple[str, str], dict[str, Any]] = session.info.setdefault(PENDING, {})
+    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objs:
+            if not getattr(obj, "__audited__", False):
+                continue
+            if action == "update" and not session.is_modified(obj):
+                continue
+            key = (obj.__tablename__, _entity_id(obj))
+            before = None if action == "create" else snapshot(obj, previous=True)
+            after = None if action == "delete" else snapshot(obj)
+            seen = pending.get(key)
+            if seen is None:
+                pending[key] = {"action": action, "before": before, "after": after}
+            elif action == "delete":
+                if seen["action"] == "create":
+                    del pending[key]
+                else:
+                    seen.update(action="delete", after=None)
+            else:
+                seen["after"] = after
+
+
+def _before_commit(session: Session) -> None:
+    session.flush()
+    pending: dict[tuple[str, str], dict[str, Any]] = session.info.pop(PENDING, {})
+    for (entity, entity_id), change in pending.items():
+        if change["action"] == "update" and change["before"] == change["after"]:
+            continue
         record(
-            session,
-            action=action,
-            entity=obj.__tablename__,
-            entity_id=_entity_id(obj),
-            before=before,
-            after=after,
+            session, action=change["action"], entity=entity, entity_id=entity_id,
+            before=change["before"], after=change["after"],
         )
+
+
+def _after_rollback(session: Session, _previous: Any = None) -> None:
+    session.info.pop(PENDING, None)
 
 
 def install() -> None:
     """Hook the audit log into every session (idempotent)."""
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    for name, fn in (
+        ("after_flush", _after_flush),
+        ("before_commit", _before_commit),
+        ("after_soft_rollback", _after_rollback),
+    ):
+        if not event.contains(Session, name, fn):
+            event.listen(Session, name, fn)
 
 
 @dataclass(frozen=True)

@@ -277,14 +277,16 @@ def _check_agency(
         select(Unit).where(Unit.id == data.unit_id, principal.unit_write())
     ).first()
     if unit is None:
-        errors.append(FieldError("unit_id", "đơn vị hành chính không có hoặc nằm ngoài phạm vi được phân quyền"))
+        raise NotFound(f"đơn vị hành chính #{data.unit_id} không có hoặc nằm ngoài phạm vi được phân quyền")
     parent = None
     if data.parent_id is not None:
         parent = session.scalars(
             select(Agency).where(Agency.id == data.parent_id, principal.agency_read())
         ).first()
-        if parent is None or parent.id == agency_id:
-            errors.append(FieldError("parent_id", "cơ quan cấp trên không có hoặc không hợp lệ"))
+        if parent is None:
+            raise NotFound(f"cơ quan cấp trên #{data.parent_id} không có hoặc nằm ngoài phạm vi")
+        if parent.id == agency_id:
+            errors.append(FieldError("parent_id", "cơ quan không thể là cấp trên của chính nó"))
         elif not errors and not agency_code_under(data.code.strip(), parent.code):
             errors.append(
                 FieldError(
@@ -296,7 +298,6 @@ def _check_agency(
             errors.append(FieldError("parent_id", "cơ quan cấp trên không được là cơ quan cấp dưới của nó"))
     if errors:
         raise InvalidInput("thông tin cơ quan không hợp lệ", errors)
-    assert unit is not None
     clash = session.scalars(select(Agency).where(Agency.code == data.code.strip())).first()
     if clash is not None and clash.id != agency_id:
         raise Conflict(f"mã định danh '{data.code}' đã được dùng cho {clash.name}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -107,9 +108,19 @@ def page_user(request: Request, session: SessionDep) -> tuple[Principal, WebSess
     bind_actor(session, Actor(name=user.username, user_id=user.id, client="web", ip=client_ip(request)))
     principal = accounts.principal_for(session, user)
     request.state.principal = principal
-    request.state.user = user
+    request.state.user = UserView(user.id, user.username, user.full_name, user.role)
     request.state.csrf_token = web.csrf_token
     return principal, web, user
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the signed-in user: plain values, safe after the session ends."""
+
+    id: int
+    username: str
+    full_name: str
+    role: str
 
 
 PageUser = Annotated[tuple[Principal, WebSession, User], Depends(page_user)]

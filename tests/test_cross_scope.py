@@ -1,0 +1,161 @@
+"""Every API route, tried across scope: a commune officer reaching another commune, a
+province administrator reaching another province. Each attempt is refused (403/404; an
+import names the out-of-scope rows with 422) and nothing in the database changes.
+
+A route added without a case here fails ``test_every_route_has_a_cross_scope_case``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.world import World
+from tinhso.db import Base, Database
+from tinhso.models import ApiToken
+
+# Columns that legitimately move on a refused request: the token's last use, login records.
+VOLATILE = {("api_token", "last_used_at"), ("api_token", "last_used_ip")}
+SKIP_TABLES = {"login_attempt", "web_session"}
+
+
+def fingerprint(db: Database) -> str:
+    """Return a hash of every table's content (but for volatile columns)."""
+    h = hashlib.sha256()
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            if table.name in SKIP_TABLES:
+                continue
+            cols = [c for c in table.columns if (table.name, c.name) not in VOLATILE]
+            for row in conn.execute(select(*cols).order_by(*table.primary_key.columns)):
+                h.update(repr((table.name, tuple(row))).encode())
+    return h.hexdigest()
+
+
+Case = tuple[str, str, str, Callable[[World], dict[str, Any]], tuple[int, ...]]
+
+
+def _token_of(world: World, user: str) -> int:
+    with world.db.session() as s:
+        return s.scalars(select(ApiToken.id).where(ApiToken.user_id == world.users[user])).first()  # type: ignore[return-value]
+
+
+# (who, method, path template, request kwargs, accepted statuses)
+CASES: list[Case] = [
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/children", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/ancestors", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/subtree", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/lineage", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/map", lambda w: {"params": {"to": "2024-01-01"}}, (404,)),
+    ("officer_dk", "POST", "/api/v1/units",
+     lambda w: {"json": {"commune_id": w.units["binh_lu"], "code": "X1", "name": "Bản X", "kind": "ban"}}, (404,)),
+    ("officer_dk", "PATCH", "/api/v1/units/{na_tam}", lambda w: {"json": {"name": "Đổi tên"}}, (404,)),
+    ("officer_dk", "DELETE", "/api/v1/units/{na_tam}", lambda w: {}, (404,)),
+    ("officer_dk", "POST", "/api/v1/units:import",
+     lambda w: {"files": {"file": ("t.csv", "Mã,Tên,Loại,Mã xã\nX9,Bản Mới,bản,03390\n".encode(), "text/csv")}}, (422,)),
+    ("officer_dk", "GET", "/api/v1/agencies/{ubnd_bl}", lambda w: {}, (404,)),
+    ("officer_dk", "POST", "/api/v1/agencies",
+     lambda w: {"json": {"code": "000.00.60.H12", "name": "UBND X", "kind": "ubnd_xa", "unit_id": w.units["binh_lu"]}}, (404,)),
+    ("officer_dk", "PUT", "/api/v1/agencies/{ubnd_bl}",
+     lambda w: {"json": {"code": "000.00.51.H12", "name": "Đổi", "kind": "ubnd_xa", "unit_id": w.units["binh_lu"]}}, (404,)),
+    ("officer_dk", "DELETE", "/api/v1/agencies/{ubnd_bl}", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/users", lambda w: {}, (403,)),
+    ("officer_dk", "POST", "/api/v1/users",
+     lambda w: {"json": {"username": "moi", "role": "viewer", "password": "mat-khau-rat-dai"}}, (403,)),
+    ("officer_dk", "GET", "/api/v1/users/{u:officer_bl}", lambda w: {}, (404,)),
+    ("officer_dk", "PATCH", "/api/v1/users/{u:officer_bl}", lambda w: {"json": {"full_name": "X"}}, (404,)),
+    ("officer_dk", "GET", "/api/v1/users/{u:officer_bl}/tokens", lambda w: {}, (404,)),
+    ("officer_dk", "POST", "/api/v1/users/{u:officer_bl}/tokens", lambda w: {"json": {"name": "x"}}, (404,)),
+    ("officer_dk", "DELETE", "/api/v1/tokens/{t:officer_bl}", lambda w: {}, (404,)),
+    ("officer_dk", "GET", "/api/v1/audit", lambda w: {}, (403,)),
+    ("officer_dk", "GET", "/api/v1/audit/verify", lambda w: {}, (403,)),
+    # A province administrator reaching into another province.
+    ("admin12", "GET", "/api/v1/units/{lao_cai}", lambda w: {}, (404,)),
+    ("admin12", "GET", "/api/v1/agencies/{ubnd_bh}", lambda w: {}, (404,)),
+    ("admin12", "GET", "/api/v1/users/{u:viewer15}", lambda w: {}, (404,)),
+    ("admin12", "PATCH", "/api/v1/users/{u:viewer15}", lambda w: {"json": {"is_active": False}}, (404,)),
+    ("admin12", "POST", "/api/v1/users",
+     lambda w: {"json": {"username": "moi", "role": "officer", "password": "mat-khau-rat-dai",
+                          "scopes": [{"unit_id": w.units["lao_cai"]}]}}, (404,)),
+    ("admin12", "DELETE", "/api/v1/tokens/{t:viewer15}", lambda w: {}, (404,)),
+    ("admin12", "GET", "/api/v1/audit", lambda w: {}, (403,)),
+    # An agency-scoped officer reaching a commune's agency.
+    ("officer_so", "GET", "/api/v1/agencies/{ubnd_dk}", lambda w: {}, (404,)),
+    ("officer_so", "GET", "/api/v1/units/{doan_ket}", lambda w: {}, (404,)),
+]
+
+# Reads whose cross-scope behaviour is filtering, checked by their own tests below.
+LISTS = {("GET", "/api/v1/units"), ("GET", "/api/v1/agencies"), ("GET", "/api/v1/me")}
+
+
+def _path(world: World, template: str) -> str:
+    out = template
+    for key, uid in world.units.items():
+        out = out.replace("{" + key + "}", str(uid))
+    for key, aid in world.agencies.items():
+        out = out.replace("{" + key + "}", str(aid))
+    for key, uid in world.users.items():
+        out = out.replace("{u:" + key + "}", str(uid))
+    for key in world.users:
+        if "{t:" + key + "}" in out:
+            out = out.replace("{t:" + key + "}", str(_token_of(world, key)))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c[0]}-{c[1]}-{c[2]}" for c in CASES])
+def test_cross_scope_refused_and_nothing_changes(client, world: World, case: Case) -> None:  # type: ignore[no-untyped-def]
+    who, method, template, kwargs, accepted = case
+    before = fingerprint(world.db)
+    r = client.request(method, _path(world, template), headers=world.auth(who), **kwargs(world))
+    assert r.status_code in accepted, r.text
+    assert r.headers["content-type"] == "application/problem+json" or r.status_code == 422
+    assert fingerprint(world.db) == before
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_route_has_a_cross_scope_case(client) -> None:  # type: ignore[no-untyped-def]
+    covered = {(m, _shape(t)) for _w, m, t, _k, _a in CASES} | LISTS
+    missing = []
+    for route in client.app.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/api/v1/") or path.startswith(("/api/v1/openapi", "/api/v1/docs")):
+            continue
+        for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
+            if (method, _shape(path)) not in covered:
+                missing.append(f"{method} {path}")
+    assert missing == []
+
+
+def test_lists_are_filtered(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    r = client.get("/api/v1/units", params={"limit": 5000}, headers=world.auth("officer_dk"))
+    ids = {u["id"] for u in r.json()["items"]}
+    assert world.units["binh_lu"] not in ids and world.units["lao_cai"] not in ids
+    assert world.units["doan_ket"] in ids and world.units["tdp1"] in ids
+    r = client.get("/api/v1/agencies", headers=world.auth("officer_dk"))
+    assert [a["name"] for a in r.json()["items"]] == ["Ủy ban nhân dân phường Đoàn Kết"]
+    r = client.get("/api/v1/agencies", headers=world.auth("officer_so"))
+    assert [a["name"] for a in r.json()["items"]] == ["Sở Khoa học và Công nghệ"]
+    r = client.get("/api/v1/units", params={"level": "province"}, headers=world.auth("viewer15"))
+    # Lào Cai today, and the two old provinces it was formed from.
+    assert sorted(u["name"] for u in r.json()["items"]) == ["Tỉnh Lào Cai", "Tỉnh Lào Cai", "Tỉnh Yên Bái"]
+
+
+def test_officer_writes_in_own_commune(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    r = client.patch(f"/api/v1/units/{world.units['tdp1']}", json={"name": "Tổ dân phố Một"}, headers=world.auth("officer_dk"))
+    assert r.status_code == 200 and r.json()["name"] == "Tổ dân phố Một"
+
+
+def test_viewer_cannot_write_even_in_scope(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    before = fingerprint(world.db)
+    r = client.patch(f"/api/v1/units/{world.units['ta_chai']}", json={"name": "X"}, headers=world.auth("viewer15"))
+    assert r.status_code == 403
+    assert fingerprint(world.db) == before
