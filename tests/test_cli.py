@@ -1,0 +1,113 @@
+"""The `tinhso` command, run as an operator would, against the test databases."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from tests.world import World
+from tinhso.audit.models import AuditEntry
+from tinhso.cli import app
+from tinhso.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield world
+    get_settings.cache_clear()
+
+
+def run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), input=input)
+    return result.exit_code, result.output
+
+
+def test_units_list_json_counts(cli: World) -> None:
+    code, out = run("units", "list", "--level", "province", "--as-of", "2025-12-31", "--format", "json")
+    assert code == 0
+    assert [u["name"] for u in json.loads(out)] == ["Tỉnh Lai Châu", "Tỉnh Lào Cai"]
+    code, out = run("units", "list", "--level", "province", "--as-of", "2024-12-31", "--format", "json")
+    assert len(json.loads(out)) == 3
+
+
+def test_units_list_under_parent(cli: World) -> None:
+    code, out = run("units", "list", "--level", "village", "--parent", "03388", "--format", "json")
+    assert code == 0
+    assert [u["name"] for u in json.loads(out)] == ["Tổ dân phố số 1", "Tổ dân phố số 2"]
+
+
+def test_units_list_bad_date(cli: World) -> None:
+    code, out = run("units", "list", "--level", "province", "--as-of", "31/12/2025")
+    assert code == 2 and "không hợp lệ" in out
+
+
+def test_units_map(cli: World) -> None:
+    code, out = run("units", "map", "03391", "--to", "2026-01-01", "--format", "json")
+    assert code == 0
+    body = json.loads(out)
+    assert body["unit"]["name"] == "Phường Quyết Tiến"
+    assert [(c["code"], c["share"]) for c in body["counterparts"]] == [("03388", "whole")]
+    # 03388 names both the old and the new Đoàn Kết: the one not valid on --to is mapped.
+    code, out = run("units", "map", "03388", "--to", "2024-01-01", "--format", "json")
+    body = json.loads(out)
+    assert body["unit"]["valid_from"] == "2025-07-01"
+    assert sorted(c["name"] for c in body["counterparts"]) == ["Phường Quyết Tiến", "Phường Đoàn Kết"]
+
+
+def test_units_map_unknown_code(cli: World) -> None:
+    code, out = run("units", "map", "77777", "--to", "2026-01-01")
+    assert code == 2 and "Không có đơn vị mã 77777" in out
+
+
+def test_lineage_report(cli: World) -> None:
+    code, out = run("units", "lineage-report", "--format", "json")
+    assert code == 0
+    body = json.loads(out)
+    assert (body["old_total"], body["mapped"]) == (8, 7)
+    assert body["unmapped"][0]["name"] == "Xã Bản Liền"
+
+
+def test_users_add_and_token(cli: World) -> None:
+    code, out = run("users", "add", "canbo.moi", "--role", "officer", "--unit", "03390", "--password-stdin",
+                    input="mot-mat-khau-dai\n")
+    assert code == 0, out
+    code, out = run("users", "token", "canbo.moi", "--name", "thử")
+    assert code == 0
+    secret = out.strip().splitlines()[-1]
+    assert secret.startswith("tsk_")
+
+
+def test_users_add_refuses_weak_password(cli: World) -> None:
+    code, out = run("users", "add", "yeu", "--role", "viewer", "--password-stdin", input="123\n")
+    assert code == 2 and "ít nhất 10 ký tự" in out
+
+
+def test_audit_verify_ok_then_tampered(cli: World) -> None:
+    code, out = run("audit", "verify")
+    assert code == 0 and "toàn vẹn" in out
+    with cli.db.session() as s:
+        s.execute(update(AuditEntry).where(AuditEntry.id == 4).values(after='{"name": "giả mạo"}'))
+    code, out = run("audit", "verify")
+    assert code == 1
+    assert "mục #4" in out and "đã bị sửa" in out
+
+
+def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TINHSO_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
+    get_settings.cache_clear()
+    try:
+        code, out = run("db", "upgrade")
+        assert code == 0 and (tmp_path / "new.db").exists()
+        code, out = run("db", "upgrade")  # idempotent
+        assert code == 0
+    finally:
+        get_settings.cache_clear()

@@ -1,0 +1,90 @@
+"""The pages, in a real headless Chromium: sign in, browse, search, scope, import, users."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.world import PASSWORD, World
+
+pytestmark = pytest.mark.browser
+
+
+def login(page, server: str, username: str, password: str = PASSWORD, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/login?next={next_path}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_login_then_home(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/units")
+    assert page.url.startswith(f"{server}/login")
+    login(page, server, "officer_dk", next_path="/units")
+    assert page.url == f"{server}/units"
+    assert page.locator("h1").inner_text() == "Đơn vị hành chính"
+
+
+def test_wrong_password_message(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "officer_dk", "sai-mat-khau-1")
+    assert "Tên đăng nhập hoặc mật khẩu không đúng" in page.locator("[role=alert]").inner_text()
+
+
+def test_search_without_diacritics_live(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "admin", next_path="/units")
+    page.fill("input[name=q]", "doan ket")
+    page.wait_for_selector("#results td:has-text('Phường Đoàn Kết')")
+    assert page.locator("#results tbody tr").count() == 1  # today's only
+
+
+def test_unit_page_shows_lineage_and_agencies(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "officer_dk")
+    page.goto(f"{server}/units/{world.units['doan_ket']}")
+    text = page.locator("main").inner_text()
+    assert "Phường Quyết Tiến" in text and "Nghị quyết 1670/NQ-UBTVQH15" in text
+    assert "Ủy ban nhân dân phường Đoàn Kết" in text and "000.00.50.H12" in text
+    assert "Tổ dân phố số 1" in text
+
+
+def test_commune_officer_cannot_open_another_commune(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "officer_dk")
+    response = page.goto(f"{server}/units/{world.units['binh_lu']}")
+    assert response.status == 404
+    assert "Không tìm thấy" in page.locator("h1").inner_text()
+    assert "Bình Lư" not in page.content()
+
+
+def test_import_with_errors_lists_rows(page, server: str, world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "thon.csv"
+    bad.write_text("Mã,Tên,Loại,Mã xã\n0338830,Tổ 30,tổ dân phố,03388\n0338831,Tổ 31,tổ dân phố,03390\n", encoding="utf-8")
+    login(page, server, "officer_dk", next_path="/units-import")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("form.card button[type=submit]")
+    report = page.locator("#report").inner_text()
+    assert "có 1 lỗi; chưa ghi dòng nào" in report
+    assert "nằm ngoài phạm vi được phân quyền" in report
+
+
+def test_admin_creates_user_and_issues_token(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "admin", next_path="/admin/users")
+    page.fill("input[name=username]", "canbo.moi")
+    page.fill("input[name=full_name]", "Nguyễn Văn Mới")
+    page.select_option("select[name=role]", "officer")
+    page.fill("input[name=password]", "mot-mat-khau-dai")
+    page.fill("input[name=unit_code]", "03390")
+    page.click("section.card button[type=submit]")
+    page.wait_for_url("**/admin/users/*")
+    assert "Xã Bình Lư" in page.locator("dl.facts").inner_text()
+    page.fill("input[name=name]", "Thử")
+    page.click("form.card button[type=submit]")
+    secret = page.locator("#new-secret").inner_text()
+    assert secret.startswith("tsk_")
+    page.reload()
+    assert secret not in page.content()  # shown once, kept only hashed
+    assert f"tsk_{secret.split('_')[1]}_…" in page.locator("main").inner_text()
+
+
+def test_officer_has_no_user_admin(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "officer_dk")
+    assert page.locator("a[href='/admin/users']").count() == 0
+    response = page.goto(f"{server}/admin/users")
+    assert response.status == 403
