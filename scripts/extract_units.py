@@ -97,7 +97,13 @@ TYPE_PREFIXES = {
     "dac_khu": "Đặc khu",
 }
 # Commune type as written in a note (folded) -> type code.
-NOTE_TYPES = {"xa": "xa", "a": "xa", "phuong": "phuong", "thi tran": "thi_tran", "tri tran": "thi_tran"}
+NOTE_TYPES = {
+    "xa": "xa",
+    "a": "xa",
+    "phuong": "phuong",
+    "thi tran": "thi_tran",
+    "tri tran": "thi_tran",
+}
 
 # Reasons written to lineage_unmatched.csv.
 REASON_NOT_FOUND = "không tìm thấy tên trong các tỉnh cũ"
@@ -106,6 +112,7 @@ REASON_TRUNCATED = "ghi chú bị cắt cụt, tên không đầy đủ"
 REASON_NO_DISTRICT = "không tìm thấy huyện trong các tỉnh cũ"
 REASON_EMPTY_DISTRICT = "huyện cũ không có đơn vị cấp xã trong dữ liệu cũ"
 REASON_NO_SOURCE = "ghi chú không nêu đơn vị cũ nào"
+REASON_STRAY = "tên trùng với xã cũ ở huyện khác, xã đó đã thuộc xã mới khác"
 REASON_UNCONFIRMED = "tên chỉ gần giống, không thuộc huyện nào mà ghi chú đã dùng"
 
 # --------------------------------------------------------------------------------------------
@@ -390,8 +397,13 @@ _FOUNDING_RE = re.compile(
 )
 # "... thành xã mới có tên gọi là xã Đà Bắc", "... thành phường Chiềng Cơi", "... và C thành."
 _TARGET_RE = re.compile(
-    r"\s*\bthành\s+" + _NEW_TYPE + r"(?:\s+mới)?(?:\s+có\s+tên(?:\s+gọi)?\s+là\s+" + _NEW_TYPE
-    + r")?[^,.;]*?(?=\s+" + _ANY_TYPE + r"|[,.;]|$)",
+    r"\s*\bthành\s+"
+    + _NEW_TYPE
+    + r"(?:\s+mới)?(?:\s+có\s+tên(?:\s+gọi)?\s+là\s+"
+    + _NEW_TYPE
+    + r")?[^,.;]*?(?=\s+"
+    + _ANY_TYPE
+    + r"|[,.;]|$)",
     re.IGNORECASE,
 )
 _DANGLING_TARGET_RE = re.compile(r"\s+thành\s*(?=[.;]|$)")  # lower case: names say "Thành"
@@ -593,8 +605,10 @@ class NameIndex:
             if fragment.truncated:
                 start = fold(fragment.name)
                 hits = [c for c in communes if fold(c.bare).startswith(start)]
-                found = {c.code: Candidate(c, MATCH_LEVELS.index("prefix of a truncated name"))
-                         for c in hits}
+                found = {
+                    c.code: Candidate(c, MATCH_LEVELS.index("prefix of a truncated name"))
+                    for c in hits
+                }
             elif len(name := _canonical(fragment.name)) >= 5:
                 hits = [c for c in communes if within_one_edit(_canonical(c.bare), name)]
                 found = {c.code: Candidate(c, MATCH_LEVELS.index("one typo")) for c in hits}
@@ -604,7 +618,6 @@ class NameIndex:
 def _lookup_keys(name: str) -> tuple[str, str, str]:
     """Keys of a name for the exact, unaccented and unspaced lookups."""
     return tone_key(name), fold(name), fold(name).replace(" ", "")
-
 
 
 @dataclass(frozen=True)
@@ -639,7 +652,8 @@ def derive_province_lineage(
         new_province = new.communes[code].parent
         for fragment in note.fragments:
             exact = [
-                c.unit for c in index.lookup(fragment, everywhere)
+                c.unit
+                for c in index.lookup(fragment, everywhere)
                 if c.level == 0 and c.unit.type == fragment.type
             ]
             homes = {old.province_of(unit) for unit in exact}
@@ -673,12 +687,15 @@ def derive_province_lineage(
 # Commune lineage
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Source:
-    """One old commune feeding a new commune."""
+    """One old commune feeding a new commune, and the mention it was found by."""
 
     old_code: str
-    part: bool
+    part: bool  # a mention said only part of it went into the new commune
+    level: str  # how it was found, for the statistics
+    fragment: str  # the note's words, for the unmatched report should it be dropped
 
 
 @dataclass
@@ -706,21 +723,23 @@ class CommuneLineage:
 
     sources: dict[str, dict[str, Source]] = field(default_factory=dict)  # new -> old -> src
     unmatched: list[Unmatched] = field(default_factory=list)
-    levels: Counter[str] = field(default_factory=Counter)  # how each source was found
 
-    def add(self, new_code: str, commune: Unit, part: bool, level: str) -> None:
+    def add(self, new_code: str, commune: Unit, part: bool, level: str, fragment: str) -> None:
         """Record that ``commune`` feeds ``new_code``; a part mention wins over a whole one."""
         sources = self.sources.setdefault(new_code, {})
         known = sources.get(commune.code)
         if known:
             known.part = known.part or part
         else:
-            sources[commune.code] = Source(commune.code, part)
-            self.levels[level] += 1
+            sources[commune.code] = Source(commune.code, part, level, fragment)
 
     def feeds(self) -> Counter[str]:
         """Count for each old commune how many new communes it feeds."""
         return Counter(old for sources in self.sources.values() for old in sources)
+
+    def levels(self) -> Counter[str]:
+        """Count the sources by how they were found."""
+        return Counter(s.level for sources in self.sources.values() for s in sources.values())
 
 
 def match_communes(
@@ -759,6 +778,7 @@ def match_communes(
                 reason = REASON_TRUNCATED if fragment.truncated else REASON_NOT_FOUND
                 result.unmatched.append(Unmatched(new_code, fragment.text, reason))
     _resolve_pending(result, old, parsed, pending)
+    _drop_stray_claims(result, old, parsed)
     return result
 
 
@@ -773,13 +793,48 @@ def _add_whole_district(
     district = districts.pop()
     communes = [c for c in old.communes.values() if c.parent == district]
     if not communes:
-        result.unmatched.append(Unmatched(new_code, old.districts[district].name,
-                                          REASON_EMPTY_DISTRICT))
+        result.unmatched.append(
+            Unmatched(new_code, old.districts[district].name, REASON_EMPTY_DISTRICT)
+        )
     for commune in communes:
-        result.add(new_code, commune, part=False, level="whole district")
+        result.add(new_code, commune, False, "whole district", old.districts[district].name)
 
 
-def _district_codes(old: OldRegister, names: Iterable[str | None], provinces: Iterable[str]) -> set[str]:
+def _drop_stray_claims(
+    result: CommuneLineage, old: OldRegister, parsed: dict[str, ParsedNote]
+) -> None:
+    """Settle old communes claimed whole by several notes by dropping the stray claims.
+
+    A claim is stray when the old commune lies outside every district its note otherwise
+    draws from, typically a name of a unit formed after the old snapshot that happens to
+    belong to an old commune elsewhere. It is dropped only if a claim that is not stray
+    remains; a part mention anywhere keeps all claims.
+    """
+    claims: dict[str, list[str]] = defaultdict(list)
+    for new_code, sources in result.sources.items():
+        for old_code in sources:
+            claims[old_code].append(new_code)
+    for old_code, new_codes in sorted(claims.items()):
+        if len(new_codes) < 2 or any(result.sources[n][old_code].part for n in new_codes):
+            continue
+        district = old.communes[old_code].parent
+        stray = []
+        for new_code in new_codes:
+            others = [code for code in result.sources[new_code] if code != old_code]
+            known = set().union(*_evidence(old, parsed[new_code], new_code, others))
+            if known and district not in known and old_code != new_code:
+                stray.append(new_code)
+        if len(stray) == len(new_codes):
+            continue
+        for new_code in stray:
+            source = result.sources[new_code].pop(old_code)
+            reason = f"{REASON_STRAY} ({old_code})"
+            result.unmatched.append(Unmatched(new_code, source.fragment, reason, (old_code,)))
+
+
+def _district_codes(
+    old: OldRegister, names: Iterable[str | None], provinces: Iterable[str]
+) -> set[str]:
     """Return the codes of the old districts of ``provinces`` called by any of ``names``."""
     wanted = {fold(name) for name in names if name}
     allowed = set(provinces)
@@ -813,7 +868,7 @@ def _resolve_pending(
                 level = MATCH_LEVELS[chosen.level]
                 if len(item.candidates) > 1:
                     level += ", disambiguated"
-                result.add(item.new_code, chosen.unit, item.fragment.part, level)
+                result.add(item.new_code, chosen.unit, item.fragment.part, level, item.fragment.text)
             else:
                 waiting.append(item)
         if len(waiting) == len(pending):
@@ -855,10 +910,10 @@ def _choose(
 
     The old commune whose code the new commune reuses wins outright, then the strictest match
     level; among those, candidates in the evidence districts (in turn), then, from later
-    phases on, of the type the note gives, then not claimed by another note. A loosely
-    matched candidate must also lie in an evidence district, reuse the code, or (last phase)
-    be unclaimed: a unit that still existed under a near-identical name would be named,
-    exactly, by a note of its own.
+    phases on, of the type the note gives, then not claimed by another note. The choice must
+    lie in an evidence district unless it is the only exact candidate or the note gives no
+    evidence at all: the old snapshot lacks many units formed in 2023-2025, whose names
+    often belong to unrelated old communes elsewhere in the merged province.
     """
     candidates = [c for c in item.candidates if c.unit.code == item.new_code] or item.candidates
     best = min(c.level for c in candidates)
@@ -874,13 +929,12 @@ def _choose(
     if len(candidates) != 1:
         return None
     chosen = candidates[0]
-    confirmed = (
-        chosen.level == 0
-        or chosen.unit.code == item.new_code
-        or chosen.unit.parent in set().union(*evidence)
-        or (phase >= PHASES.index("unclaimed") and chosen.unit.code not in claimed)
-    )
-    return chosen if confirmed else None
+    known = set().union(*evidence)
+    if chosen.unit.code == item.new_code or chosen.unit.parent in known:
+        return chosen
+    if chosen.level == 0 and (len(item.candidates) == 1 or not known):
+        return chosen
+    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -944,8 +998,7 @@ def write_outputs(
     }
     for filename, (header, units, with_parent) in unit_rows.items():
         rows = (
-            (u.code, u.name, u.type, *((u.parent,) if with_parent else ()))
-            for u in units.values()
+            (u.code, u.name, u.type, *((u.parent,) if with_parent else ())) for u in units.values()
         )
         report.rows[filename] = write_csv(out / filename, header, rows)
 
@@ -1001,7 +1054,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report.rows)
     covered = set(lineage.feeds())
     print(len(covered), len(covered) / len(old.communes))
-    print(lineage.levels)
+    print(lineage.levels())
     return 0
 
 

@@ -65,7 +65,9 @@ def pg_server() -> Iterator[PgServer | None]:
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer | None) -> Iterator[dict[str, str]]:
+def templates(
+    tmp_path_factory: pytest.TempPathFactory, pg_server: PgServer | None
+) -> Iterator[dict[str, str]]:
     """Return a migrated template database per backend (SQLite file path, PG database name)."""
     audit.install()
     out: dict[str, str] = {}
@@ -97,7 +99,10 @@ def fresh_database(
 
 @pytest.fixture(params=BACKENDS)
 def db(
-    request: pytest.FixtureRequest, templates: dict[str, str], pg_server: PgServer | None, tmp_path: Path
+    request: pytest.FixtureRequest,
+    templates: dict[str, str],
+    pg_server: PgServer | None,
+    tmp_path: Path,
 ) -> Iterator[Database]:
     """A freshly migrated, empty database on each backend."""
     url, pg_name = fresh_database(request.param, templates, pg_server, tmp_path)

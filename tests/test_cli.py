@@ -32,10 +32,14 @@ def run(*args: str, input: str | None = None) -> tuple[int, str]:
 
 
 def test_units_list_json_counts(cli: World) -> None:
-    code, out = run("units", "list", "--level", "province", "--as-of", "2025-12-31", "--format", "json")
+    code, out = run(
+        "units", "list", "--level", "province", "--as-of", "2025-12-31", "--format", "json"
+    )
     assert code == 0
     assert [u["name"] for u in json.loads(out)] == ["Tỉnh Lai Châu", "Tỉnh Lào Cai"]
-    code, out = run("units", "list", "--level", "province", "--as-of", "2024-12-31", "--format", "json")
+    code, out = run(
+        "units", "list", "--level", "province", "--as-of", "2024-12-31", "--format", "json"
+    )
     assert len(json.loads(out)) == 3
 
 
@@ -60,7 +64,10 @@ def test_units_map(cli: World) -> None:
     code, out = run("units", "map", "03388", "--to", "2024-01-01", "--format", "json")
     body = json.loads(out)
     assert body["unit"]["valid_from"] == "2025-07-01"
-    assert sorted(c["name"] for c in body["counterparts"]) == ["Phường Quyết Tiến", "Phường Đoàn Kết"]
+    assert sorted(c["name"] for c in body["counterparts"]) == [
+        "Phường Quyết Tiến",
+        "Phường Đoàn Kết",
+    ]
 
 
 def test_units_map_unknown_code(cli: World) -> None:
@@ -77,8 +84,17 @@ def test_lineage_report(cli: World) -> None:
 
 
 def test_users_add_and_token(cli: World) -> None:
-    code, out = run("users", "add", "canbo.moi", "--role", "officer", "--unit", "03390", "--password-stdin",
-                    input="mot-mat-khau-dai\n")
+    code, out = run(
+        "users",
+        "add",
+        "canbo.moi",
+        "--role",
+        "officer",
+        "--unit",
+        "03390",
+        "--password-stdin",
+        input="mot-mat-khau-dai\n",
+    )
     assert code == 0, out
     code, out = run("users", "token", "canbo.moi", "--name", "thử")
     assert code == 0
@@ -105,9 +121,9 @@ def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("TINHSO_DATABASE_URL", f"sqlite:///{tmp_path / 'new.db'}")
     get_settings.cache_clear()
     try:
-        code, out = run("db", "upgrade")
+        code, _out = run("db", "upgrade")
         assert code == 0 and (tmp_path / "new.db").exists()
-        code, out = run("db", "upgrade")  # idempotent
+        code, _out = run("db", "upgrade")  # idempotent
         assert code == 0
     finally:
         get_settings.cache_clear()

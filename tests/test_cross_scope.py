@@ -52,26 +52,95 @@ CASES: list[Case] = [
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}/ancestors", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}/subtree", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}/lineage", lambda w: {}, (404,)),
-    ("officer_dk", "GET", "/api/v1/units/{binh_lu}/map", lambda w: {"params": {"to": "2024-01-01"}}, (404,)),
-    ("officer_dk", "POST", "/api/v1/units",
-     lambda w: {"json": {"commune_id": w.units["binh_lu"], "code": "X1", "name": "Bản X", "kind": "ban"}}, (404,)),
-    ("officer_dk", "PATCH", "/api/v1/units/{na_tam}", lambda w: {"json": {"name": "Đổi tên"}}, (404,)),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/units/{binh_lu}/map",
+        lambda w: {"params": {"to": "2024-01-01"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/units",
+        lambda w: {
+            "json": {"commune_id": w.units["binh_lu"], "code": "X1", "name": "Bản X", "kind": "ban"}
+        },
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "PATCH",
+        "/api/v1/units/{na_tam}",
+        lambda w: {"json": {"name": "Đổi tên"}},
+        (404,),
+    ),
     ("officer_dk", "DELETE", "/api/v1/units/{na_tam}", lambda w: {}, (404,)),
-    ("officer_dk", "POST", "/api/v1/units:import",
-     lambda w: {"files": {"file": ("t.csv", "Mã,Tên,Loại,Mã xã\nX9,Bản Mới,bản,03390\n".encode(), "text/csv")}}, (422,)),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/units:import",
+        lambda w: {
+            "files": {
+                "file": ("t.csv", "Mã,Tên,Loại,Mã xã\nX9,Bản Mới,bản,03390\n".encode(), "text/csv")
+            }
+        },
+        (422,),
+    ),
     ("officer_dk", "GET", "/api/v1/agencies/{ubnd_bl}", lambda w: {}, (404,)),
-    ("officer_dk", "POST", "/api/v1/agencies",
-     lambda w: {"json": {"code": "000.00.60.H12", "name": "UBND X", "kind": "ubnd_xa", "unit_id": w.units["binh_lu"]}}, (404,)),
-    ("officer_dk", "PUT", "/api/v1/agencies/{ubnd_bl}",
-     lambda w: {"json": {"code": "000.00.51.H12", "name": "Đổi", "kind": "ubnd_xa", "unit_id": w.units["binh_lu"]}}, (404,)),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/agencies",
+        lambda w: {
+            "json": {
+                "code": "000.00.60.H12",
+                "name": "UBND X",
+                "kind": "ubnd_xa",
+                "unit_id": w.units["binh_lu"],
+            }
+        },
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "PUT",
+        "/api/v1/agencies/{ubnd_bl}",
+        lambda w: {
+            "json": {
+                "code": "000.00.51.H12",
+                "name": "Đổi",
+                "kind": "ubnd_xa",
+                "unit_id": w.units["binh_lu"],
+            }
+        },
+        (404,),
+    ),
     ("officer_dk", "DELETE", "/api/v1/agencies/{ubnd_bl}", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/users", lambda w: {}, (403,)),
-    ("officer_dk", "POST", "/api/v1/users",
-     lambda w: {"json": {"username": "moi", "role": "viewer", "password": "mat-khau-rat-dai"}}, (403,)),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/users",
+        lambda w: {"json": {"username": "moi", "role": "viewer", "password": "mat-khau-rat-dai"}},
+        (403,),
+    ),
     ("officer_dk", "GET", "/api/v1/users/{u:officer_bl}", lambda w: {}, (404,)),
-    ("officer_dk", "PATCH", "/api/v1/users/{u:officer_bl}", lambda w: {"json": {"full_name": "X"}}, (404,)),
+    (
+        "officer_dk",
+        "PATCH",
+        "/api/v1/users/{u:officer_bl}",
+        lambda w: {"json": {"full_name": "X"}},
+        (404,),
+    ),
     ("officer_dk", "GET", "/api/v1/users/{u:officer_bl}/tokens", lambda w: {}, (404,)),
-    ("officer_dk", "POST", "/api/v1/users/{u:officer_bl}/tokens", lambda w: {"json": {"name": "x"}}, (404,)),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/users/{u:officer_bl}/tokens",
+        lambda w: {"json": {"name": "x"}},
+        (404,),
+    ),
     ("officer_dk", "DELETE", "/api/v1/tokens/{t:officer_bl}", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/audit", lambda w: {}, (403,)),
     ("officer_dk", "GET", "/api/v1/audit/verify", lambda w: {}, (403,)),
@@ -79,10 +148,27 @@ CASES: list[Case] = [
     ("admin12", "GET", "/api/v1/units/{lao_cai}", lambda w: {}, (404,)),
     ("admin12", "GET", "/api/v1/agencies/{ubnd_bh}", lambda w: {}, (404,)),
     ("admin12", "GET", "/api/v1/users/{u:viewer15}", lambda w: {}, (404,)),
-    ("admin12", "PATCH", "/api/v1/users/{u:viewer15}", lambda w: {"json": {"is_active": False}}, (404,)),
-    ("admin12", "POST", "/api/v1/users",
-     lambda w: {"json": {"username": "moi", "role": "officer", "password": "mat-khau-rat-dai",
-                          "scopes": [{"unit_id": w.units["lao_cai"]}]}}, (404,)),
+    (
+        "admin12",
+        "PATCH",
+        "/api/v1/users/{u:viewer15}",
+        lambda w: {"json": {"is_active": False}},
+        (404,),
+    ),
+    (
+        "admin12",
+        "POST",
+        "/api/v1/users",
+        lambda w: {
+            "json": {
+                "username": "moi",
+                "role": "officer",
+                "password": "mat-khau-rat-dai",
+                "scopes": [{"unit_id": w.units["lao_cai"]}],
+            }
+        },
+        (404,),
+    ),
     ("admin12", "DELETE", "/api/v1/tokens/{t:viewer15}", lambda w: {}, (404,)),
     ("admin12", "GET", "/api/v1/audit", lambda w: {}, (403,)),
     # An agency-scoped officer reaching a commune's agency.
@@ -146,16 +232,28 @@ def test_lists_are_filtered(client, world: World) -> None:  # type: ignore[no-un
     assert [a["name"] for a in r.json()["items"]] == ["Sở Khoa học và Công nghệ"]
     r = client.get("/api/v1/units", params={"level": "province"}, headers=world.auth("viewer15"))
     # Lào Cai today, and the two old provinces it was formed from.
-    assert sorted(u["name"] for u in r.json()["items"]) == ["Tỉnh Lào Cai", "Tỉnh Lào Cai", "Tỉnh Yên Bái"]
+    assert sorted(u["name"] for u in r.json()["items"]) == [
+        "Tỉnh Lào Cai",
+        "Tỉnh Lào Cai",
+        "Tỉnh Yên Bái",
+    ]
 
 
 def test_officer_writes_in_own_commune(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.patch(f"/api/v1/units/{world.units['tdp1']}", json={"name": "Tổ dân phố Một"}, headers=world.auth("officer_dk"))
+    r = client.patch(
+        f"/api/v1/units/{world.units['tdp1']}",
+        json={"name": "Tổ dân phố Một"},
+        headers=world.auth("officer_dk"),
+    )
     assert r.status_code == 200 and r.json()["name"] == "Tổ dân phố Một"
 
 
 def test_viewer_cannot_write_even_in_scope(client, world: World) -> None:  # type: ignore[no-untyped-def]
     before = fingerprint(world.db)
-    r = client.patch(f"/api/v1/units/{world.units['ta_chai']}", json={"name": "X"}, headers=world.auth("viewer15"))
+    r = client.patch(
+        f"/api/v1/units/{world.units['ta_chai']}",
+        json={"name": "X"},
+        headers=world.auth("viewer15"),
+    )
     assert r.status_code == 403
     assert fingerprint(world.db) == before

@@ -34,7 +34,11 @@ PASSWORD = "mat-khau-dai-1"
 FILES: dict[str, tuple[list[str], list[list[str]]]] = {
     "provinces_pre2025.csv": (
         ["code", "name", "type"],
-        [["10", "Tỉnh Yên Bái", "tinh"], ["12", "Tỉnh Lai Châu", "tinh"], ["15", "Tỉnh Lào Cai", "tinh"]],
+        [
+            ["10", "Tỉnh Yên Bái", "tinh"],
+            ["12", "Tỉnh Lai Châu", "tinh"],
+            ["15", "Tỉnh Lào Cai", "tinh"],
+        ],
     ),
     "districts_pre2025.csv": (
         ["code", "name", "type", "province_code"],
@@ -59,7 +63,8 @@ FILES: dict[str, tuple[list[str], list[list[str]]]] = {
         ],
     ),
     "provinces_2025.csv": (
-        ["code", "name", "type"], [["12", "Tỉnh Lai Châu", "tinh"], ["15", "Tỉnh Lào Cai", "tinh"]]
+        ["code", "name", "type"],
+        [["12", "Tỉnh Lai Châu", "tinh"], ["15", "Tỉnh Lào Cai", "tinh"]],
     ),
     "communes_2025.csv": (
         ["code", "name", "type", "province_code"],
@@ -72,7 +77,11 @@ FILES: dict[str, tuple[list[str], list[list[str]]]] = {
     ),
     "province_lineage.csv": (
         ["old_code", "new_code", "resolution", "resolution_date"],
-        [["10", "15", "202/2025/QH15", "2025-06-12"], ["12", "12", "", ""], ["15", "15", "202/2025/QH15", "2025-06-12"]],
+        [
+            ["10", "15", "202/2025/QH15", "2025-06-12"],
+            ["12", "12", "", ""],
+            ["15", "15", "202/2025/QH15", "2025-06-12"],
+        ],
     ),
     "commune_lineage.csv": (
         ["new_code", "old_code", "share", "resolution", "resolution_date"],
@@ -88,7 +97,8 @@ FILES: dict[str, tuple[list[str], list[list[str]]]] = {
         ],
     ),
     "lineage_unmatched.csv": (
-        ["new_code", "fragment", "reason"], [["02600", "xã Bản Liền", "tên trùng, không phân biệt được"]]
+        ["new_code", "fragment", "reason"],
+        [["02600", "xã Bản Liền", "tên trùng, không phân biệt được"]],
     ),
 }
 
@@ -121,7 +131,9 @@ class World:
 
 def _new(session: object, code: str, level: str) -> int:
     return session.scalars(  # type: ignore[attr-defined,no-any-return]
-        select(Unit.id).where(Unit.code == code, Unit.level == level, Unit.valid_from == REFORM_DATE)
+        select(Unit.id).where(
+            Unit.code == code, Unit.level == level, Unit.valid_from == REFORM_DATE
+        )
     ).one()
 
 
@@ -138,16 +150,23 @@ def build_world(db: Database, directory: Path) -> World:
         bind_actor(s, Actor(name="test-setup", client="test"))
         register.load_register(s, data_dir=write_register(directory))
         for key, code, level in [
-            ("lai_chau", "12", "province"), ("lao_cai", "15", "province"),
-            ("doan_ket", "03388", "commune"), ("binh_lu", "03390", "commune"),
-            ("nghia_lo", "04279", "commune"), ("bac_ha", "02600", "commune"),
+            ("lai_chau", "12", "province"),
+            ("lao_cai", "15", "province"),
+            ("doan_ket", "03388", "commune"),
+            ("binh_lu", "03390", "commune"),
+            ("nghia_lo", "04279", "commune"),
+            ("bac_ha", "02600", "commune"),
         ]:
             w.units[key] = _new(s, code, level)
         for key, code, level in [
-            ("old_lai_chau", "12", "province"), ("old_yen_bai", "10", "province"),
-            ("old_lao_cai", "15", "province"), ("old_doan_ket", "03388", "commune"),
-            ("old_quyet_tien", "03391", "commune"), ("old_ta_chai", "02605", "commune"),
-            ("old_ban_lien", "02610", "commune"), ("old_tp_lai_chau", "105", "district"),
+            ("old_lai_chau", "12", "province"),
+            ("old_yen_bai", "10", "province"),
+            ("old_lao_cai", "15", "province"),
+            ("old_doan_ket", "03388", "commune"),
+            ("old_quyet_tien", "03391", "commune"),
+            ("old_ta_chai", "02605", "commune"),
+            ("old_ban_lien", "02610", "commune"),
+            ("old_tp_lai_chau", "105", "district"),
         ]:
             w.units[key] = _old(s, code, level)
         p = SYSTEM_PRINCIPAL
@@ -163,15 +182,62 @@ def build_world(db: Database, directory: Path) -> World:
             w.units[key] = v.id
         A = changes.AgencyInput
         for key, data in [
-            ("ubnd_lc", A("000.00.00.H12", "Ủy ban nhân dân tỉnh Lai Châu", "ubnd_tinh", w.units["lai_chau"])),
-            ("ubnd_lk", A("000.00.00.H15", "Ủy ban nhân dân tỉnh Lào Cai", "ubnd_tinh", w.units["lao_cai"])),
+            (
+                "ubnd_lc",
+                A(
+                    "000.00.00.H12",
+                    "Ủy ban nhân dân tỉnh Lai Châu",
+                    "ubnd_tinh",
+                    w.units["lai_chau"],
+                ),
+            ),
+            (
+                "ubnd_lk",
+                A("000.00.00.H15", "Ủy ban nhân dân tỉnh Lào Cai", "ubnd_tinh", w.units["lao_cai"]),
+            ),
         ]:
             w.agencies[key] = changes.create_agency(s, principal=p, data=data).id
         for key, data in [
-            ("so_khcn", A("000.00.02.H12", "Sở Khoa học và Công nghệ", "so", w.units["lai_chau"], w.agencies["ubnd_lc"])),
-            ("ubnd_dk", A("000.00.50.H12", "Ủy ban nhân dân phường Đoàn Kết", "ubnd_xa", w.units["doan_ket"], w.agencies["ubnd_lc"])),
-            ("ubnd_bl", A("000.00.51.H12", "Ủy ban nhân dân xã Bình Lư", "ubnd_xa", w.units["binh_lu"], w.agencies["ubnd_lc"])),
-            ("ubnd_bh", A("000.00.50.H15", "Ủy ban nhân dân xã Bắc Hà", "ubnd_xa", w.units["bac_ha"], w.agencies["ubnd_lk"])),
+            (
+                "so_khcn",
+                A(
+                    "000.00.02.H12",
+                    "Sở Khoa học và Công nghệ",
+                    "so",
+                    w.units["lai_chau"],
+                    w.agencies["ubnd_lc"],
+                ),
+            ),
+            (
+                "ubnd_dk",
+                A(
+                    "000.00.50.H12",
+                    "Ủy ban nhân dân phường Đoàn Kết",
+                    "ubnd_xa",
+                    w.units["doan_ket"],
+                    w.agencies["ubnd_lc"],
+                ),
+            ),
+            (
+                "ubnd_bl",
+                A(
+                    "000.00.51.H12",
+                    "Ủy ban nhân dân xã Bình Lư",
+                    "ubnd_xa",
+                    w.units["binh_lu"],
+                    w.agencies["ubnd_lc"],
+                ),
+            ),
+            (
+                "ubnd_bh",
+                A(
+                    "000.00.50.H15",
+                    "Ủy ban nhân dân xã Bắc Hà",
+                    "ubnd_xa",
+                    w.units["bac_ha"],
+                    w.agencies["ubnd_lk"],
+                ),
+            ),
         ]:
             w.agencies[key] = changes.create_agency(s, principal=p, data=data).id
         R = accounts.ScopeRoot
@@ -186,9 +252,16 @@ def build_world(db: Database, directory: Path) -> World:
             ("system12", "system", [R(unit_id=w.units["lai_chau"])]),
         ]:
             user = accounts.create_user(
-                s, principal=p, username=name, role=role,
-                password=None if role == "system" else PASSWORD, full_name=name, scopes=scopes,
+                s,
+                principal=p,
+                username=name,
+                role=role,
+                password=None if role == "system" else PASSWORD,
+                full_name=name,
+                scopes=scopes,
             )
             w.users[name] = user.id
-            _tok, w.tokens[name] = accounts.issue_token(s, principal=p, user_id=user.id, name="test")
+            _tok, w.tokens[name] = accounts.issue_token(
+                s, principal=p, user_id=user.id, name="test"
+            )
     return w

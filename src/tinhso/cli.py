@@ -45,8 +45,13 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "tinhso.app:create_app", factory=True, host=host or settings.host, port=port or settings.port,
-        workers=workers, proxy_headers=True, log_level="info",
+        "tinhso.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
     )
 
 

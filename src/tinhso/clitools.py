@@ -54,7 +54,10 @@ def print_json(data: Any) -> None:
 def progress_bar() -> Iterator[Progress]:
     """Yield a Rich progress bar for a long job (quiet when output is not a terminal)."""
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=err_console,
     ) as bar:
         yield bar

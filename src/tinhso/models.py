@@ -6,6 +6,15 @@ from tinhso.db import Base
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 __all__ = [
-    "Agency", "ApiToken", "AuditEntry", "AuditHead", "Base", "LoginAttempt", "Unit",
-    "UnitLineage", "User", "UserScope", "WebSession",
+    "Agency",
+    "ApiToken",
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "LoginAttempt",
+    "Unit",
+    "UnitLineage",
+    "User",
+    "UserScope",
+    "WebSession",
 ]

@@ -79,7 +79,8 @@ def read_table(
                         field=f"cột {i + 1}",
                         row=1,
                         sheet=sheet,
-                        reason="ô tiêu đề trống (có thể do gộp ô); mỗi cột phải có một tiêu đề riêng",
+                        reason="ô tiêu đề trống (có thể do gộp ô); "
+                        "mỗi cột phải có một tiêu đề riêng",
                     )
                 )
             continue
@@ -94,8 +95,11 @@ def read_table(
         if name not in positions:
             errors.append(
                 FieldError(
-                    field=name, row=1, sheet=sheet,
-                    reason=f"thiếu cột bắt buộc (chấp nhận: {', '.join(columns[name][:3] or (name,))})",
+                    field=name,
+                    row=1,
+                    sheet=sheet,
+                    reason="thiếu cột bắt buộc (chấp nhận: "
+                    f"{', '.join(columns[name][:3] or (name,))})",
                 )
             )
     if errors:

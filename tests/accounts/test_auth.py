@@ -14,7 +14,8 @@ def _login(client, username: str, password: str = PASSWORD):  # type: ignore[no-
     page = client.get("/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     return client.post(
-        "/login", data={"username": username, "password": password, "login_csrf": token, "next": "/units"},
+        "/login",
+        data={"username": username, "password": password, "login_csrf": token, "next": "/units"},
         follow_redirects=False,
     )
 
@@ -34,7 +35,9 @@ def test_secure_cookie_over_https(world: World, settings) -> None:  # type: igno
 
     with TestClient(create_app(settings, db=world.db), base_url="https://tinhso.example") as c:
         r = _login(c, "officer_dk")
-        cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("tinhso_session="))
+        cookie = next(
+            h for h in r.headers.get_list("set-cookie") if h.startswith("tinhso_session=")
+        )
         assert "Secure" in cookie
 
 
@@ -42,7 +45,10 @@ def test_wrong_password_does_not_say_which(client, world: World) -> None:  # typ
     a = _login(client, "officer_dk", "sai-mat-khau-123")
     b = _login(client, "khong_ton_tai", "sai-mat-khau-123")
     assert a.status_code == b.status_code == 422
-    assert "Tên đăng nhập hoặc mật khẩu không đúng" in a.text and "Tên đăng nhập hoặc mật khẩu không đúng" in b.text
+    assert (
+        "Tên đăng nhập hoặc mật khẩu không đúng" in a.text
+        and "Tên đăng nhập hoặc mật khẩu không đúng" in b.text
+    )
 
 
 def test_login_is_throttled_after_repeated_failures(client, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -54,7 +60,11 @@ def test_login_is_throttled_after_repeated_failures(client, world: World) -> Non
 
 
 def test_login_without_csrf_cookie_is_refused(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/login", data={"username": "officer_dk", "password": PASSWORD, "login_csrf": "x"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={"username": "officer_dk", "password": PASSWORD, "login_csrf": "x"},
+        follow_redirects=False,
+    )
     assert r.status_code == 400
     with world.db.session() as s:
         assert s.scalar(select(func.count()).select_from(WebSession)) == 0
@@ -67,8 +77,16 @@ def test_system_client_cannot_log_in_with_a_page(client, world: World) -> None: 
 def test_open_redirect_is_refused(client, world: World) -> None:  # type: ignore[no-untyped-def]
     page = client.get("/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    r = client.post("/login", data={"username": "officer_dk", "password": PASSWORD, "login_csrf": token,
-                                    "next": "https://evil.example/"}, follow_redirects=False)
+    r = client.post(
+        "/login",
+        data={
+            "username": "officer_dk",
+            "password": PASSWORD,
+            "login_csrf": token,
+            "next": "https://evil.example/",
+        },
+        follow_redirects=False,
+    )
     assert r.headers["location"] == "/"
 
 
@@ -82,29 +100,43 @@ def test_page_post_without_csrf_token_is_refused(client, world: World) -> None: 
 
 def test_api_with_cookie_needs_csrf_header(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _login(client, "officer_dk")
-    body = {"commune_id": world.units["doan_ket"], "code": "T9", "name": "Tổ 9", "kind": "to_dan_pho"}
+    body = {
+        "commune_id": world.units["doan_ket"],
+        "code": "T9",
+        "name": "Tổ 9",
+        "kind": "to_dan_pho",
+    }
     assert client.post("/api/v1/units", json=body).status_code == 403
     page = client.get("/")
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    assert client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+    assert (
+        client.post("/api/v1/units", json=body, headers={"X-CSRF-Token": csrf}).status_code == 201
+    )
 
 
 def test_logout_ends_the_session(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _login(client, "officer_dk")
     page = client.get("/")
     csrf = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    )
     assert client.get("/units", follow_redirects=False).status_code == 303
 
 
 def test_token_lifecycle(client, world: World) -> None:  # type: ignore[no-untyped-def]
     admin = world.auth("admin")
-    r = client.post(f"/api/v1/users/{world.users['system12']}/tokens", json={"name": "Một cửa"}, headers=admin)
+    r = client.post(
+        f"/api/v1/users/{world.users['system12']}/tokens", json={"name": "Một cửa"}, headers=admin
+    )
     assert r.status_code == 201
     issued = r.json()
     secret, token_id = issued["secret"], issued["id"]
     assert secret.startswith("tsk_")
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["username"] == "system12"
+    assert (
+        client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["username"]
+        == "system12"
+    )
     listed = client.get(f"/api/v1/users/{world.users['system12']}/tokens", headers=admin).json()
     mine = next(t for t in listed if t["id"] == token_id)
     assert mine["last_used_at"] is not None and mine["last_used_ip"] == "testclient"
@@ -115,21 +147,36 @@ def test_token_lifecycle(client, world: World) -> None:  # type: ignore[no-untyp
 
 
 def test_locked_user_token_stops_working(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.patch(f"/api/v1/users/{world.users['officer_bl']}", json={"is_active": False}, headers=world.auth("admin12"))
+    r = client.patch(
+        f"/api/v1/users/{world.users['officer_bl']}",
+        json={"is_active": False},
+        headers=world.auth("admin12"),
+    )
     assert r.status_code == 200
     assert client.get("/api/v1/me", headers=world.auth("officer_bl")).status_code == 401
 
 
 def test_password_rules(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/users", json={"username": "ngan", "role": "viewer", "password": "ngan"},
-                    headers=world.auth("admin"))
+    r = client.post(
+        "/api/v1/users",
+        json={"username": "ngan", "role": "viewer", "password": "ngan"},
+        headers=world.auth("admin"),
+    )
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"password"}
 
 
 def test_province_admin_creates_commune_user(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/users", json={"username": "canbo.bl2", "role": "officer", "password": "mot-mat-khau-dai",
-                                           "scopes": [{"unit_id": world.units["binh_lu"]}]}, headers=world.auth("admin12"))
+    r = client.post(
+        "/api/v1/users",
+        json={
+            "username": "canbo.bl2",
+            "role": "officer",
+            "password": "mot-mat-khau-dai",
+            "scopes": [{"unit_id": world.units["binh_lu"]}],
+        },
+        headers=world.auth("admin12"),
+    )
     assert r.status_code == 201, r.text
     assert r.json()["scopes"] == [{"unit_id": world.units["binh_lu"], "agency_id": None}]
     assert "password" not in r.text.lower() or "password_hash" not in r.text

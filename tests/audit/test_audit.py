@@ -29,12 +29,20 @@ def test_untampered_chain_verifies(world: World) -> None:
 def test_update_records_before_and_after_and_actor(world: World) -> None:
     with world.db.session() as s:
         audit.bind_actor(s, audit.Actor(name="canbo", user_id=7, client="web", ip="10.0.0.9"))
-        changes.update_unit(s, principal=SYSTEM_PRINCIPAL, unit_id=world.units["tdp1"], name="Tổ dân phố Một")
+        changes.update_unit(
+            s, principal=SYSTEM_PRINCIPAL, unit_id=world.units["tdp1"], name="Tổ dân phố Một"
+        )
     with world.db.session() as s:
         e = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
     assert e is not None
     assert (e.action, e.entity, e.entity_id, e.actor, e.actor_id, e.client, e.ip) == (
-        "update", "unit", str(world.units["tdp1"]), "canbo", 7, "web", "10.0.0.9",
+        "update",
+        "unit",
+        str(world.units["tdp1"]),
+        "canbo",
+        7,
+        "web",
+        "10.0.0.9",
     )
     assert json.loads(e.before or "")["name"] == "Tổ dân phố số 1"
     assert json.loads(e.after or "")["name"] == "Tổ dân phố Một"
@@ -42,7 +50,9 @@ def test_update_records_before_and_after_and_actor(world: World) -> None:
 
 def test_secrets_are_redacted(world: World) -> None:
     with world.db.session() as s:
-        rows = s.scalars(select(AuditEntry).where(AuditEntry.entity.in_(["user_account", "api_token"]))).all()
+        rows = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity.in_(["user_account", "api_token"]))
+        ).all()
     assert rows
     for e in rows:
         after = json.loads(e.after or "{}")

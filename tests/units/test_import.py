@@ -21,19 +21,27 @@ HEADER = "Mã,Tên,Loại,Mã xã"
 
 def _villages(world: World) -> int:
     with world.db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Unit).where(Unit.level == "village")) or 0)
+        return int(
+            s.scalar(select(func.count()).select_from(Unit).where(Unit.level == "village")) or 0
+        )
 
 
-def _import(world: World, data: bytes, filename: str = "thon.csv", partial: bool = False) -> changes.ImportReport:
+def _import(
+    world: World, data: bytes, filename: str = "thon.csv", partial: bool = False
+) -> changes.ImportReport:
     with world.db.session() as s:
-        rep = changes.import_villages(s, principal=SYSTEM_PRINCIPAL, data=data, filename=filename, partial=partial)
+        rep = changes.import_villages(
+            s, principal=SYSTEM_PRINCIPAL, data=data, filename=filename, partial=partial
+        )
         if not rep.committed:
             s.rollback()
     return rep
 
 
 def test_good_file_commits_all(world: World) -> None:
-    data = f"{HEADER}\n0338810,Tổ dân phố số 10,tổ dân phố,03388\n0339010,Bản Hô Ta,bản,03390\n".encode()
+    data = (
+        f"{HEADER}\n0338810,Tổ dân phố số 10,tổ dân phố,03388\n0339010,Bản Hô Ta,bản,03390\n"
+    ).encode()
     rep = _import(world, data)
     assert (rep.committed, rep.created, rep.errors) == (True, 2, [])
     assert _villages(world) == 6
@@ -49,18 +57,22 @@ def test_reimport_is_idempotent(world: World) -> None:
 def test_bad_rows_are_named_and_nothing_is_written(world: World) -> None:
     data = (
         f"{HEADER},Hiệu lực từ\n"
-        "0338810,Tổ dân phố số 10,tổ dân phố,03388,2025-07-01\n"   # good
-        "0338811,Tổ 11,tổ dân phố,99999,\n"                         # unknown commune
-        "0338810,Trùng mã,tổ dân phố,03388,\n"                      # duplicate code in file
-        "0338812,Tổ 12,tổ dân phố,03388,2025-13-45\n"              # invalid date
-        "0338813,,tổ dân phố,03388,\n"                             # missing name
-        "0338814,Tổ 14,khu công nghiệp,03388,\n"                   # unknown kind
+        "0338810,Tổ dân phố số 10,tổ dân phố,03388,2025-07-01\n"  # good
+        "0338811,Tổ 11,tổ dân phố,99999,\n"  # unknown commune
+        "0338810,Trùng mã,tổ dân phố,03388,\n"  # duplicate code in file
+        "0338812,Tổ 12,tổ dân phố,03388,2025-13-45\n"  # invalid date
+        "0338813,,tổ dân phố,03388,\n"  # missing name
+        "0338814,Tổ 14,khu công nghiệp,03388,\n"  # unknown kind
     ).encode()
     before = _villages(world)
     rep = _import(world, data)
     assert not rep.committed
     assert [(e.row, e.field) for e in rep.errors] == [
-        (3, "commune_code"), (4, "code"), (5, "valid_from"), (6, "name"), (7, "type"),
+        (3, "commune_code"),
+        (4, "code"),
+        (5, "valid_from"),
+        (6, "name"),
+        (7, "type"),
     ]
     assert "không có trong danh mục hiện hành" in rep.errors[0].reason
     assert "trùng với dòng 2" in rep.errors[1].reason
@@ -75,7 +87,9 @@ def test_partial_commits_exactly_the_accepted_rows(world: World) -> None:
 
 
 def test_nfd_text_is_stored_nfc(world: World) -> None:
-    data = unicodedata.normalize("NFD", f"{HEADER}\n0338815,Tổ dân phố Đồng Tâm,tổ dân phố,03388\n").encode()
+    data = unicodedata.normalize(
+        "NFD", f"{HEADER}\n0338815,Tổ dân phố Đồng Tâm,tổ dân phố,03388\n"
+    ).encode()
     _import(world, data)
     with world.db.session() as s:
         name = s.scalars(select(Unit.name).where(Unit.code == "0338815")).one()
@@ -107,11 +121,18 @@ def encode_cp1258(text: str) -> bytes:
     ],
 )
 def test_legacy_encodings_are_decoded(world: World, encode, expected: str) -> None:  # type: ignore[no-untyped-def]
-    text = f"{HEADER}\n0339020,Bản Nậm Đích,bản,03390\n0339021,Bản Sùng Phài,bản,03390\n0339022,Thôn Tả Lèng,thôn,03390\n"
+    text = (
+        f"{HEADER}\n0339020,Bản Nậm Đích,bản,03390\n0339021,Bản Sùng Phài,bản,03390\n"
+        "0339022,Thôn Tả Lèng,thôn,03390\n"
+    )
     rep = _import(world, encode(text))
     assert rep.encoding == expected and rep.committed, rep.errors
     with world.db.session() as s:
-        names = s.scalars(select(Unit.name).where(Unit.code.in_(["0339020", "0339021", "0339022"])).order_by(Unit.code)).all()
+        names = s.scalars(
+            select(Unit.name)
+            .where(Unit.code.in_(["0339020", "0339021", "0339022"]))
+            .order_by(Unit.code)
+        ).all()
     assert names == ["Bản Nậm Đích", "Bản Sùng Phài", "Thôn Tả Lèng"]
 
 
@@ -128,16 +149,20 @@ def _xlsx(rows: list[list[object]], merge: str | None = None) -> bytes:
 
 
 def test_xlsx_import(world: World) -> None:
-    data = _xlsx([["Mã thôn", "Tên thôn", "Loại", "Mã xã"], ["0339030", "Bản Thèn Sin", "bản", "03390"]])
+    data = _xlsx(
+        [["Mã thôn", "Tên thôn", "Loại", "Mã xã"], ["0339030", "Bản Thèn Sin", "bản", "03390"]]
+    )
     rep = _import(world, data, "thon.xlsx")
     assert rep.committed and rep.created == 1
 
 
 def test_xlsx_with_merged_header_is_refused(world: World) -> None:
-    data = _xlsx([["Mã", "Tên thôn", None, "Mã xã"], ["0339031", "Bản A", "bản", "03390"]], merge="B1:C1")
+    data = _xlsx(
+        [["Mã", "Tên thôn", None, "Mã xã"], ["0339031", "Bản A", "bản", "03390"]], merge="B1:C1"
+    )
     with pytest.raises(InvalidInput) as exc:
         _import(world, data, "thon.xlsx")
-    assert [(e.row, e.field) for e in exc.value.errors][0] == (1, "cột 3")
+    assert next((e.row, e.field) for e in exc.value.errors) == (1, "cột 3")
     assert "gộp ô" in exc.value.errors[0].reason
 
 
@@ -148,7 +173,13 @@ def test_missing_column_is_named(world: World) -> None:
 
 
 def test_commune_outside_scope_is_refused_per_row(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    files = {"file": ("t.csv", f"{HEADER}\n0338820,Tổ 20,tổ dân phố,03388\n0339040,Bản B,bản,03390\n".encode(), "text/csv")}
+    files = {
+        "file": (
+            "t.csv",
+            f"{HEADER}\n0338820,Tổ 20,tổ dân phố,03388\n0339040,Bản B,bản,03390\n".encode(),
+            "text/csv",
+        )
+    }
     r = client.post("/api/v1/units:import", files=files, headers=world.auth("officer_dk"))
     assert r.status_code == 422
     body = r.json()

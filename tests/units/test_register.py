@@ -26,9 +26,15 @@ def test_units_valid_on_a_date(world: World) -> None:
 
 def test_load_is_idempotent(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     with world.db.session() as s:
-        before = (s.scalar(select(func.count()).select_from(Unit)), s.scalar(select(func.count()).select_from(UnitLineage)))
+        before = (
+            s.scalar(select(func.count()).select_from(Unit)),
+            s.scalar(select(func.count()).select_from(UnitLineage)),
+        )
         rep = register.load_register(s, data_dir=write_register(tmp_path / "again"))
-        after = (s.scalar(select(func.count()).select_from(Unit)), s.scalar(select(func.count()).select_from(UnitLineage)))
+        after = (
+            s.scalar(select(func.count()).select_from(Unit)),
+            s.scalar(select(func.count()).select_from(UnitLineage)),
+        )
     assert sum(rep.inserted.values()) == 0 and rep.lineage_inserted == 0
     assert before == after
 
@@ -43,14 +49,22 @@ def test_hierarchy_queries(world: World) -> None:
         names = [u.name for u in service.subtree(s, principal=P, unit=lc)]
         # Vietnamese order: B < Đ (after D) < N < P < T; the province itself is included.
         assert names == [
-            "Bản Nà Tăm", "Phường Đoàn Kết", "Tỉnh Lai Châu", "Tổ dân phố số 1", "Tổ dân phố số 2", "Xã Bình Lư",
+            "Bản Nà Tăm",
+            "Phường Đoàn Kết",
+            "Tỉnh Lai Châu",
+            "Tổ dân phố số 1",
+            "Tổ dân phố số 2",
+            "Xã Bình Lư",
         ]
 
 
 def test_search_without_diacritics(world: World) -> None:
     with world.db.session() as s:
         _n, found = service.list_units(s, principal=P, query="doan ket")
-        assert {(u.name, u.valid_from.year) for u in found} == {("Phường Đoàn Kết", 2008), ("Phường Đoàn Kết", 2025)}
+        assert {(u.name, u.valid_from.year) for u in found} == {
+            ("Phường Đoàn Kết", 2008),
+            ("Phường Đoàn Kết", 2025),
+        }
         _n, found = service.list_units(s, principal=P, query="LAI CHAU", as_of=date(2026, 1, 1))
         assert [u.name for u in found] == ["Tỉnh Lai Châu"]
 
@@ -59,14 +73,19 @@ def test_map_forward_through_merger(world: World) -> None:
     with world.db.session() as s:
         old = service.get_unit(s, principal=P, unit_id=world.units["old_quyet_tien"])
         mapped = service.map_unit(s, principal=P, unit=old, to=date(2026, 1, 1))
-        assert [(m.unit.code, m.unit.name, m.share) for m in mapped] == [("03388", "Phường Đoàn Kết", "whole")]
+        assert [(m.unit.code, m.unit.name, m.share) for m in mapped] == [
+            ("03388", "Phường Đoàn Kết", "whole")
+        ]
 
 
 def test_map_split_commune_gives_parts(world: World) -> None:
     with world.db.session() as s:
         old = service.get_unit(s, principal=P, unit_id=world.units["old_ta_chai"])
         mapped = service.map_unit(s, principal=P, unit=old, to=date(2026, 1, 1))
-        assert [(m.unit.name, m.share) for m in mapped] == [("Xã Bắc Hà", "part"), ("Xã Nghĩa Lộ", "part")]
+        assert [(m.unit.name, m.share) for m in mapped] == [
+            ("Xã Bắc Hà", "part"),
+            ("Xã Nghĩa Lộ", "part"),
+        ]
 
 
 def test_map_backward_to_sources(world: World) -> None:
@@ -86,7 +105,9 @@ def test_map_abolished_district_through_its_communes(world: World) -> None:
 def test_map_same_date_is_identity(world: World) -> None:
     with world.db.session() as s:
         dk = service.get_unit(s, principal=P, unit_id=world.units["doan_ket"])
-        assert [m.unit.id for m in service.map_unit(s, principal=P, unit=dk, to=date(2026, 3, 1))] == [dk.id]
+        assert [
+            m.unit.id for m in service.map_unit(s, principal=P, unit=dk, to=date(2026, 3, 1))
+        ] == [dk.id]
 
 
 def test_lineage_report_names_unmapped_with_reason(world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -55,7 +55,10 @@ def test_commune_officer_cannot_open_another_commune(page, server: str, world: W
 
 def test_import_with_errors_lists_rows(page, server: str, world: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     bad = tmp_path / "thon.csv"
-    bad.write_text("Mã,Tên,Loại,Mã xã\n0338830,Tổ 30,tổ dân phố,03388\n0338831,Tổ 31,tổ dân phố,03390\n", encoding="utf-8")
+    bad.write_text(
+        "Mã,Tên,Loại,Mã xã\n0338830,Tổ 30,tổ dân phố,03388\n0338831,Tổ 31,tổ dân phố,03390\n",
+        encoding="utf-8",
+    )
     login(page, server, "officer_dk", next_path="/units-import")
     page.set_input_files("input[type=file]", str(bad))
     page.click("form.card button[type=submit]")

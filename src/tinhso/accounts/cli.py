@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -20,7 +20,7 @@ from tinhso.units.models import Agency
 app = typer.Typer(help="Người dùng, vai trò, phạm vi và mã truy cập.", no_args_is_help=True)
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     admin = "admin"
     leader = "leader"
     officer = "officer"
@@ -33,8 +33,12 @@ class Role(str, Enum):
 def add(
     username: Annotated[str, typer.Argument(help="tên đăng nhập")],
     role: Annotated[Role, typer.Option(help="vai trò")],
-    unit: Annotated[list[str] | None, typer.Option(help="mã đơn vị trong phạm vi (lặp lại được)")] = None,
-    agency: Annotated[list[str] | None, typer.Option(help="mã định danh cơ quan trong phạm vi")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="mã đơn vị trong phạm vi (lặp lại được)")
+    ] = None,
+    agency: Annotated[
+        list[str] | None, typer.Option(help="mã định danh cơ quan trong phạm vi")
+    ] = None,
     full_name: Annotated[str, typer.Option(help="họ và tên")] = "",
     password_stdin: Annotated[bool, typer.Option(help="đọc mật khẩu từ stdin")] = False,
 ) -> None:
@@ -48,7 +52,9 @@ def add(
     with cli_session() as session:
         scopes = []
         for code in unit or []:
-            found = units.find_by_code(session, principal=SYSTEM_PRINCIPAL, code=code, on=date.today())
+            found = units.find_by_code(
+                session, principal=SYSTEM_PRINCIPAL, code=code, on=date.today()
+            )
             if not found:
                 err_console.print(f"[red]Không có đơn vị mã {code} đang có hiệu lực.[/]")
                 raise typer.Exit(2)
@@ -60,10 +66,17 @@ def add(
                 raise typer.Exit(2)
             scopes.append(service.ScopeRoot(agency_id=ag.id))
         user = service.create_user(
-            session, principal=SYSTEM_PRINCIPAL, username=username, role=role.value,
-            password=password, full_name=full_name, scopes=scopes,
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            username=username,
+            role=role.value,
+            password=password,
+            full_name=full_name,
+            scopes=scopes,
         )
-        console.print(f"Đã tạo người dùng {user.username} ({ROLE_LABELS[user.role]}), mã số {user.id}.")
+        console.print(
+            f"Đã tạo người dùng {user.username} ({ROLE_LABELS[user.role]}), mã số {user.id}."
+        )
 
 
 @app.command("token")
@@ -74,7 +87,9 @@ def token(
     """Issue an API token for a user and print its secret (shown only this once)."""
     with cli_session() as session:
         user = service.get_user_by_name(session, username)
-        _tok, secret = service.issue_token(session, principal=SYSTEM_PRINCIPAL, user_id=user.id, name=name)
+        _tok, secret = service.issue_token(
+            session, principal=SYSTEM_PRINCIPAL, user_id=user.id, name=name
+        )
     err_console.print("Mã truy cập (chỉ hiện một lần):")
     typer.echo(secret)
 
@@ -85,6 +100,11 @@ def list_users() -> None:
     with cli_session() as session:
         table = Table("Mã số", "Tên đăng nhập", "Họ tên", "Vai trò", "Trạng thái")
         for u in service.list_users(session, principal=SYSTEM_PRINCIPAL):
-            table.add_row(str(u.id), u.username, u.full_name, ROLE_LABELS.get(u.role, u.role),
-                          "hoạt động" if u.is_active else "đã khóa")
+            table.add_row(
+                str(u.id),
+                u.username,
+                u.full_name,
+                ROLE_LABELS.get(u.role, u.role),
+                "hoạt động" if u.is_active else "đã khóa",
+            )
         console.print(table)

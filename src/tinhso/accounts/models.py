@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +18,7 @@ class User(Base):
 
     __tablename__ = "user_account"
     __audited__ = True
-    __audit_redact__ = {"password_hash"}
+    __audit_redact__: ClassVar[set[str]] = {"password_hash"}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -36,7 +37,9 @@ class UserScope(Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
@@ -46,10 +49,12 @@ class ApiToken(Base):
 
     __tablename__ = "api_token"
     __audited__ = True
-    __audit_redact__ = {"token_hash"}
+    __audit_redact__: ClassVar[set[str]] = {"token_hash"}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120), default="")
     prefix: Mapped[str] = mapped_column(String(16), index=True)
     token_hash: Mapped[str] = mapped_column(String(64))
@@ -65,7 +70,9 @@ class WebSession(Base):
     __tablename__ = "web_session"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(TZDateTime())
     expires_at: Mapped[datetime] = mapped_column(TZDateTime())

@@ -58,7 +58,10 @@ class Principal:
     def require(self, permission: str) -> None:
         """Raise Forbidden unless the role grants the permission."""
         if not self.can(permission):
-            raise Forbidden(f"vai trò {ROLE_LABELS.get(self.role, self.role)} không được phép thực hiện thao tác này")
+            raise Forbidden(
+                f"vai trò {ROLE_LABELS.get(self.role, self.role)} "
+                "không được phép thực hiện thao tác này"
+            )
 
     def _unit_subtrees(self, paths: tuple[str, ...]) -> ColumnElement[bool]:
         if not paths:
@@ -90,7 +93,9 @@ class Principal:
             Agency.path.startswith(p, autoescape=True) for p in self.agency_paths
         ]
         if self.unit_paths or self.history_paths:
-            in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths + self.history_paths))
+            in_units = select(Unit.id).where(
+                self._unit_subtrees(self.unit_paths + self.history_paths)
+            )
             clauses.append(Agency.unit_id.in_(in_units))
         return or_(*clauses) if clauses else false()
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
@@ -96,26 +96,42 @@ def create_user(
     scopes = scopes or []
     errors: list[FieldError] = []
     username = username.strip()
-    if not username or len(username) > 80 or not username.replace(".", "").replace("_", "").replace("-", "").isalnum():
-        errors.append(FieldError("username", "tên đăng nhập gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang"))
+    if (
+        not username
+        or len(username) > 80
+        or not username.replace(".", "").replace("_", "").replace("-", "").isalnum()
+    ):
+        errors.append(
+            FieldError("username", "tên đăng nhập gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang")
+        )
     if role not in ROLES:
-        errors.append(FieldError("role", f"vai trò phải là một trong: {', '.join(ROLES)}", value=role))
+        errors.append(
+            FieldError("role", f"vai trò phải là một trong: {', '.join(ROLES)}", value=role)
+        )
     if password is not None and (problem := password_problem(password, username)):
         errors.append(FieldError("password", problem))
     if role == "system" and password is not None:
-        errors.append(FieldError("password", "tài khoản hệ thống dùng mã truy cập, không dùng mật khẩu"))
+        errors.append(
+            FieldError("password", "tài khoản hệ thống dùng mã truy cập, không dùng mật khẩu")
+        )
     if not principal.is_global and not scopes:
         errors.append(FieldError("scopes", "phải gán ít nhất một phạm vi (đơn vị hoặc cơ quan)"))
     if role == "admin" and not scopes and not principal.is_global:
-        errors.append(FieldError("role", "chỉ quản trị toàn hệ thống mới tạo được quản trị toàn hệ thống"))
+        errors.append(
+            FieldError("role", "chỉ quản trị toàn hệ thống mới tạo được quản trị toàn hệ thống")
+        )
     errors += _check_scopes(session, principal, scopes)
     if errors:
         raise InvalidInput("thông tin người dùng không hợp lệ", errors)
     if session.scalars(select(User).where(func.lower(User.username) == username.lower())).first():
         raise Conflict(f"tên đăng nhập '{username}' đã có")
     user = User(
-        username=username, role=role, full_name=nfc(full_name.strip()), email=email.strip(),
-        password_hash=hash_password(password) if password else None, is_active=True,
+        username=username,
+        role=role,
+        full_name=nfc(full_name.strip()),
+        email=email.strip(),
+        password_hash=hash_password(password) if password else None,
+        is_active=True,
         created_at=utcnow(),
     )
     session.add(user)
@@ -143,15 +159,17 @@ def principal_for(session: Session, user: User) -> Principal:
     unit_ids = [r.unit_id for r in roots if r.unit_id is not None]
     agency_ids = [r.agency_id for r in roots if r.agency_id is not None]
     units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
-    agencies = list(session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))) if agency_ids else []
+    agencies = (
+        list(session.scalars(select(Agency).where(Agency.id.in_(agency_ids)))) if agency_ids else []
+    )
     history: list[str] = []
     frontier = [u.id for u in units]
     seen = set(frontier)
     while frontier:
         sources = session.scalars(
-            select(Unit).join(UnitLineage, UnitLineage.source_id == Unit.id).where(
-                UnitLineage.target_id.in_(frontier)
-            )
+            select(Unit)
+            .join(UnitLineage, UnitLineage.source_id == Unit.id)
+            .where(UnitLineage.target_id.in_(frontier))
         ).all()
         frontier = [s.id for s in sources if s.id not in seen]
         seen.update(frontier)
@@ -160,7 +178,9 @@ def principal_for(session: Session, user: User) -> Principal:
     agency_unit_ids = {a.unit_id for a in agencies}
     for u in units:
         context.update(int(p) for p in u.path.strip("/").split("/")[:-1])
-    for u in session.scalars(select(Unit).where(Unit.id.in_(agency_unit_ids))) if agency_unit_ids else []:
+    for u in (
+        session.scalars(select(Unit).where(Unit.id.in_(agency_unit_ids))) if agency_unit_ids else []
+    ):
         context.update(int(p) for p in u.path.strip("/").split("/"))
     return Principal(
         user_id=user.id,
@@ -267,7 +287,10 @@ def issue_token(
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(
-        user_id=user.id, name=nfc(name.strip()), prefix=prefix, token_hash=_token_digest(secret),
+        user_id=user.id,
+        name=nfc(name.strip()),
+        prefix=prefix,
+        token_hash=_token_digest(secret),
         created_at=utcnow(),
     )
     session.add(token)
@@ -278,7 +301,9 @@ def issue_token(
 def list_tokens(session: Session, *, principal: Principal, user_id: int) -> list[ApiToken]:
     """Return a user's tokens (never their secrets)."""
     user = get_user(session, principal=principal, user_id=user_id)
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
 
 
 def revoke_token(session: Session, *, principal: Principal, token_id: int) -> ApiToken:
@@ -306,17 +331,20 @@ def user_for_token(session: Session, secret: str, ip: str) -> User | None:
                 return None
             # Not audited: a use is not a change, and it would flood the log.
             session.execute(
-                ApiToken.__table__.update()
+                update(ApiToken)
                 .where(ApiToken.id == token.id)
                 .values(last_used_at=utcnow(), last_used_ip=ip)
+                .execution_options(synchronize_session=False)
             )
             return user
     return None
 
 
 def _recent_failures(session: Session, since: datetime, **where: str) -> int:
-    stmt = select(func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.ts >= since, LoginAttempt.success.is_(False)
+    stmt = (
+        select(func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.ts >= since, LoginAttempt.success.is_(False))
     )
     for col, value in where.items():
         stmt = stmt.where(getattr(LoginAttempt, col) == value)
@@ -347,7 +375,12 @@ def authenticate(
             f"đăng nhập sai quá nhiều lần; vui lòng thử lại sau {window_minutes} phút"
         )
     user = session.scalars(select(User).where(func.lower(User.username) == name)).first()
-    ok = user is not None and user.is_active and user.role != "system" and check_password(user, password)
+    ok = (
+        user is not None
+        and user.is_active
+        and user.role != "system"
+        and check_password(user, password)
+    )
     session.add(LoginAttempt(username=name, ip=ip, ts=utcnow(), success=ok))
     session.flush()
     if not ok or user is None:
@@ -364,8 +397,12 @@ def open_session(session: Session, *, user: User, ip: str, hours: int) -> WebSes
     """Return a new web session for a signed-in user."""
     now = utcnow()
     web = WebSession(
-        id=secrets.token_urlsafe(32), user_id=user.id, csrf_token=secrets.token_urlsafe(32),
-        created_at=now, expires_at=now + timedelta(hours=hours), ip=ip,
+        id=secrets.token_urlsafe(32),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+        ip=ip,
     )
     session.add(web)
     session.flush()

@@ -14,6 +14,7 @@ from tinhso.accounts.models import ROLES, User
 from tinhso.accounts.scope import Principal
 from tinhso.errors import AppError, FieldError
 from tinhso.units import service as units
+from tinhso.units.models import Agency, Unit
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
@@ -47,22 +48,37 @@ def create_user(
     try:
         scopes = []
         if unit_code.strip():
-            found = units.find_by_code(session, principal=principal, code=unit_code, on=date.today())
+            found = units.find_by_code(
+                session, principal=principal, code=unit_code, on=date.today()
+            )
             if not found:
                 raise AppError(
-                    "không tìm thấy đơn vị", [FieldError("unit_code", "mã đơn vị không có hoặc ngoài phạm vi")]
+                    "không tìm thấy đơn vị",
+                    [FieldError("unit_code", "mã đơn vị không có hoặc ngoài phạm vi")],
                 )
             scopes.append(service.ScopeRoot(unit_id=found[0].id))
         user = service.create_user(
-            session, principal=principal, username=username, role=role,
-            password=password or None, full_name=full_name, scopes=scopes,
+            session,
+            principal=principal,
+            username=username,
+            role=role,
+            password=password or None,
+            full_name=full_name,
+            scopes=scopes,
         )
     except AppError as exc:
         session.rollback()
         users = service.list_users(session, principal=principal)
         return render(
-            request, "accounts/users.html",
-            {"users": users, "roles": ROLES, "form": form, "error": exc.detail, "errors": exc.errors},
+            request,
+            "accounts/users.html",
+            {
+                "users": users,
+                "roles": ROLES,
+                "form": form,
+                "error": exc.detail,
+                "errors": exc.errors,
+            },
             status_code=exc.status,
         )
     return RedirectResponse(f"/admin/users/{user.id}", status_code=303)
@@ -78,20 +94,26 @@ def user_page(request: Request, user_id: int, session: SessionDep, current: Page
 
 
 def _user_context(session: Session, principal: Principal, user: User) -> dict[str, object]:
-    scopes = []
+    scopes: list[tuple[str, Unit | Agency]] = []
     for s in service.user_scopes(session, user.id):
         if s.unit_id is not None:
             scopes.append(("unit", units.get_unit(session, principal=principal, unit_id=s.unit_id)))
         elif s.agency_id is not None:
-            scopes.append(("agency", units.get_agency(session, principal=principal, agency_id=s.agency_id)))
+            scopes.append(
+                ("agency", units.get_agency(session, principal=principal, agency_id=s.agency_id))
+            )
     tokens = service.list_tokens(session, principal=principal, user_id=user.id)
     return {"u": user, "scopes": scopes, "tokens": tokens, "roles": ROLES, "new_secret": None}
 
 
 @router.post("/admin/users/{user_id}/tokens")
 def issue_token(
-    request: Request, user_id: int, session: SessionDep, current: PageUser,
-    name: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+    request: Request,
+    user_id: int,
+    session: SessionDep,
+    current: PageUser,
+    name: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Issue a token and show its secret once."""
     principal, web, _user = current
@@ -108,7 +130,10 @@ def issue_token(
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int, session: SessionDep, current: PageUser, csrf_token: Annotated[str, Form()] = "",
+    token_id: int,
+    session: SessionDep,
+    current: PageUser,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Revoke a token."""
     principal, web, _user = current
@@ -119,8 +144,11 @@ def revoke_token(
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(
-    user_id: int, session: SessionDep, current: PageUser,
-    active: Annotated[bool, Form()] = False, csrf_token: Annotated[str, Form()] = "",
+    user_id: int,
+    session: SessionDep,
+    current: PageUser,
+    active: Annotated[bool, Form()] = False,
+    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Lock or unlock an account."""
     principal, web, _user = current

@@ -78,6 +78,7 @@ def verify_audit(session: SessionDep, principal: ApiPrincipal) -> VerifyResult:
     _require_global_admin(principal)
     checked, problems = service.verify(session)
     return VerifyResult(
-        checked=checked, ok=not problems,
+        checked=checked,
+        ok=not problems,
         problems=[{"entry_id": p.entry_id, "kind": p.kind, "message": p.message} for p in problems],
     )

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, inspect, insert, select, update
+from sqlalchemy import event, insert, inspect, select, update
 from sqlalchemy.orm import NO_VALUE, Session
 
 from tinhso.audit.models import AuditEntry, AuditHead
@@ -95,8 +95,18 @@ def entry_hash(fields: dict[str, Any]) -> str:
 
 
 HASHED_FIELDS = (
-    "id", "ts", "actor", "actor_id", "client", "ip", "action", "entity", "entity_id",
-    "before", "after", "prev_hash",
+    "id",
+    "ts",
+    "actor",
+    "actor_id",
+    "client",
+    "ip",
+    "action",
+    "entity",
+    "entity_id",
+    "before",
+    "after",
+    "prev_hash",
 )
 
 
@@ -143,7 +153,9 @@ def record(
     fields["hash"] = entry_hash(fields)
     conn.execute(insert(AuditEntry).values(**fields))
     conn.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_id=fields["id"], last_hash=fields["hash"])
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(last_id=fields["id"], last_hash=fields["hash"])
     )
     return int(fields["id"])
 
@@ -166,7 +178,6 @@ def snapshot(obj: Any, *, previous: bool = False) -> dict[str, Any]:
     return data
 
 
-
 def _entity_id(obj: Any) -> str:
     # The primary key as the instance holds it: set right after the INSERT, before the
     # identity key is assigned at the end of the flush.
@@ -184,7 +195,11 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     one created and deleted in the same transaction leaves no entry.
     """
     pending: dict[tuple[str, str], dict[str, Any]] = session.info.setdefault(PENDING, {})
-    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    for action, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objs:
             if not getattr(obj, "__audited__", False):
                 continue
@@ -212,8 +227,12 @@ def _before_commit(session: Session) -> None:
         if change["action"] == "update" and change["before"] == change["after"]:
             continue
         record(
-            session, action=change["action"], entity=entity, entity_id=entity_id,
-            before=change["before"], after=change["after"],
+            session,
+            action=change["action"],
+            entity=entity,
+            entity_id=entity_id,
+            before=change["before"],
+            after=change["after"],
         )
 
 
@@ -253,21 +272,26 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
         fields = {name: getattr(entry, name) for name in HASHED_FIELDS}
         if entry.id != expected_id:
             missing = (
-                f"#{expected_id}" if entry.id == expected_id + 1 else f"#{expected_id}–#{entry.id - 1}"
+                f"#{expected_id}"
+                if entry.id == expected_id + 1
+                else f"#{expected_id}–#{entry.id - 1}"
             )
             problems.append(
                 Problem(entry.id, "deleted", f"mục {missing} đã bị xóa (trước mục #{entry.id})")
             )
         if entry_hash(fields) != entry.hash:
             problems.append(
-                Problem(entry.id, "modified", f"mục #{entry.id} đã bị sửa: mã băm không khớp nội dung")
+                Problem(
+                    entry.id, "modified", f"mục #{entry.id} đã bị sửa: mã băm không khớp nội dung"
+                )
             )
         elif entry.prev_hash != expected_prev and entry.id == expected_id:
             problems.append(
                 Problem(
                     entry.id,
                     "reordered",
-                    f"mục #{entry.id} không nối tiếp mục #{entry.id - 1}: chuỗi bị đảo hoặc thay thế",
+                    f"mục #{entry.id} không nối tiếp mục #{entry.id - 1}: "
+                    "chuỗi bị đảo hoặc thay thế",
                 )
             )
         expected_prev = entry.hash
@@ -278,7 +302,8 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
             Problem(
                 head.last_id,
                 "truncated",
-                f"nhật ký phải kết thúc ở mục #{head.last_id} nhưng chỉ còn đến mục #{expected_id - 1}",
+                f"nhật ký phải kết thúc ở mục #{head.last_id} "
+                f"nhưng chỉ còn đến mục #{expected_id - 1}",
             )
         )
     return count, problems

@@ -41,10 +41,42 @@ PROVINCIAL_AGENCIES = (
     ("15", "Công an tỉnh", "nganh"),
 )
 
-VILLAGE_HEADS = ("Nà", "Pá", "Huổi", "Hua", "Phiêng", "Sin", "Lả", "Co", "Nậm", "Tà", "Séo", "Ma", "Khu")
+VILLAGE_HEADS = (
+    "Nà",
+    "Pá",
+    "Huổi",
+    "Hua",
+    "Phiêng",
+    "Sin",
+    "Lả",
+    "Co",
+    "Nậm",
+    "Tà",
+    "Séo",
+    "Ma",
+    "Khu",
+)
 VILLAGE_TAILS = (
-    "Cang", "Khoang", "Chải", "Pao", "Tăm", "Bó", "Hồ", "Lùng", "Sảng", "Phìn", "Mu", "Luông",
-    "Đông", "Pậu", "Củng", "Nưa", "Then", "Sang", "Kim", "Chá",
+    "Cang",
+    "Khoang",
+    "Chải",
+    "Pao",
+    "Tăm",
+    "Bó",
+    "Hồ",
+    "Lùng",
+    "Sảng",
+    "Phìn",
+    "Mu",
+    "Luông",
+    "Đông",
+    "Pậu",
+    "Củng",
+    "Nưa",
+    "Then",
+    "Sang",
+    "Kim",
+    "Chá",
 )
 
 
@@ -78,34 +110,50 @@ def build_demo(session: Session, *, province_code: str = "12", seed: int = 2025)
         session, principal=SYSTEM_PRINCIPAL, code=province_code, level="province", on=date.today()
     )[0]
     report = DemoReport(province=province.name)
-    communes = service.children(session, principal=SYSTEM_PRINCIPAL, unit=province, as_of=date.today())
+    communes = service.children(
+        session, principal=SYSTEM_PRINCIPAL, unit=province, as_of=date.today()
+    )
     for commune in communes:
         if service.children(session, principal=SYSTEM_PRINCIPAL, unit=commune):
             continue
         for i, (kind, name) in enumerate(_villages_for(rng, commune), start=1):
             changes.create_village(
-                session, principal=SYSTEM_PRINCIPAL,
-                data=changes.VillageInput(commune.id, f"{commune.code}{i:03d}", name, kind, REFORM_DATE),
+                session,
+                principal=SYSTEM_PRINCIPAL,
+                data=changes.VillageInput(
+                    commune.id, f"{commune.code}{i:03d}", name, kind, REFORM_DATE
+                ),
             )
             report.villages += 1
     suffix = f"H{province_code}"
     top = session.scalars(select(Agency).where(Agency.code == f"000.00.00.{suffix}")).first()
     if top is None:
         top = changes.create_agency(
-            session, principal=SYSTEM_PRINCIPAL,
-            data=changes.AgencyInput(f"000.00.00.{suffix}", f"Ủy ban nhân dân {province.name}", "ubnd_tinh", province.id),
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            data=changes.AgencyInput(
+                f"000.00.00.{suffix}", f"Ủy ban nhân dân {province.name}", "ubnd_tinh", province.id
+            ),
         )
         report.agencies += 1
         for num, name, kind in PROVINCIAL_AGENCIES:
             changes.create_agency(
-                session, principal=SYSTEM_PRINCIPAL,
+                session,
+                principal=SYSTEM_PRINCIPAL,
                 data=changes.AgencyInput(f"000.00.{num}.{suffix}", name, kind, province.id, top.id),
             )
             report.agencies += 1
         for i, commune in enumerate(communes[:49], start=50):
             changes.create_agency(
-                session, principal=SYSTEM_PRINCIPAL,
-                data=changes.AgencyInput(f"000.00.{i}.{suffix}", f"Ủy ban nhân dân {commune.name}", "ubnd_xa", commune.id, top.id),
+                session,
+                principal=SYSTEM_PRINCIPAL,
+                data=changes.AgencyInput(
+                    f"000.00.{i}.{suffix}",
+                    f"Ủy ban nhân dân {commune.name}",
+                    "ubnd_xa",
+                    commune.id,
+                    top.id,
+                ),
             )
             report.agencies += 1
     _demo_users(session, province, communes, suffix, report)
@@ -120,7 +168,7 @@ def _demo_users(
     commune = next((c for c in communes if c.code == "03388"), communes[0])
     sokhcn = session.scalars(select(Agency).where(Agency.code == f"000.00.02.{suffix}")).one()
     root = accounts.ScopeRoot
-    people = (
+    people: tuple[tuple[str, str, str, list[accounts.ScopeRoot]], ...] = (
         ("admin", "admin", "Quản trị hệ thống", []),
         ("lanhdao", "leader", "Lãnh đạo UBND tỉnh", [root(unit_id=province.id)]),
         ("canbo.so", "officer", "Cán bộ Sở Khoa học và Công nghệ", [root(agency_id=sokhcn.id)]),
@@ -130,13 +178,23 @@ def _demo_users(
     )
     for username, role, name, scopes in people:
         accounts.create_user(
-            session, principal=SYSTEM_PRINCIPAL, username=username, role=role, password=DEMO_PASSWORD,
-            full_name=name, scopes=scopes,
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            username=username,
+            role=role,
+            password=DEMO_PASSWORD,
+            full_name=name,
+            scopes=scopes,
         )
         report.users.append((username, role, name))
     client = accounts.create_user(
-        session, principal=SYSTEM_PRINCIPAL, username="motcua", role="system", password=None,
-        full_name="Hệ thống thông tin giải quyết TTHC (một cửa điện tử)", scopes=[root(unit_id=province.id)],
+        session,
+        principal=SYSTEM_PRINCIPAL,
+        username="motcua",
+        role="system",
+        password=None,
+        full_name="Hệ thống thông tin giải quyết TTHC (một cửa điện tử)",
+        scopes=[root(unit_id=province.id)],
     )
     report.users.append(("motcua", "system", client.full_name))
     _tok, report.token = accounts.issue_token(

@@ -33,7 +33,9 @@ def _writable_unit(session: Session, principal: Principal, unit_id: int) -> Unit
     if unit is None:
         raise NotFound(f"không tìm thấy đơn vị hành chính #{unit_id}")
     principal.require("units.write")
-    writable = session.scalars(select(Unit.id).where(Unit.id == unit_id, principal.unit_write())).first()
+    writable = session.scalars(
+        select(Unit.id).where(Unit.id == unit_id, principal.unit_write())
+    ).first()
     if writable is None:
         raise NotFound(f"đơn vị hành chính #{unit_id} nằm ngoài phạm vi được phân quyền")
     return unit
@@ -71,8 +73,10 @@ def _check_village(data: VillageInput, row: int | None = None) -> list[FieldErro
     if village_kind(data.kind) is None:
         errors.append(
             FieldError(
-                "type", "loại không hợp lệ (thôn, bản, tổ dân phố, xóm, ấp, buôn, làng, khu phố, khóm)",
-                row=row, value=data.kind,
+                "type",
+                "loại không hợp lệ (thôn, bản, tổ dân phố, xóm, ấp, buôn, làng, khu phố, khóm)",
+                row=row,
+                value=data.kind,
             )
         )
     return errors
@@ -92,9 +96,15 @@ def create_village(session: Session, *, principal: Principal, data: VillageInput
         raise Conflict(f"mã thôn '{data.code}' đã có trong {commune.name}")
     name = nfc(data.name.strip())
     village = Unit(
-        code=data.code.strip(), level="village", kind=village_kind(data.kind) or "thon",
-        name=name, name_folded=fold(name), parent_id=commune.id, path="",
-        valid_from=max(data.valid_from, commune.valid_from), valid_to=commune.valid_to,
+        code=data.code.strip(),
+        level="village",
+        kind=village_kind(data.kind) or "thon",
+        name=name,
+        name_folded=fold(name),
+        parent_id=commune.id,
+        path="",
+        valid_from=max(data.valid_from, commune.valid_from),
+        valid_to=commune.valid_to,
         source="local",
     )
     session.add(village)
@@ -105,7 +115,11 @@ def create_village(session: Session, *, principal: Principal, data: VillageInput
 
 
 def update_unit(
-    session: Session, *, principal: Principal, unit_id: int, name: str | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    unit_id: int,
+    name: str | None = None,
     kind: str | None = None,
 ) -> Unit:
     """Return the village after renaming it or changing its kind."""
@@ -169,7 +183,12 @@ VILLAGE_COLUMNS = {
 
 
 def import_villages(
-    session: Session, *, principal: Principal, data: bytes, filename: str, partial: bool = False,
+    session: Session,
+    *,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    partial: bool = False,
 ) -> ImportReport:
     """Import villages from CSV/XLSX; return the report.
 
@@ -195,13 +214,17 @@ def import_villages(
         commune = communes[ccode]
         if commune is None:
             row_errors.append(
-                FieldError("commune_code", "mã xã không có trong danh mục hiện hành", row=row, value=ccode)
+                FieldError(
+                    "commune_code", "mã xã không có trong danh mục hiện hành", row=row, value=ccode
+                )
             )
         elif not principal.covers_unit_path(commune.path):
             row_errors.append(
                 FieldError(
-                    "commune_code", f"{commune.name} nằm ngoài phạm vi được phân quyền",
-                    row=row, value=ccode,
+                    "commune_code",
+                    f"{commune.name} nằm ngoài phạm vi được phân quyền",
+                    row=row,
+                    value=ccode,
                 )
             )
         valid_from = REFORM_DATE
@@ -211,8 +234,10 @@ def import_villages(
             except ValueError:
                 row_errors.append(
                     FieldError(
-                        "valid_from", "ngày không hợp lệ (dùng dạng YYYY-MM-DD)",
-                        row=row, value=rec["valid_from"],
+                        "valid_from",
+                        "ngày không hợp lệ (dùng dạng YYYY-MM-DD)",
+                        row=row,
+                        value=rec["valid_from"],
                     )
                 )
         item = VillageInput(0, rec["code"], rec["name"], rec["type"], valid_from)
@@ -220,7 +245,9 @@ def import_villages(
         key = (ccode, rec["code"])
         if key in seen:
             row_errors.append(
-                FieldError("code", f"mã thôn trùng với dòng {seen[key]}", row=row, value=rec["code"])
+                FieldError(
+                    "code", f"mã thôn trùng với dòng {seen[key]}", row=row, value=rec["code"]
+                )
             )
         else:
             seen[key] = row
@@ -237,14 +264,17 @@ def import_villages(
         kind = village_kind(item.kind) or "thon"
         if existing is None:
             create_village(
-                session, principal=principal,
+                session,
+                principal=principal,
                 data=VillageInput(commune.id, item.code, item.name, kind, item.valid_from),
             )
             report.created += 1
         elif existing.name == nfc(item.name) and existing.kind == kind:
             report.unchanged += 1
         else:
-            update_unit(session, principal=principal, unit_id=existing.id, name=item.name, kind=kind)
+            update_unit(
+                session, principal=principal, unit_id=existing.id, name=item.name, kind=kind
+            )
             report.updated += 1
     report.committed = True
     return report
@@ -271,13 +301,19 @@ def _check_agency(
         errors.append(FieldError("name", "tên cơ quan không được để trống"))
     if data.kind not in AGENCY_KINDS:
         errors.append(
-            FieldError("kind", f"loại cơ quan phải là một trong: {', '.join(AGENCY_KINDS)}", value=data.kind)
+            FieldError(
+                "kind",
+                f"loại cơ quan phải là một trong: {', '.join(AGENCY_KINDS)}",
+                value=data.kind,
+            )
         )
     unit = session.scalars(
         select(Unit).where(Unit.id == data.unit_id, principal.unit_write())
     ).first()
     if unit is None:
-        raise NotFound(f"đơn vị hành chính #{data.unit_id} không có hoặc nằm ngoài phạm vi được phân quyền")
+        raise NotFound(
+            f"đơn vị hành chính #{data.unit_id} không có hoặc nằm ngoài phạm vi được phân quyền"
+        )
     parent = None
     if data.parent_id is not None:
         parent = session.scalars(
@@ -290,12 +326,15 @@ def _check_agency(
         elif not errors and not agency_code_under(data.code.strip(), parent.code):
             errors.append(
                 FieldError(
-                    "code", f"mã '{data.code}' không thuộc mã của cơ quan cấp trên '{parent.code}'",
+                    "code",
+                    f"mã '{data.code}' không thuộc mã của cơ quan cấp trên '{parent.code}'",
                     value=data.code,
                 )
             )
         elif agency_id is not None and f"/{agency_id}/" in parent.path:
-            errors.append(FieldError("parent_id", "cơ quan cấp trên không được là cơ quan cấp dưới của nó"))
+            errors.append(
+                FieldError("parent_id", "cơ quan cấp trên không được là cơ quan cấp dưới của nó")
+            )
     if errors:
         raise InvalidInput("thông tin cơ quan không hợp lệ", errors)
     clash = session.scalars(select(Agency).where(Agency.code == data.code.strip())).first()
@@ -311,8 +350,13 @@ def create_agency(session: Session, *, principal: Principal, data: AgencyInput) 
     unit, parent = _check_agency(session, principal, data)
     name = nfc(data.name.strip())
     agency = Agency(
-        code=data.code.strip(), name=name, name_folded=fold(name), kind=data.kind,
-        unit_id=unit.id, parent_id=parent.id if parent else None, path="",
+        code=data.code.strip(),
+        name=name,
+        name_folded=fold(name),
+        kind=data.kind,
+        unit_id=unit.id,
+        parent_id=parent.id if parent else None,
+        path="",
     )
     session.add(agency)
     session.flush()
@@ -323,10 +367,14 @@ def create_agency(session: Session, *, principal: Principal, data: AgencyInput) 
 
 def get_writable_agency(session: Session, principal: Principal, agency_id: int) -> Agency:
     """Return an agency the caller may change, or raise NotFound."""
-    agency = session.scalars(select(Agency).where(Agency.id == agency_id, principal.agency_read())).first()
+    agency = session.scalars(
+        select(Agency).where(Agency.id == agency_id, principal.agency_read())
+    ).first()
     if agency is None:
         raise NotFound(f"không tìm thấy cơ quan #{agency_id}")
-    writable = session.scalars(select(Agency).where(Agency.id == agency_id, principal.agency_write())).first()
+    writable = session.scalars(
+        select(Agency).where(Agency.id == agency_id, principal.agency_write())
+    ).first()
     if writable is None:
         raise NotFound(f"cơ quan #{agency_id} nằm ngoài phạm vi được phân quyền")
     return agency
@@ -346,9 +394,11 @@ def update_agency(
     agency.path = f"{parent.path if parent else '/'}{agency.id}/"
     if agency.path != old_path:
         for child in session.scalars(
-            select(Agency).where(Agency.path.startswith(old_path, autoescape=True), Agency.id != agency.id)
+            select(Agency).where(
+                Agency.path.startswith(old_path, autoescape=True), Agency.id != agency.id
+            )
         ):
-            child.path = agency.path + child.path[len(old_path):]
+            child.path = agency.path + child.path[len(old_path) :]
     session.flush()
     return agency
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, err_console, print_json, progress_bar
@@ -17,25 +18,32 @@ from tinhso.units.codes import unit_label
 from tinhso.units.lineage_report import lineage_report
 from tinhso.units.models import Unit
 
-app = typer.Typer(help="Danh mục đơn vị hành chính (trước và sau sắp xếp 2025).", no_args_is_help=True)
+app = typer.Typer(
+    help="Danh mục đơn vị hành chính (trước và sau sắp xếp 2025).", no_args_is_help=True
+)
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     province = "province"
     district = "district"
     commune = "commune"
     village = "village"
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
 
 
 def _unit_dict(u: Unit) -> dict[str, object]:
     return {
-        "id": u.id, "code": u.code, "level": u.level, "kind": u.kind, "name": u.name,
-        "parent_id": u.parent_id, "valid_from": u.valid_from.isoformat(),
+        "id": u.id,
+        "code": u.code,
+        "level": u.level,
+        "kind": u.kind,
+        "name": u.name,
+        "parent_id": u.parent_id,
+        "valid_from": u.valid_from.isoformat(),
         "valid_to": u.valid_to.isoformat() if u.valid_to else None,
     }
 
@@ -56,16 +64,22 @@ def load(
         result = register.load_register(session, data_dir=data_dir, progress=report)
     inserted = sum(result.inserted.values())
     console.print(
-        f"Đã nạp {inserted} đơn vị mới ({result.existing} đã có sẵn), {result.lineage_inserted} liên kết kế thừa."
+        f"Đã nạp {inserted} đơn vị mới ({result.existing} đã có sẵn), "
+        f"{result.lineage_inserted} liên kết kế thừa."
     )
 
 
-def _resolve(session: object, code: str, on: date | None, level: Level | None) -> Unit:
+def _resolve(session: Session, code: str, on: date | None, level: Level | None) -> Unit:
     units = service.find_by_code(
-        session, principal=SYSTEM_PRINCIPAL, code=code, level=level.value if level else None, on=on  # type: ignore[arg-type]
+        session,
+        principal=SYSTEM_PRINCIPAL,
+        code=code,
+        level=level.value if level else None,
+        on=on,
     )
     if not units:
-        err_console.print(f"[red]Không có đơn vị mã {code}{' tại ngày ' + on.isoformat() if on else ''}.[/]")
+        when = f" tại ngày {on:%d/%m/%Y}" if on else ""
+        err_console.print(f"[red]Không có đơn vị mã {code}{when}.[/]")
         raise typer.Exit(2)
     return units[0]
 
@@ -87,10 +101,16 @@ def list_units(
         if fmt is Format.json:
             print_json([_unit_dict(u) for u in units])
             return
-        table = Table("Mã", "Tên", "Hiệu lực từ", "đến", title=f"{len(units)} đơn vị tại {day:%d/%m/%Y}")
+        table = Table(
+            "Mã", "Tên", "Hiệu lực từ", "đến", title=f"{len(units)} đơn vị tại {day:%d/%m/%Y}"
+        )
         for u in units:
-            table.add_row(u.code, unit_label(u.kind, u.name), f"{u.valid_from:%d/%m/%Y}",
-                          f"{u.valid_to:%d/%m/%Y}" if u.valid_to else "nay")
+            table.add_row(
+                u.code,
+                unit_label(u.kind, u.name),
+                f"{u.valid_from:%d/%m/%Y}",
+                f"{u.valid_to:%d/%m/%Y}" if u.valid_to else "nay",
+            )
         console.print(table)
 
 
@@ -131,8 +151,11 @@ def map_unit(
         mapped = service.map_unit(session, principal=SYSTEM_PRINCIPAL, unit=unit, to=target)
         if fmt is Format.json:
             print_json(
-                {"unit": _unit_dict(unit), "to": target.isoformat(),
-                 "counterparts": [{"share": m.share, **_unit_dict(m.unit)} for m in mapped]}
+                {
+                    "unit": _unit_dict(unit),
+                    "to": target.isoformat(),
+                    "counterparts": [{"share": m.share, **_unit_dict(m.unit)} for m in mapped],
+                }
             )
             return
         console.print(f"{unit_label(unit.kind, unit.name)} ({unit.code}) tại {target:%d/%m/%Y}:")
@@ -158,7 +181,9 @@ def report(
         f"Xã cũ (trước 01/7/2025): {rep.old_total}; có đơn vị kế thừa: {rep.mapped} "
         f"({rep.coverage:.2%}); chưa xác định: {len(rep.unmapped)}."
     )
-    table = Table("Mã", "Xã cũ", "Huyện cũ", "Tỉnh cũ", "Lý do", title="Xã cũ chưa xác định đơn vị kế thừa")
+    table = Table(
+        "Mã", "Xã cũ", "Huyện cũ", "Tỉnh cũ", "Lý do", title="Xã cũ chưa xác định đơn vị kế thừa"
+    )
     for row in rep.unmapped:
         table.add_row(row.code, row.name, row.district, row.province, row.reason)
     console.print(table)
@@ -172,7 +197,11 @@ def import_villages(
     """Import villages (thôn, bản, tổ dân phố) from CSV/XLSX: all or nothing unless --partial."""
     with cli_session() as session:
         rep = changes.import_villages(
-            session, principal=SYSTEM_PRINCIPAL, data=file.read_bytes(), filename=file.name, partial=partial
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            data=file.read_bytes(),
+            filename=file.name,
+            partial=partial,
         )
         for e in rep.errors:
             err_console.print(f"  - {e}")
@@ -181,5 +210,6 @@ def import_villages(
             err_console.print(f"[red]Tệp có {len(rep.errors)} lỗi; không ghi dòng nào.[/]")
             raise typer.Exit(2)
     console.print(
-        f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, bỏ qua {len(rep.errors)} dòng lỗi."
+        f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, "
+        f"bỏ qua {len(rep.errors)} dòng lỗi."
     )

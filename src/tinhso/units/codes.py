@@ -42,8 +42,15 @@ LEVEL_LABELS = {
 }
 
 VILLAGE_KIND_ALIASES = {
-    "thôn": "thon", "bản": "ban", "tổ dân phố": "to_dan_pho", "tdp": "to_dan_pho",
-    "xóm": "xom", "ấp": "ap", "buôn": "buon", "làng": "lang", "khu phố": "khu_pho",
+    "thôn": "thon",
+    "bản": "ban",
+    "tổ dân phố": "to_dan_pho",
+    "tdp": "to_dan_pho",
+    "xóm": "xom",
+    "ấp": "ap",
+    "buôn": "buon",
+    "làng": "lang",
+    "khu phố": "khu_pho",
     "khóm": "khom",
 }
 

@@ -101,10 +101,14 @@ def lineage_report(
         reason = NOT_NAMED
         key = fold(commune.name)
         for new_code in new_communes.get(prov.id, []):
-            hit = next((r for frag, r in fragments.get(new_code, []) if key and key in fold(frag)), None)
+            hit = next(
+                (r for frag, r in fragments.get(new_code, []) if key and key in fold(frag)), None
+            )
             if hit:
                 reason = f"{hit} (ghi chú của xã mới mã {new_code})"
                 break
         report.unmapped.append(Unmapped(commune.code, commune.name, dist.name, prov.name, reason))
-    report.unmapped.sort(key=lambda u: (sort_key(u.province), sort_key(u.district), sort_key(u.name)))
+    report.unmapped.sort(
+        key=lambda u: (sort_key(u.province), sort_key(u.district), sort_key(u.name))
+    )
     return report

@@ -85,7 +85,9 @@ def _load_level(
 ) -> tuple[int, int]:
     existing = _ids(session, spec.level, spec.new)
     parents = _ids(session, spec.parent_level, spec.new) if spec.parent_level else {}
-    valid_from, valid_to = (REFORM_DATE, None) if spec.new else (PRE_REFORM_FROM, LAST_PRE_REFORM_DAY)
+    valid_from, valid_to = (
+        (REFORM_DATE, None) if spec.new else (PRE_REFORM_FROM, LAST_PRE_REFORM_DAY)
+    )
     pending: list[dict[str, object]] = []
     for row in _rows(data_dir / spec.filename):
         code = row["code"].strip()
@@ -117,7 +119,8 @@ def _load_level(
         insert(Unit).returning(Unit.id, sort_by_parameter_order=True), values
     ).all()
     paths = [
-        {"b_id": uid, "b_path": f"{p['_parent_path']}{uid}/"} for uid, p in zip(ids, pending, strict=True)
+        {"b_id": uid, "b_path": f"{p['_parent_path']}{uid}/"}
+        for uid, p in zip(ids, pending, strict=True)
     ]
     stmt = update(Unit).where(Unit.id == bindparam("b_id")).values(path=bindparam("b_path"))
     session.connection().execute(stmt, paths)
@@ -131,7 +134,9 @@ def _load_lineage(session: Session, data_dir: Path) -> int:
     new_prov = _ids(session, "province", True)
     old_com = _ids(session, "commune", False)
     new_com = _ids(session, "commune", True)
-    have = {(s, t) for s, t in session.execute(select(UnitLineage.source_id, UnitLineage.target_id))}
+    have = {
+        (s, t) for s, t in session.execute(select(UnitLineage.source_id, UnitLineage.target_id))
+    }
     pending: list[dict[str, object]] = []
 
     def add(source: int, target: int, share: str, resolution: str, res_date: str) -> None:

@@ -44,10 +44,16 @@ def list_units(
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> UnitPage:
-    """Units in the caller's scope, filtered by level, parent, date and name (no diacritics needed)."""
+    """Units in the caller's scope, by level, parent, date and name (diacritics optional)."""
     total, units = service.list_units(
-        session, principal=principal, level=level, parent_id=parent_id, as_of=as_of, query=q,
-        limit=limit, offset=offset,
+        session,
+        principal=principal,
+        level=level,
+        parent_id=parent_id,
+        as_of=as_of,
+        query=q,
+        limit=limit,
+        offset=offset,
     )
     return UnitPage(total=total, items=[UnitPublic.model_validate(u) for u in units])
 
@@ -55,10 +61,14 @@ def list_units(
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Một đơn vị hành chính")
 def get_unit(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
     """One unit."""
-    return UnitPublic.model_validate(service.get_unit(session, principal=principal, unit_id=unit_id))
+    return UnitPublic.model_validate(
+        service.get_unit(session, principal=principal, unit_id=unit_id)
+    )
 
 
-@router.get("/units/{unit_id}/children", response_model=list[UnitPublic], summary="Đơn vị trực thuộc")
+@router.get(
+    "/units/{unit_id}/children", response_model=list[UnitPublic], summary="Đơn vị trực thuộc"
+)
 def unit_children(
     unit_id: int, session: SessionDep, principal: ApiPrincipal, as_of: date | None = None
 ) -> list[UnitPublic]:
@@ -68,14 +78,21 @@ def unit_children(
     return [UnitPublic.model_validate(u) for u in kids]
 
 
-@router.get("/units/{unit_id}/ancestors", response_model=list[UnitPublic], summary="Đơn vị cấp trên")
+@router.get(
+    "/units/{unit_id}/ancestors", response_model=list[UnitPublic], summary="Đơn vị cấp trên"
+)
 def unit_ancestors(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> list[UnitPublic]:
     """The unit's ancestors, root first."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
-    return [UnitPublic.model_validate(u) for u in service.ancestors(session, principal=principal, unit=unit)]
+    return [
+        UnitPublic.model_validate(u)
+        for u in service.ancestors(session, principal=principal, unit=unit)
+    ]
 
 
-@router.get("/units/{unit_id}/subtree", response_model=list[UnitPublic], summary="Toàn bộ đơn vị bên dưới")
+@router.get(
+    "/units/{unit_id}/subtree", response_model=list[UnitPublic], summary="Toàn bộ đơn vị bên dưới"
+)
 def unit_subtree(
     unit_id: int, session: SessionDep, principal: ApiPrincipal, level: Level | None = None
 ) -> list[UnitPublic]:
@@ -88,14 +105,20 @@ def unit_subtree(
 def _links(links: list[service.LineageLink]) -> list[LineagePublic]:
     return [
         LineagePublic(
-            unit=UnitPublic.model_validate(link.unit), share=link.share, resolution=link.resolution,
+            unit=UnitPublic.model_validate(link.unit),
+            share=link.share,
+            resolution=link.resolution,
             resolution_date=link.resolution_date,
         )
         for link in links
     ]
 
 
-@router.get("/units/{unit_id}/lineage", response_model=Lineage, summary="Nguồn gốc và kế thừa qua sắp xếp 2025")
+@router.get(
+    "/units/{unit_id}/lineage",
+    response_model=Lineage,
+    summary="Nguồn gốc và kế thừa qua sắp xếp 2025",
+)
 def unit_lineage(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> Lineage:
     """The units that formed this one and the units it was merged into."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
@@ -106,22 +129,30 @@ def unit_lineage(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> 
     )
 
 
-@router.get("/units/{unit_id}/map", response_model=MapResult, summary="Đơn vị tương ứng tại một ngày khác")
+@router.get(
+    "/units/{unit_id}/map", response_model=MapResult, summary="Đơn vị tương ứng tại một ngày khác"
+)
 def map_unit(unit_id: int, to: date, session: SessionDep, principal: ApiPrincipal) -> MapResult:
     """The unit's counterpart(s) valid on ``to``: forward through mergers, backward to sources."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
     mapped = service.map_unit(session, principal=principal, unit=unit, to=to)
     return MapResult(
-        unit=UnitPublic.model_validate(unit), to=to,
-        counterparts=[MappingPublic(unit=UnitPublic.model_validate(m.unit), share=m.share) for m in mapped],
+        unit=UnitPublic.model_validate(unit),
+        to=to,
+        counterparts=[
+            MappingPublic(unit=UnitPublic.model_validate(m.unit), share=m.share) for m in mapped
+        ],
     )
 
 
-@router.post("/units", response_model=UnitPublic, status_code=201, summary="Thêm thôn, bản, tổ dân phố")
+@router.post(
+    "/units", response_model=UnitPublic, status_code=201, summary="Thêm thôn, bản, tổ dân phố"
+)
 def create_village(body: VillageCreate, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
     """A new village under a commune in the caller's scope."""
     village = changes.create_village(
-        session, principal=principal,
+        session,
+        principal=principal,
         data=changes.VillageInput(
             body.commune_id, body.code, body.name, body.kind, body.valid_from or REFORM_DATE
         ),
@@ -130,9 +161,13 @@ def create_village(body: VillageCreate, session: SessionDep, principal: ApiPrinc
 
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic, summary="Sửa thôn, bản, tổ dân phố")
-def update_unit(unit_id: int, body: UnitUpdate, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
+def update_unit(
+    unit_id: int, body: UnitUpdate, session: SessionDep, principal: ApiPrincipal
+) -> UnitPublic:
     """Rename a village or change its kind."""
-    unit = changes.update_unit(session, principal=principal, unit_id=unit_id, name=body.name, kind=body.kind)
+    unit = changes.update_unit(
+        session, principal=principal, unit_id=unit_id, name=body.name, kind=body.kind
+    )
     return UnitPublic.model_validate(unit)
 
 
@@ -162,14 +197,21 @@ async def import_villages(
     """Villages from a CSV/XLSX file: all or nothing, or (``partial``) the valid rows only."""
     data = await read_upload(file)
     report = changes.import_villages(
-        session, principal=principal, data=data, filename=file.filename or "upload.csv", partial=partial
+        session,
+        principal=principal,
+        data=data,
+        filename=file.filename or "upload.csv",
+        partial=partial,
     )
     if not report.committed:
         session.rollback()
         response.status_code = 422
     return ImportResult(
-        committed=report.committed, created=report.created, updated=report.updated,
-        unchanged=report.unchanged, encoding=report.encoding,
+        committed=report.committed,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        encoding=report.encoding,
         errors=[FieldErrorPublic(**e.as_dict()) for e in report.errors],
     )
 
@@ -186,35 +228,54 @@ def list_agencies(
 ) -> AgencyPage:
     """Agencies in the caller's scope."""
     total, items = service.list_agencies(
-        session, principal=principal, unit_id=unit_id, parent_id=parent_id, query=q, limit=limit,
+        session,
+        principal=principal,
+        unit_id=unit_id,
+        parent_id=parent_id,
+        query=q,
+        limit=limit,
         offset=offset,
     )
     return AgencyPage(total=total, items=[AgencyPublic.model_validate(a) for a in items])
 
 
-@router.get("/agencies/{agency_id}", response_model=AgencyPublic, summary="Một cơ quan", tags=["agencies"])
+@router.get(
+    "/agencies/{agency_id}", response_model=AgencyPublic, summary="Một cơ quan", tags=["agencies"]
+)
 def get_agency(agency_id: int, session: SessionDep, principal: ApiPrincipal) -> AgencyPublic:
     """One agency."""
-    return AgencyPublic.model_validate(service.get_agency(session, principal=principal, agency_id=agency_id))
+    return AgencyPublic.model_validate(
+        service.get_agency(session, principal=principal, agency_id=agency_id)
+    )
 
 
 def _agency_input(body: AgencyCreate | AgencyUpdate) -> changes.AgencyInput:
     return changes.AgencyInput(body.code, body.name, body.kind, body.unit_id, body.parent_id)
 
 
-@router.post("/agencies", response_model=AgencyPublic, status_code=201, summary="Thêm cơ quan", tags=["agencies"])
+@router.post(
+    "/agencies",
+    response_model=AgencyPublic,
+    status_code=201,
+    summary="Thêm cơ quan",
+    tags=["agencies"],
+)
 def create_agency(body: AgencyCreate, session: SessionDep, principal: ApiPrincipal) -> AgencyPublic:
     """A new agency with a valid QCVN 102 code, in the caller's scope."""
     agency = changes.create_agency(session, principal=principal, data=_agency_input(body))
     return AgencyPublic.model_validate(agency)
 
 
-@router.put("/agencies/{agency_id}", response_model=AgencyPublic, summary="Sửa cơ quan", tags=["agencies"])
+@router.put(
+    "/agencies/{agency_id}", response_model=AgencyPublic, summary="Sửa cơ quan", tags=["agencies"]
+)
 def update_agency(
     agency_id: int, body: AgencyUpdate, session: SessionDep, principal: ApiPrincipal
 ) -> AgencyPublic:
     """Replace an agency's fields."""
-    agency = changes.update_agency(session, principal=principal, agency_id=agency_id, data=_agency_input(body))
+    agency = changes.update_agency(
+        session, principal=principal, agency_id=agency_id, data=_agency_input(body)
+    )
     return AgencyPublic.model_validate(agency)
 
 

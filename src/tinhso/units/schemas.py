@@ -87,7 +87,9 @@ class AgencyBase(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(description="mã định danh điện tử theo QCVN 102:2016/BTTTT, dạng NNN.NN.NN.Xnn")
+    code: str = Field(
+        description="mã định danh điện tử theo QCVN 102:2016/BTTTT, dạng NNN.NN.NN.Xnn"
+    )
     name: str = Field(min_length=1, max_length=250)
     kind: str
     unit_id: int

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tinhso.accounts.scope import Principal
@@ -18,7 +18,7 @@ from tinhso.text import fold, sort_key
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 
-def valid_on(day: date) -> object:
+def valid_on(day: date) -> ColumnElement[bool]:
     """Return the clause for units valid on ``day``."""
     return and_(Unit.valid_from <= day, or_(Unit.valid_to.is_(None), Unit.valid_to >= day))
 
@@ -33,7 +33,7 @@ def sort_units(units: Sequence[Unit]) -> list[Unit]:
     return sorted(units, key=lambda u: (sort_key(u.name), u.code))
 
 
-def _visible(principal: Principal) -> Select[tuple[Unit]]:
+def _visible(principal: Principal) -> Select[Unit]:
     return select(Unit).where(principal.unit_read())
 
 
@@ -74,7 +74,11 @@ def get_unit(session: Session, *, principal: Principal, unit_id: int) -> Unit:
 
 
 def find_by_code(
-    session: Session, *, principal: Principal, code: str, level: str | None = None,
+    session: Session,
+    *,
+    principal: Principal,
+    code: str,
+    level: str | None = None,
     on: date | None = None,
 ) -> list[Unit]:
     """Return the visible units with this code (several across the reform), newest first."""
@@ -132,7 +136,9 @@ def _links(
     this_col = UnitLineage.source_id if forward else UnitLineage.target_id
     other_col = UnitLineage.target_id if forward else UnitLineage.source_id
     stmt = (
-        select(this_col, other, UnitLineage.share, UnitLineage.resolution, UnitLineage.resolution_date)
+        select(
+            this_col, other, UnitLineage.share, UnitLineage.resolution, UnitLineage.resolution_date
+        )
         .join(other, other.id == other_col)
         .where(this_col.in_(list(unit_ids)))
     )
@@ -152,7 +158,9 @@ def _visible_ids(session: Session, principal: Principal | None, ids: Sequence[in
     unique = sorted(set(ids))
     for i in range(0, len(unique), 500):
         chunk = unique[i : i + 500]
-        found.update(session.scalars(select(Unit.id).where(Unit.id.in_(chunk), principal.unit_read())))
+        found.update(
+            session.scalars(select(Unit.id).where(Unit.id.in_(chunk), principal.unit_read()))
+        )
     return found
 
 
@@ -191,7 +199,7 @@ def map_unit(session: Session, *, principal: Principal, unit: Unit, to: date) ->
             break
         links = _links(session, None, list(frontier), forward)
         nxt: dict[int, tuple[Unit, str]] = {}
-        for uid, (src, share) in frontier.items():
+        for uid, (_src, share) in frontier.items():
             steps = links.get(uid)
             if not steps:
                 kids = session.scalars(select(Unit).where(Unit.parent_id == uid)).all()
@@ -241,7 +249,10 @@ def list_agencies(
     if query:
         for word in fold(query).split():
             stmt = stmt.where(
-                or_(Agency.name_folded.contains(word, autoescape=True), Agency.code.contains(word.upper()))
+                or_(
+                    Agency.name_folded.contains(word, autoescape=True),
+                    Agency.code.contains(word.upper()),
+                )
             )
     agencies = sorted(session.scalars(stmt).all(), key=lambda a: sort_key(a.name))
     end = None if limit is None else offset + limit

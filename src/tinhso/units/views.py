@@ -26,13 +26,19 @@ def _parse_day(raw: str | None) -> date:
 
 @router.get("/units")
 def browse(
-    request: Request, session: SessionDep, current: PageUser, q: str = "", as_of: str = "",
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    q: str = "",
+    as_of: str = "",
 ) -> Response:
     """The register: top-level units valid on a date, or the search results for ``q``."""
     principal = current[0]
     day = _parse_day(as_of)
     if q.strip():
-        total, units = service.list_units(session, principal=principal, query=q, as_of=day, limit=200)
+        total, units = service.list_units(
+            session, principal=principal, query=q, as_of=day, limit=200
+        )
     else:
         roots = [u for u in service.list_units(session, principal=principal, as_of=day)[1]]
         ids = {u.id for u in roots}
@@ -82,18 +88,25 @@ async def import_upload(
     try:
         data = await read_upload(file)
         report = changes.import_villages(
-            session, principal=principal, data=data, filename=file.filename or "tep.csv", partial=partial
+            session,
+            principal=principal,
+            data=data,
+            filename=file.filename or "tep.csv",
+            partial=partial,
         )
     except AppError as exc:
         session.rollback()
         return render(
-            request, "units/import.html",
+            request,
+            "units/import.html",
             {"report": None, "error": exc.detail, "errors": exc.errors, "filename": file.filename},
             status_code=exc.status,
         )
     if not report.committed:
         session.rollback()
     return render(
-        request, "units/import.html", {"report": report, "filename": file.filename},
+        request,
+        "units/import.html",
+        {"report": report, "filename": file.filename},
         status_code=200 if report.committed else 422,
     )

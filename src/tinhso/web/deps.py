@@ -78,7 +78,9 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
     if token is not None:
         user = accounts.user_for_token(session, token, ip)
         if user is None:
-            raise Unauthenticated("mã truy cập không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa")
+            raise Unauthenticated(
+                "mã truy cập không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa"
+            )
         client = "api"
     else:
         found = _from_cookie(request, session)
@@ -105,7 +107,9 @@ def page_user(request: Request, session: SessionDep) -> tuple[Principal, WebSess
     if found is None:
         raise LoginRequired()
     user, web = found
-    bind_actor(session, Actor(name=user.username, user_id=user.id, client="web", ip=client_ip(request)))
+    bind_actor(
+        session, Actor(name=user.username, user_id=user.id, client="web", ip=client_ip(request))
+    )
     principal = accounts.principal_for(session, user)
     request.state.principal = principal
     request.state.user = UserView(user.id, user.username, user.full_name, user.role)

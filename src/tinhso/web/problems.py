@@ -71,8 +71,14 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
 
 def _page(request: Request, status: int, detail: str, errors: list[FieldError]) -> Response:
     return render(
-        request, "error.html",
-        {"status": status, "title": STATUS_TITLES.get(status, "Lỗi"), "detail": detail, "errors": errors},
+        request,
+        "error.html",
+        {
+            "status": status,
+            "title": STATUS_TITLES.get(status, "Lỗi"),
+            "detail": detail,
+            "errors": errors,
+        },
         status_code=status,
     )
 
@@ -100,8 +106,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else (
-            "không tìm thấy địa chỉ này" if exc.status_code == 404 else str(exc.detail)
+        detail = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code != 404
+            else ("không tìm thấy địa chỉ này" if exc.status_code == 404 else str(exc.detail))
         )
         if is_api(request):
             return problem(exc.status_code, detail)

@@ -39,7 +39,11 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
 
 def _environment() -> Environment:
     loaders = [FileSystemLoader(str(PKG / "web" / "templates"))]
-    loaders += [FileSystemLoader(str(PKG / d / "templates")) for d in DOMAINS if (PKG / d / "templates").is_dir()]
+    loaders += [
+        FileSystemLoader(str(PKG / d / "templates"))
+        for d in DOMAINS
+        if (PKG / d / "templates").is_dir()
+    ]
     env = Environment(loader=ChoiceLoader(loaders), autoescape=select_autoescape(["html"]))
     env.filters["vn_date"] = vn_date
     env.filters["vn_number"] = vn_number

@@ -12,7 +12,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from tinhso.accounts import service as accounts
 from tinhso.errors import AppError
-from tinhso.web.deps import SESSION_COOKIE, PageUser, SessionDep, SettingsDep, check_form_csrf, client_ip
+from tinhso.web.deps import (
+    SESSION_COOKIE,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    check_form_csrf,
+    client_ip,
+)
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -34,18 +41,27 @@ def _safe_next(target: str) -> str:
 
 
 def _login_page(
-    request: Request, settings_secure: bool | None, next_url: str, error: str = "", username: str = "",
+    request: Request,
+    settings_secure: bool | None,
+    next_url: str,
+    error: str = "",
+    username: str = "",
     status: int = 200,
 ) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
-        request, "login.html",
+        request,
+        "login.html",
         {"next": next_url, "error": error, "username": username, "login_csrf": token},
         status_code=status,
     )
     response.set_cookie(
-        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-        secure=_secure(request, settings_secure), max_age=3600,
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, settings_secure),
+        max_age=3600,
     )
     return response
 
@@ -71,25 +87,41 @@ def login(
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie, login_csrf):
         return _login_page(
-            request, settings.cookie_secure, next_url,
-            "Phiên đăng nhập đã hết hạn, vui lòng thử lại.", username, status=400,
+            request,
+            settings.cookie_secure,
+            next_url,
+            "Phiên đăng nhập đã hết hạn, vui lòng thử lại.",
+            username,
+            status=400,
         )
     try:
         user = accounts.authenticate(
-            session, username=username, password=password, ip=client_ip(request),
-            max_failures=settings.login_max_failures, window_minutes=settings.login_window_minutes,
+            session,
+            username=username,
+            password=password,
+            ip=client_ip(request),
+            max_failures=settings.login_max_failures,
+            window_minutes=settings.login_window_minutes,
             max_failures_per_ip=settings.login_max_failures_per_ip,
         )
     except AppError as exc:
         # The failed attempt must be kept even though the login is refused.
         session.commit()
         message = exc.detail[0].upper() + exc.detail[1:] + "."
-        return _login_page(request, settings.cookie_secure, next_url, message, username, status=exc.status)
-    web = accounts.open_session(session, user=user, ip=client_ip(request), hours=settings.session_hours)
+        return _login_page(
+            request, settings.cookie_secure, next_url, message, username, status=exc.status
+        )
+    web = accounts.open_session(
+        session, user=user, ip=client_ip(request), hours=settings.session_hours
+    )
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, web.id, httponly=True, samesite="lax",
-        secure=_secure(request, settings.cookie_secure), max_age=settings.session_hours * 3600,
+        SESSION_COOKIE,
+        web.id,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings.cookie_secure),
+        max_age=settings.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
@@ -97,7 +129,9 @@ def login(
 
 @router.post("/logout")
 def logout(
-    request: Request, session: SessionDep, current: PageUser,
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Close the session."""
