@@ -23,6 +23,7 @@ $(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)
 	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
+	cp frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	touch $@
 
 setup: $(STAMP) $(VENDOR)/.installed ## create .venv, install, fetch front-end packages, migrate (idempotent)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from tinhso.accounts import routes as accounts_routes
@@ -21,6 +25,31 @@ cơ quan, người dùng, mã truy cập và nhật ký thay đổi. Xác thực
 Lỗi trả về dạng `application/problem+json` (RFC 9457) với danh sách `errors` nêu trường và lý do."""
 
 
+SECURITY_HEADERS = {
+    # Everything is served from this origin: no CDN, no inline script.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+async def _security_headers(
+    request: Request, call_next: Callable[[Request], Awaitable[Response]]
+) -> Response:
+    response = await call_next(request)
+    for name, value in SECURITY_HEADERS.items():
+        if name == "Content-Security-Policy" and request.url.path.startswith("/api/v1/docs"):
+            continue  # the API explorer page carries its own inline bootstrap script
+        response.headers.setdefault(name, value)
+    if not request.url.path.startswith("/static/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     """Return the application wired to the settings' database (or the one given)."""
     settings = settings or get_settings()
@@ -30,15 +59,27 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         version="0.1.0",
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from local assets: no CDN in an air-gapped data centre
         redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.resolved_database_url())
     problems.install(app)
+    app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
     for module in (units_routes, accounts_routes, audit_routes):
         app.include_router(module.router)
     for module in (views, units_views, accounts_views):
         app.include_router(module.router)
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="tinhso — API",
+            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
     return app

@@ -128,6 +128,12 @@ def issue_token(
     return response
 
 
+@router.get("/admin/users/{user_id}/tokens")
+def tokens_page(user_id: int) -> Response:
+    """The tokens live on the user's page."""
+    return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
+
+
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
     token_id: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,6 +28,13 @@ STATUS_TITLES = {
     429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
 }
+
+VIETNAMESE_DETAILS = {
+    404: "không tìm thấy địa chỉ này",
+    405: "địa chỉ này không nhận phương thức yêu cầu đã gửi",
+    413: "nội dung gửi lên quá lớn",
+}
+ENGLISH_PHRASES = {s.phrase for s in HTTPStatus}
 
 PYDANTIC_REASONS = {
     "missing": "bắt buộc phải có",
@@ -106,11 +114,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        detail = (
-            exc.detail
-            if isinstance(exc.detail, str) and exc.status_code != 404
-            else ("không tìm thấy địa chỉ này" if exc.status_code == 404 else str(exc.detail))
-        )
+        # Starlette's own details are English HTTP phrases; say them in Vietnamese.
+        detail = VIETNAMESE_DETAILS.get(exc.status_code, STATUS_TITLES.get(exc.status_code, "lỗi"))
+        if isinstance(exc.detail, str) and exc.detail not in ENGLISH_PHRASES:
+            detail = exc.detail
         if is_api(request):
             return problem(exc.status_code, detail)
         return _page(request, exc.status_code, detail, [])
