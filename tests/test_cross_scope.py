@@ -257,3 +257,18 @@ def test_viewer_cannot_write_even_in_scope(client, world: World) -> None:  # typ
     )
     assert r.status_code == 403
     assert fingerprint(world.db) == before
+
+
+def test_pages_across_scope_are_not_found(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    from tests.accounts.test_auth import _login
+
+    _login(client, "officer_dk")
+    for path in (
+        f"/units/{world.units['binh_lu']}",
+        f"/units/{world.units['binh_lu']}/tree",
+        f"/units/{world.units['lao_cai']}",
+    ):
+        r = client.get(path)
+        assert r.status_code == 404, path
+        assert "Bình Lư" not in r.text and "Lào Cai" not in r.text
+    assert client.get(f"/admin/users/{world.users['officer_bl']}").status_code == 403

@@ -13,7 +13,9 @@ EXTERNAL = re.compile(r"""(src|href)=["']?(https?:)?//""")
 
 def test_templates_reference_no_external_url() -> None:
     offenders = [
-        str(p.relative_to(PKG)) for p in PKG.rglob("*.html") if EXTERNAL.search(p.read_text(encoding="utf-8"))
+        str(p.relative_to(PKG))
+        for p in PKG.rglob("*.html")
+        if EXTERNAL.search(p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
 

@@ -36,6 +36,15 @@ def test_search_without_diacritics_live(page, server: str, world: World) -> None
     assert page.locator("#results tbody tr").count() == 1  # today's only
 
 
+def test_tree_opens_branches(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    login(page, server, "admin", next_path="/units")
+    page.click("summary:has-text('Tỉnh Lai Châu')")
+    page.wait_for_selector("summary:has-text('Phường Đoàn Kết')")
+    page.click("summary:has-text('Phường Đoàn Kết')")
+    page.wait_for_selector(".leaf:has-text('Tổ dân phố số 2')")
+    assert "Xã Bình Lư" in page.locator("#results").inner_text()
+
+
 def test_unit_page_shows_lineage_and_agencies(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
     login(page, server, "officer_dk")
     page.goto(f"{server}/units/{world.units['doan_ket']}")

@@ -50,6 +50,18 @@ def browse(
     return render(request, "units/index.html", context)
 
 
+@router.get("/units/{unit_id}/tree")
+def unit_tree(
+    request: Request, unit_id: int, session: SessionDep, current: PageUser, as_of: str = ""
+) -> Response:
+    """The children of a unit, as a branch of the tree (loaded when the branch opens)."""
+    principal = current[0]
+    day = _parse_day(as_of)
+    unit = service.get_unit(session, principal=principal, unit_id=unit_id)
+    kids = service.children(session, principal=principal, unit=unit, as_of=day)
+    return render(request, "units/_tree.html", {"units": kids, "as_of": day})
+
+
 @router.get("/units/{unit_id}")
 def unit_page(request: Request, unit_id: int, session: SessionDep, current: PageUser) -> Response:
     """A unit: where it sits, what lies below, its agencies and its lineage across 2025."""
