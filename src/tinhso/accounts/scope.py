@@ -113,6 +113,20 @@ class Principal:
             clauses.append(Agency.unit_id.in_(in_units))
         return or_(*clauses) if clauses else false()
 
+    def agency_data_write(self) -> ColumnElement[bool]:
+        """Return the clause on Agency for whose records (dossiers, reports) the caller may send."""
+        if not (self.can("data.write") or self.role == "admin"):
+            return false()
+        if self.is_global:
+            return true()
+        clauses: list[ColumnElement[bool]] = [
+            Agency.path.startswith(p, autoescape=True) for p in self.agency_paths
+        ]
+        if self.unit_paths:
+            in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths))
+            clauses.append(Agency.unit_id.in_(in_units))
+        return or_(*clauses) if clauses else false()
+
     def covers_unit_path(self, path: str) -> bool:
         """Return True when a unit with this path lies inside the caller's owned subtrees."""
         return self.is_global or any(path.startswith(p) for p in self.unit_paths)

@@ -1,0 +1,301 @@
+"""The 766 index computed in DuckDB over the analytics copy, per agency, commune and province.
+
+One scan pairs every dossier with the periods it touches (received, processed or finished
+in them, or still open at their end), computes its timing against the working-day calendar
+(due time moved by the days the citizen spent supplementing, processing days), and counts
+every indicator's numerator and denominator for every period and unit at once (GROUPING
+SETS). Scores, shares and ranks are then worked out from those counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from tinhso.lake import Lake
+from tinhso.services.catalog import Catalog, Indicator
+from tinhso.services.periods import Period, periods_of_year
+
+UNIT_KINDS = ("agency", "commune", "province")
+
+PAIRS_SQL = """
+WITH periods AS (SELECT * FROM qd766_period),
+wd AS (SELECT idx, d FROM workday WHERE working),
+base AS (
+    SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens,
+        coalesce(d.finished_at, d.returned_at, d.stopped_at) AS end_at,
+        CASE WHEN d.status IN (9, 10) OR d.finished_at IS NOT NULL OR d.returned_at IS NOT NULL
+             THEN coalesce(d.finished_at, d.returned_at) END AS done_at,
+        CASE WHEN coalesce(d.supplement_days, 0) > 0 AND d.appointment_at IS NOT NULL THEN
+            CAST(wdue.d AS TIMESTAMPTZ) + (d.appointment_at - date_trunc('day', d.appointment_at))
+        ELSE d.appointment_at END AS due_at,
+        wdone.idx - wrec.idx - coalesce(d.supplement_days, 0) AS processing_days,
+        d.status NOT IN (1, 3, 7) AND d.received_at IS NOT NULL AS counted
+    FROM dossier d
+    JOIN procedure p ON p.id = d.procedure_id
+    LEFT JOIN workday wapp ON wapp.d = CAST(d.appointment_at AS DATE)
+    LEFT JOIN wd wdue ON wdue.idx = wapp.idx + CAST(ceil(coalesce(d.supplement_days, 0)) AS INTEGER)
+    LEFT JOIN workday wrec ON wrec.d = CAST(d.received_at AS DATE)
+    LEFT JOIN workday wdone ON wdone.d = CAST(coalesce(d.finished_at, d.returned_at) AS DATE)
+    {where}
+)
+SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
+    coalesce(b.received_at, b.submitted_at) BETWEEN P.start_ts AND P.end_ts AS in_submitted,
+    b.counted AND b.received_at BETWEEN P.start_ts AND P.end_ts AS in_received,
+    b.counted AND b.received_at <= P.end_ts
+        AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts AS in_processed,
+    b.counted AND b.done_at BETWEEN P.start_ts AND P.end_ts AS in_finished,
+    NOT (least(coalesce(b.end_at, TIMESTAMPTZ 'infinity'), P.end_ts) > b.due_at
+         OR b.supplement_count > 1) AS on_time
+FROM base b JOIN periods P
+  ON coalesce(b.received_at, b.submitted_at) <= P.end_ts
+ AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts
+"""
+
+
+def _units(kind: str) -> str:
+    return {"agency": "agency_id", "commune": "unit_id", "province": "province_id"}[kind]
+
+
+def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = "") -> int:
+    """Recompute every indicator count of ``year`` into table ``qd766_count``; return its rows.
+
+    ``dossier_filter`` restricts the dossiers (a SQL condition on ``d``), for explanations.
+    """
+    with lake.lock:
+        con = lake.cursor()
+        _periods(con, periods_of_year(year))
+        _dossier_counts(con, catalog, dossier_filter)
+        _procedure_counts(con, catalog)
+        con.execute(
+            "CREATE OR REPLACE TABLE qd766_count AS "
+            "SELECT * FROM qd766_dcount UNION ALL SELECT * FROM qd766_pcount"
+        )
+        con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%'")
+        con.execute("INSERT INTO lake_state VALUES ('qd766_year', ?)", [year])
+        con.execute(
+            "INSERT INTO lake_state SELECT 'qd766_seq', value FROM lake_state WHERE key = 'dossier_seq'"
+        )
+        n = con.execute("SELECT count(*) FROM qd766_count").fetchone()
+        return int(n[0]) if n else 0
+
+
+def _periods(con: object, periods: list[Period]) -> None:
+    c = con  # a DuckDB cursor
+    c.execute("CREATE OR REPLACE TABLE qd766_period (code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)")  # type: ignore[attr-defined]
+    c.executemany("INSERT INTO qd766_period VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
+                  [(p.code, p.kind, p.start, p.end) for p in periods])
+
+
+def _dossier_counts(con: object, catalog: Catalog, dossier_filter: str) -> None:
+    cols = []
+    for ind in catalog.indicators:
+        if ind.kind == "complement" or ind.population == "procedures":
+            continue
+        flag = f"in_{ind.population}"
+        den = f"{flag} AND ({ind.denominator_sql})"
+        if ind.kind == "average":
+            cols.append(f'sum({ind.value}) FILTER (WHERE {den}) AS "n|{ind.id}"')
+        else:
+            cols.append(f'count(*) FILTER (WHERE {den} AND ({ind.numerator_sql})) AS "n|{ind.id}"')
+        cols.append(f'count(*) FILTER (WHERE {den}) AS "d|{ind.id}"')
+    where = f"WHERE {dossier_filter}" if dossier_filter else ""
+    sql = f"""
+        CREATE OR REPLACE TABLE qd766_wide AS
+        SELECT period,
+            CASE WHEN grouping(agency_id) = 0 THEN 'agency'
+                 WHEN grouping(unit_id) = 0 THEN 'commune' ELSE 'province' END AS unit_kind,
+            coalesce(CASE WHEN grouping(agency_id) = 0 THEN agency_id END,
+                     CASE WHEN grouping(unit_id) = 0 THEN unit_id END, province_id) AS unit_id,
+            {", ".join(cols)}
+        FROM ({PAIRS_SQL.format(where=where)}) pairs
+        GROUP BY GROUPING SETS ((period, agency_id), (period, unit_id), (period, province_id))
+        HAVING NOT (grouping(unit_id) = 0 AND unit_id IS NULL)
+    """
+    con.execute(sql)  # type: ignore[attr-defined]
+    con.execute(  # type: ignore[attr-defined]
+        """CREATE OR REPLACE TABLE qd766_dcount AS
+        SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
+               max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
+               max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
+        FROM (UNPIVOT qd766_wide ON COLUMNS(* EXCLUDE (period, unit_kind, unit_id)) INTO NAME name VALUE v)
+        GROUP BY ALL"""
+    )
+
+
+def _procedure_counts(con: object, catalog: Catalog) -> None:
+    inds = [i for i in catalog.indicators if i.population == "procedures"]
+    if not inds:
+        con.execute("CREATE OR REPLACE TABLE qd766_pcount AS SELECT * FROM qd766_dcount LIMIT 0")  # type: ignore[attr-defined]
+        return
+    flags = f"""
+        SELECT period, procedure_id,
+            CASE WHEN grouping(agency_id) = 0 THEN 'agency'
+                 WHEN grouping(unit_id) = 0 THEN 'commune' ELSE 'province' END AS unit_kind,
+            coalesce(CASE WHEN grouping(agency_id) = 0 THEN agency_id END,
+                     CASE WHEN grouping(unit_id) = 0 THEN unit_id END, province_id) AS unit_id,
+            bool_or(in_received AND channel = 2) AS has_online_dossier,
+            bool_or(in_received AND payment_flag IN (1, 2)) AS has_online_payment
+        FROM ({PAIRS_SQL.format(where="")}) pairs
+        GROUP BY GROUPING SETS ((period, procedure_id, agency_id), (period, procedure_id, unit_id),
+                                (period, procedure_id, province_id))
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE qd766_pflags AS {flags}")  # type: ignore[attr-defined]
+    # Which procedures are in each unit's remit: an agency's own, the commune-level ones for a
+    # commune, all of them for the province.
+    con.execute(  # type: ignore[attr-defined]
+        """CREATE OR REPLACE TEMP TABLE qd766_remit AS
+        SELECT 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id FROM agency a JOIN procedure p
+          ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
+        UNION ALL
+        SELECT 'commune', u.id, p.id FROM unit u JOIN procedure p ON p.level IN ('commune', 'both')
+        WHERE u.level = 'commune' AND u.id IN (SELECT DISTINCT unit_id FROM dossier)
+        UNION ALL
+        SELECT 'province', u.id, p.id FROM unit u CROSS JOIN procedure p
+        WHERE u.level = 'province' AND u.id IN (SELECT DISTINCT province_id FROM dossier)"""
+    )
+    cols = []
+    for ind in inds:
+        cols.append(f"count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS \"n|{ind.id}\"")
+        cols.append(f"count(*) FILTER (WHERE {ind.denominator_sql}) AS \"d|{ind.id}\"")
+    con.execute(  # type: ignore[attr-defined]
+        f"""CREATE OR REPLACE TEMP TABLE qd766_pwide AS
+        SELECT period, unit_kind, unit_id, {", ".join(cols)}
+        FROM (
+            SELECT P.code AS period, r.unit_kind, r.unit_id, pr.online_mode, pr.fee_bearing, pr.fee,
+                pr.issues_result, pr.for_citizens,
+                coalesce(f.has_online_dossier, FALSE) AS has_online_dossier,
+                coalesce(f.has_online_payment, FALSE) AS has_online_payment
+            FROM qd766_remit r CROSS JOIN qd766_period P
+            JOIN procedure pr ON pr.id = r.procedure_id
+            LEFT JOIN qd766_pflags f ON f.period = P.code AND f.unit_kind = r.unit_kind
+                 AND f.unit_id = r.unit_id AND f.procedure_id = r.procedure_id
+        ) GROUP BY ALL"""
+    )
+    con.execute(  # type: ignore[attr-defined]
+        """CREATE OR REPLACE TABLE qd766_pcount AS
+        SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
+               max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
+               max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
+        FROM (UNPIVOT qd766_pwide ON COLUMNS(* EXCLUDE (period, unit_kind, unit_id)) INTO NAME name VALUE v)
+        GROUP BY ALL"""
+    )
+
+
+@dataclass
+class Score:
+    """One indicator of one unit and period: counts, value, points."""
+
+    indicator: Indicator
+    num: float | None
+    den: float | None
+    value: float | None
+    points: float | None
+
+    @property
+    def applicable(self) -> bool:
+        """Return True when there was data to compute it on."""
+        return self.value is not None
+
+
+@dataclass
+class UnitScore:
+    """The index of one unit for one period."""
+
+    period: str
+    unit_kind: str
+    unit_id: int
+    scores: dict[str, Score] = field(default_factory=dict)
+
+    @property
+    def points(self) -> float:
+        """Return the points earned on applicable, scored indicators."""
+        return sum(s.points or 0 for s in self.scores.values() if s.applicable and s.indicator.scored)
+
+    @property
+    def max_points(self) -> float:
+        """Return the points available on applicable indicators."""
+        return sum(s.indicator.points for s in self.scores.values() if s.applicable and s.indicator.scored)
+
+    @property
+    def share(self) -> float | None:
+        """Return the score as a share of what applied (0–100), or None when nothing applied."""
+        return 100 * self.points / self.max_points if self.max_points else None
+
+
+def points_for(ind: Indicator, value: float | None) -> float | None:
+    """Return the points a value earns: full at or above the threshold, else pro rata."""
+    if value is None or not ind.scored:
+        return None
+    if ind.direction == "lower":
+        return ind.points * max(0.0, 1 - value)
+    return ind.points * min(value / ind.threshold, 1.0)
+
+
+def score_rows(catalog: Catalog, rows: list[tuple[str, str, int, str, float | None, float | None]]) -> dict[tuple[str, str, int], UnitScore]:
+    """Return the unit scores built from (period, unit_kind, unit_id, indicator, num, den) rows."""
+    out: dict[tuple[str, str, int], UnitScore] = {}
+    raw: dict[tuple[str, str, int], dict[str, tuple[float | None, float | None]]] = {}
+    for period, kind, uid, ind_id, num, den in rows:
+        raw.setdefault((period, kind, int(uid)), {})[ind_id] = (num, den)
+    for key, counts in raw.items():
+        us = UnitScore(*key)
+        values: dict[str, float | None] = {}
+        for ind in catalog.indicators:
+            if ind.kind == "complement":
+                continue
+            num, den = counts.get(ind.id, (None, None))
+            value = (num or 0) / den if den else None
+            values[ind.id] = value
+            us.scores[ind.id] = Score(ind, num, den, value, points_for(ind, value))
+        for ind in catalog.indicators:
+            if ind.kind != "complement":
+                continue
+            parts = []
+            for ref in ind.of:
+                rid, _, mode = ref.partition(":")
+                v = values.get(rid)
+                parts.append(None if v is None else (1 - v if mode == "late" else v))
+            value = None if any(p is None for p in parts) else max(0.0, 1 - sum(p or 0 for p in parts))
+            us.scores[ind.id] = Score(ind, None, None, value, points_for(ind, value))
+        out[key] = us
+    return out
+
+
+def current(lake: Lake, catalog: Catalog, year: int) -> None:
+    """Bring the copy and the counts of ``year`` up to date (a no-op when nothing changed)."""
+    lake.sync()
+    with lake.lock:
+        con = lake.cursor()
+        state = dict(con.execute("SELECT key, value FROM lake_state").fetchall())
+    if state.get("qd766_year") != year or state.get("qd766_seq") != state.get("dossier_seq") or state.get("qd766_dims") != state.get("dims"):
+        compute(lake, catalog, year)
+        with lake.lock:
+            lake.cursor().execute(
+                "INSERT OR REPLACE INTO lake_state SELECT 'qd766_dims', value FROM lake_state WHERE key = 'dims'"
+            )
+
+
+def fetch(lake: Lake, catalog: Catalog, period: Period, unit_kind: str | None = None,
+          unit_ids: list[int] | None = None) -> dict[tuple[str, str, int], UnitScore]:
+    """Return the scores of a period for the given units (all units when ``unit_ids`` is None)."""
+    current(lake, catalog, period.first.year)
+    sql = "SELECT period, unit_kind, unit_id, indicator, num, den FROM qd766_count WHERE period = ?"
+    params: list[object] = [period.code]
+    if unit_kind:
+        sql += " AND unit_kind = ?"
+        params.append(unit_kind)
+    if unit_ids is not None:
+        if not unit_ids:
+            return {}
+        sql += f" AND unit_id IN ({', '.join(str(int(u)) for u in unit_ids)})"
+    with lake.lock:
+        rows = lake.cursor().execute(sql, params).fetchall()
+    return score_rows(catalog, rows)
+
+
+def stamp() -> datetime:
+    """Return now, for "computed at" labels."""
+    from tinhso.db import utcnow
+
+    return utcnow()

@@ -1,0 +1,304 @@
+"""Public-service operations: the procedure catalogue, dossier ingestion, events, reads.
+
+Every function takes the caller's principal; dossiers are scoped by their receiving agency
+(and commune) through the principal's clauses.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.db import utcnow
+from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
+from tinhso.services import ingest
+from tinhso.services.models import ONLINE_MODES, PROCEDURE_LEVELS, Dossier, DossierEvent, Procedure
+from tinhso.services.staging import stage_file, stage_records
+from tinhso.tabular import read_table
+from tinhso.text import nfc
+from tinhso.units.models import Agency, Unit
+from tinhso.workdays import WorkCalendar
+
+MAX_BATCH = 5000
+
+
+def dossier_read(principal: Principal) -> ColumnElement[bool]:
+    """Return the clause on Dossier for what the caller may read: its agencies' or its units'."""
+    if principal.is_global:
+        return Dossier.id.is_not(None)
+    return or_(
+        Dossier.agency_id.in_(select(Agency.id).where(principal.agency_read())),
+        Dossier.unit_id.in_(select(Unit.id).where(principal.unit_read())),
+    )
+
+
+def ingest_file(
+    session: Session,
+    *,
+    principal: Principal,
+    path: Path,
+    filename: str,
+    source: str = "file",
+    all_or_nothing: bool = False,
+) -> ingest.IngestReport:
+    """Check a file of dossier records and write the accepted ones; return the report."""
+    principal.require("read")
+    if not (principal.can("data.write") or principal.role == "admin"):
+        principal.require("data.write")
+    with tempfile.TemporaryDirectory(prefix="tinhso-ingest-") as work:
+        staged = stage_file(path, filename, Path(work))
+        try:
+            ingest.check(session, staged, principal)
+            return ingest.write(session, staged, source=source, all_or_nothing=all_or_nothing)
+        finally:
+            staged.close()
+
+
+def ingest_records(
+    session: Session, *, principal: Principal, records: Sequence[dict[str, Any]], source: str = "api"
+) -> ingest.IngestReport:
+    """Check an API batch of dossier records and write the accepted ones; return the report."""
+    if not (principal.can("data.write") or principal.role == "admin"):
+        principal.require("data.write")
+    if not records:
+        raise InvalidInput("lô dữ liệu rỗng", [FieldError("items", "cần ít nhất một hồ sơ")])
+    if len(records) > MAX_BATCH:
+        raise InvalidInput(
+            f"một lô tối đa {MAX_BATCH} hồ sơ", [FieldError("items", f"có {len(records)} hồ sơ")]
+        )
+    with tempfile.TemporaryDirectory(prefix="tinhso-batch-") as work:
+        staged = stage_records(records, Path(work))
+        try:
+            ingest.check(session, staged, principal)
+            return ingest.write(session, staged, source=source)
+        finally:
+            staged.close()
+
+
+def get_dossier(session: Session, *, principal: Principal, code: str) -> Dossier:
+    """Return the dossier with this code, or raise NotFound (missing or out of scope)."""
+    dossier = session.scalars(select(Dossier).where(Dossier.code == code, dossier_read(principal))).first()
+    if dossier is None:
+        raise NotFound(f"không tìm thấy hồ sơ '{code}'")
+    return dossier
+
+
+def dossier_events(session: Session, dossier: Dossier) -> list[DossierEvent]:
+    """Return the dossier's events in time order."""
+    stmt = select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+    return list(session.scalars(stmt.order_by(DossierEvent.ts, DossierEvent.id)))
+
+
+@dataclass(frozen=True)
+class EventInput:
+    """One status change as a system sends it."""
+
+    event_id: str
+    ts: datetime
+    status: int
+    note: str = ""
+
+
+STATUS_TIMES = {1: "submitted_at", 2: "received_at", 9: "finished_at", 10: "returned_at", 8: "stopped_at",
+                3: "stopped_at"}
+
+
+def derive(dossier: Dossier, events: Sequence[DossierEvent], calendar: WorkCalendar) -> dict[str, Any]:
+    """Return the dossier fields implied by its events, merged with what its snapshots said.
+
+    Order-independent, so events arriving late or out of order give the same state and never
+    move the dossier backwards: the status is that of the latest event (or snapshot), each
+    timestamp the earliest report of it, supplement counts and days the largest seen.
+    """
+    out: dict[str, Any] = {}
+    ordered = sorted(events, key=lambda e: (e.ts, e.id or 0))
+    if ordered and ordered[-1].ts >= dossier.as_of:
+        out["status"], out["as_of"] = ordered[-1].status, ordered[-1].ts
+    for status, column in STATUS_TIMES.items():
+        first = next((e.ts for e in ordered if e.status == status), None)
+        current = getattr(dossier, column)
+        if first is not None and (current is None or first < current):
+            out[column] = first
+    supplements = [i for i, e in enumerate(ordered) if e.status == 5]
+    if len(supplements) > dossier.supplement_count:
+        out["supplement_count"] = len(supplements)
+    days = 0.0
+    for i in supplements:
+        resumed = next((e.ts for e in ordered[i + 1 :] if e.status != 5), None)
+        if resumed is not None:
+            days += calendar.working_days_between(ordered[i].ts, resumed)
+    if days > dossier.supplement_days:
+        out["supplement_days"] = days
+    return out
+
+
+def push_event(
+    session: Session, *, principal: Principal, code: str, event: EventInput, calendar: WorkCalendar
+) -> tuple[Dossier, bool]:
+    """Record an event of a dossier; return the dossier and whether anything changed.
+
+    Idempotent: the same event id with the same content changes nothing; the same id with
+    different content is a conflict.
+    """
+    errors = []
+    if event.status not in range(1, 11):
+        errors.append(FieldError("status", "phải là một trong 1–10", value=str(event.status)))
+    if event.ts.tzinfo is None:
+        errors.append(FieldError("ts", "thời điểm phải kèm múi giờ, ví dụ 2025-07-01T08:00:00+07:00"))
+    if not event.event_id.strip():
+        errors.append(FieldError("event_id", "bắt buộc phải có"))
+    if errors:
+        raise InvalidInput("sự kiện không hợp lệ", errors)
+    dossier = session.scalars(
+        select(Dossier).where(
+            Dossier.code == code,
+            Dossier.agency_id.in_(select(Agency.id).where(principal.agency_data_write())),
+        )
+    ).first()
+    if dossier is None:
+        raise NotFound(f"không tìm thấy hồ sơ '{code}' trong phạm vi được gửi dữ liệu")
+    same = session.scalars(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id)
+    ).first()
+    if same is not None:
+        if same.ts == event.ts and same.status == event.status:
+            return dossier, False
+        raise Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
+    session.add(
+        DossierEvent(dossier_id=dossier.id, event_id=event.event_id.strip(), ts=event.ts, status=event.status,
+                     note=nfc(event.note), received_at=utcnow())
+    )
+    session.flush()
+    changes = derive(dossier, dossier_events(session, dossier), calendar)
+    changed = {k: v for k, v in changes.items() if getattr(dossier, k) != v}
+    if changed:
+        for k, v in changed.items():
+            setattr(dossier, k, v)
+        dossier.seq = ingest.next_seq(session, 1)
+        dossier.source = "event"
+    session.flush()
+    return dossier, True
+
+
+PROCEDURE_COLUMNS = {
+    "code": ("mã thủ tục", "ma_thu_tuc", "ma_tthc"),
+    "name": ("tên thủ tục", "ten_thu_tuc"),
+    "field": ("lĩnh vực", "linh_vuc"),
+    "level": ("cấp thực hiện", "cap"),
+    "agency_code": ("mã cơ quan", "ma_co_quan"),
+    "online_mode": ("mức độ dvc", "dvctt", "hình thức trực tuyến"),
+    "fee": ("phí", "lệ phí", "phi_le_phi"),
+    "issues_result": ("có kết quả", "co_ket_qua"),
+    "result_kind": ("loại kết quả",),
+    "legal_days": ("thời hạn giải quyết", "so_ngay"),
+    "for_citizens": ("công dân", "cong_dan"),
+    "for_businesses": ("doanh nghiệp", "doanh_nghiep"),
+    "published_on": ("ngày công bố", "ngay_cong_bo"),
+}
+ONLINE_ALIASES = {
+    "full": "full", "toàn trình": "full", "toan trinh": "full", "4": "full",
+    "partial": "partial", "một phần": "partial", "mot phan": "partial", "3": "partial",
+    "none": "none", "không": "none", "khong": "none", "": "none", "2": "none", "1": "none",
+}
+LEVEL_ALIASES = {"province": "province", "tỉnh": "province", "tinh": "province", "commune": "commune",
+                 "xã": "commune", "xa": "commune", "both": "both", "tỉnh, xã": "both"}
+
+
+def _bool(raw: str) -> bool | None:
+    v = raw.strip().lower()
+    if v in ("1", "true", "có", "co", "x", "yes"):
+        return True
+    if v in ("0", "false", "không", "khong", "no", ""):
+        return False
+    return None
+
+
+def import_procedures(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> ingest.IngestReport:
+    """Import the procedure catalogue (all or nothing); return the report."""
+    if principal.role != "admin":
+        principal.require("agencies.write")
+    table = read_table(data, filename, columns=PROCEDURE_COLUMNS, required=("code", "name"))
+    report = ingest.IngestReport(total=len(table.rows), encoding=table.encoding)
+    agencies = {c: i for c, i in session.execute(select(Agency.code, Agency.id).where(principal.agency_read()))}
+    parsed: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for row, rec in table.rows:
+        errs: list[FieldError] = []
+        item: dict[str, Any] = {"code": rec["code"], "name": rec["name"], "field": rec.get("field", "")}
+        if rec["code"] in seen:
+            errs.append(FieldError("code", f"mã thủ tục trùng với dòng {seen[rec['code']]}", row=row))
+        seen.setdefault(rec["code"], row)
+        if not rec["name"]:
+            errs.append(FieldError("name", "tên thủ tục không được để trống", row=row))
+        mode = ONLINE_ALIASES.get(rec.get("online_mode", "").strip().lower())
+        if mode is None:
+            errs.append(FieldError("online_mode", "phải là toàn trình, một phần hoặc không", row=row,
+                                   value=rec.get("online_mode")))
+        item["online_mode"] = mode
+        level = LEVEL_ALIASES.get(rec.get("level", "tỉnh").strip().lower() or "tỉnh")
+        if level is None:
+            errs.append(FieldError("level", "phải là tỉnh, xã hoặc tỉnh, xã", row=row, value=rec.get("level")))
+        item["level"] = level
+        code = rec.get("agency_code", "")
+        item["agency_id"] = agencies.get(code) if code else None
+        if code and item["agency_id"] is None:
+            errs.append(FieldError("agency_code", "mã cơ quan không có hoặc ngoài phạm vi", row=row, value=code))
+        for key, default in (("issues_result", True), ("for_citizens", True), ("for_businesses", False)):
+            raw = rec.get(key)
+            value = default if raw is None or raw == "" else _bool(raw)
+            if value is None:
+                errs.append(FieldError(key, "phải là có/không (1/0)", row=row, value=raw))
+            item[key] = value
+        try:
+            item["fee"] = int(float((rec.get("fee") or "0").replace(".", "").replace(",", ".")))
+            item["legal_days"] = float((rec.get("legal_days") or "0").replace(",", "."))
+        except ValueError:
+            errs.append(FieldError("fee", "phí và thời hạn phải là số", row=row))
+        item["fee_bearing"] = bool(item.get("fee"))
+        item["result_kind"] = rec.get("result_kind", "")
+        published = rec.get("published_on")
+        item["published_on"] = None
+        if published:
+            try:
+                item["published_on"] = datetime.fromisoformat(published[:10]).date()
+            except ValueError:
+                errs.append(FieldError("published_on", "ngày không hợp lệ (YYYY-MM-DD)", row=row, value=published))
+        report.errors += errs
+        if not errs:
+            parsed.append(item)
+    if report.errors:
+        report.refused_rows = len({e.row for e in report.errors})
+        return report
+    for item in parsed:
+        proc = session.scalars(select(Procedure).where(Procedure.code == item["code"])).first()
+        if proc is None:
+            session.add(Procedure(**item))
+            report.created += 1
+        elif any(getattr(proc, k) != v for k, v in item.items()):
+            for k, v in item.items():
+                setattr(proc, k, v)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    session.flush()
+    report.committed = True
+    return report
+
+
+def list_procedures(session: Session, *, principal: Principal) -> list[Procedure]:
+    """Return the procedure catalogue (public information) in code order."""
+    principal.require("read")
+    return list(session.scalars(select(Procedure).order_by(Procedure.code)))
+
+
+__all__ = ["ONLINE_MODES", "PROCEDURE_LEVELS"]

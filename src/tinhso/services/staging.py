@@ -1,0 +1,278 @@
+"""One validation path for dossier records, whatever they came in: a file (CSV in any
+Vietnamese encoding, XLSX, NDJSON, Parquet) or an API batch.
+
+The records are staged as text in an in-process DuckDB, then checked with set-based SQL:
+every field, the references (procedure, agency, commune), the caller's scope, impossible
+dates, and a code repeated with different data. Memory stays bounded — DuckDB streams the
+file and spills to disk — so a 2 GB export is checked like a 20-row one.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tinhso.duck import connect
+from tinhso.errors import FieldError, InvalidInput
+from tinhso.services.fields import DOSSIER_FIELDS, FIELDS_BY_NAME, Field
+from tinhso.text import decode_bytes, fold, repair_text
+
+SAMPLE = 1 << 20
+CHUNK = 1 << 22
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ndjson": "ndjson",
+           ".jsonl": "ndjson", ".parquet": "parquet"}
+
+_TRUE = ("1", "true", "có", "co", "x", "yes", "đúng")
+_FALSE = ("0", "false", "không", "khong", "no", "sai", "")
+_TS_FORMATS = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d")
+
+
+def _alias_map() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for f in DOSSIER_FIELDS:
+        for alias in (f.name, *f.aliases):
+            out[fold(alias).replace("_", " ")] = f.name
+    return out
+
+
+ALIASES = _alias_map()
+
+
+class Staged:
+    """A staged upload: DuckDB connection with table ``src`` (text columns + row_no)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, encoding: str | None, total: int) -> None:
+        self.con = con
+        self.encoding = encoding
+        self.total = total
+
+    def close(self) -> None:
+        """Release the DuckDB connection."""
+        self.con.close()
+
+
+def _transcode(path: Path, encoding: str, work: Path) -> Path:
+    """Return a UTF-8 copy of a legacy-encoded CSV, streamed in chunks."""
+    if encoding in ("utf-8", "utf-8-sig"):
+        return path
+    out = work / "transcoded.csv"
+    if encoding in ("cp1258", "utf-16"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        with path.open("rb") as src, out.open("w", encoding="utf-8") as dst:
+            while chunk := src.read(CHUNK):
+                dst.write(decoder.decode(chunk))
+            dst.write(decoder.decode(b"", final=True))
+        return out
+    # TCVN3 is one byte a letter; VNI composes a letter with the byte after it, so a chunk
+    # never ends between a letter and its marks: cut at the last newline.
+    with path.open("rb") as src, out.open("w", encoding="utf-8") as dst:
+        rest = b""
+        while chunk := src.read(CHUNK):
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                rest = data
+                continue
+            dst.write(decode_bytes(data[:cut])[0] if encoding != "tcvn3" else _decode(data[:cut], encoding))
+            rest = data[cut:]
+        if rest:
+            dst.write(_decode(rest, encoding))
+    return out
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    from tinhso.text import decode_tcvn3, decode_vni
+
+    return decode_tcvn3(data) if encoding == "tcvn3" else decode_vni(data)
+
+
+def _header_map(headers: Sequence[str]) -> tuple[dict[str, str], list[FieldError]]:
+    """Return raw header → field, and the header problems."""
+    mapping: dict[str, str] = {}
+    errors: list[FieldError] = []
+    seen: dict[str, str] = {}
+    for i, head in enumerate(headers):
+        key = fold(repair_text(head)[0]).replace("_", " ")
+        if not key or key.startswith("column"):
+            errors.append(
+                FieldError(f"cột {i + 1}", "ô tiêu đề trống (có thể do gộp ô); mỗi cột phải có tiêu đề riêng",
+                           row=1)
+            )
+            continue
+        name = ALIASES.get(key)
+        if name is None:
+            continue
+        if name in seen:
+            errors.append(FieldError(head, f"cột trùng ý nghĩa với cột '{seen[name]}'", row=1))
+            continue
+        seen[name] = head
+        mapping[head] = name
+    for f in DOSSIER_FIELDS:
+        if f.required and f.name not in seen:
+            errors.append(FieldError(f.name, f"thiếu cột bắt buộc '{f.label}' ({f.name})", row=1))
+    return mapping, errors
+
+
+def _project(con: duckdb.DuckDBPyConnection, raw: str, offset: int) -> int:
+    """Create view ``src`` with the canonical columns; return the row count."""
+    headers = [r[0] for r in con.execute(f'DESCRIBE "{raw}"').fetchall()]
+    mapping, errors = _header_map(headers)
+    if errors:
+        raise InvalidInput("tiêu đề của tệp không hợp lệ", errors)
+    by_field = {v: k for k, v in mapping.items()}
+    cols = []
+    for f in DOSSIER_FIELDS:
+        if f.name in by_field:
+            cols.append(f'nullif(trim(CAST("{by_field[f.name]}" AS VARCHAR)), \'\') AS {f.name}')
+        else:
+            cols.append(f"CAST(NULL AS VARCHAR) AS {f.name}")
+    con.execute(
+        f'CREATE OR REPLACE TABLE src AS SELECT row_number() OVER () + {offset} AS row_no, '
+        f'{", ".join(cols)} FROM "{raw}"'
+    )
+    return int(con.execute("SELECT count(*) FROM src").fetchone()[0])  # type: ignore[index]
+
+
+def stage_file(path: Path, filename: str, work: Path) -> Staged:
+    """Return the upload staged as text; raise InvalidInput for an unreadable file or header."""
+    kind = FORMATS.get(Path(filename).suffix.lower())
+    if kind is None:
+        raise InvalidInput(
+            f"định dạng tệp '{Path(filename).suffix}' không được hỗ trợ (CSV, XLSX, NDJSON, Parquet)"
+        )
+    con = connect(temp_dir=work / "spill")
+    encoding: str | None = None
+    try:
+        if kind == "csv":
+            with path.open("rb") as f:
+                sample = f.read(SAMPLE)
+            encoding = decode_bytes(sample)[1]
+            src = _transcode(path, encoding, work)
+            con.execute(
+                "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar=true, header=true, "
+                "auto_detect=true, strict_mode=false, null_padding=true)",
+                [str(src)],
+            )
+            offset = 1
+        elif kind == "parquet":
+            con.execute("CREATE VIEW raw AS SELECT * FROM read_parquet(?)", [str(path)])
+            offset = 0
+        elif kind == "ndjson":
+            con.execute(
+                "CREATE VIEW raw AS SELECT * FROM read_json(?, format='newline_delimited')", [str(path)]
+            )
+            offset = 0
+        else:
+            offset = _stage_xlsx(con, path, work)
+        total = _project(con, "raw", offset)
+    except duckdb.Error as exc:
+        con.close()
+        raise InvalidInput(f"không đọc được tệp '{filename}': {str(exc).splitlines()[0]}") from exc
+    except BaseException:
+        con.close()
+        raise
+    return Staged(con, encoding, total)
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, work: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        sheet = book.get_sheet_by_name(book.sheet_names[0])
+        rows: Iterator[list[Any]] = iter(sheet.iter_rows())
+        header = [str(c).strip() if c is not None else "" for c in next(rows)]
+    except Exception as exc:  # calamine raises its own types for a corrupt workbook
+        raise InvalidInput(f"không đọc được tệp Excel: {exc}") from exc
+    names = [h or f"column{i}" for i, h in enumerate(header)]
+    out = work / "sheet.csv"
+    with out.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(names)
+        for r in rows:
+            w.writerow([_xlsx_cell(c) for c in r])
+    con.execute(
+        "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar=true, header=true, auto_detect=false,"
+        f" columns={{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})",
+        [str(out)],
+    )
+    return 1
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
+    return repair_text(str(value))[0]
+
+
+def stage_records(records: Sequence[dict[str, Any]], work: Path) -> Staged:
+    """Return an API batch staged as text (row_no is the 1-based position in the batch)."""
+    con = connect(temp_dir=work / "spill")
+    columns = "{'row_no': 'BIGINT', " + ", ".join(f"'{f.name}': 'VARCHAR'" for f in DOSSIER_FIELDS) + "}"
+    path = work / "batch.ndjson"
+    with path.open("w", encoding="utf-8") as out:
+        for i, rec in enumerate(records, start=1):
+            row: dict[str, object] = {"row_no": i}
+            for f in DOSSIER_FIELDS:
+                v = rec.get(f.name)
+                row[f.name] = None if v is None or v == "" else str(v)
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    con.execute(
+        f"CREATE TABLE src AS SELECT * FROM read_json(?, format='newline_delimited', columns={columns})",
+        [str(path)],
+    )
+    return Staged(con, None, len(records))
+
+
+def typed_expr(f: Field) -> str:
+    """Return the DuckDB expression that turns the text column into its typed value (NULL if bad)."""
+    c = f.name
+    if f.kind == "int":
+        return f"TRY_CAST({c} AS BIGINT)"
+    if f.kind == "float":
+        return f"TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+    if f.kind == "bool":
+        t = ", ".join(f"'{v}'" for v in _TRUE)
+        fl = ", ".join(f"'{v}'" for v in _FALSE)
+        return f"CASE WHEN lower({c}) IN ({t}) THEN TRUE WHEN lower({c}) IN ({fl}) THEN FALSE END"
+    if f.kind == "ts":
+        tries = [f"TRY_CAST({c} AS TIMESTAMPTZ)"] + [
+            f"CAST(try_strptime({c}, '{fmt}') AS TIMESTAMPTZ)" for fmt in _TS_FORMATS
+        ]
+        return f"coalesce({', '.join(tries)})"
+    return c
+
+
+def field_checks(f: Field) -> list[tuple[str, str]]:
+    """Return (SQL condition that is TRUE when the value is wrong, Vietnamese reason)."""
+    c, typed = f.name, typed_expr(f)
+    checks: list[tuple[str, str]] = []
+    if f.required:
+        checks.append((f"{c} IS NULL", "bắt buộc phải có"))
+    reason = {
+        "int": "phải là số nguyên",
+        "float": "phải là số (dấu thập phân là dấu phẩy hoặc dấu chấm)",
+        "bool": "phải là có/không (1/0)",
+        "ts": "ngày giờ không hợp lệ (dùng YYYY-MM-DD HH:MM hoặc DD/MM/YYYY HH:MM)",
+    }.get(f.kind)
+    if reason:
+        checks.append((f"{c} IS NOT NULL AND {typed} IS NULL", reason))
+    if f.allowed is not None:
+        allowed = ", ".join(str(a) for a in f.allowed)
+        checks.append((f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})", f"phải là một trong: {allowed}"))
+    if f.minimum is not None:
+        checks.append((f"{typed} IS NOT NULL AND {typed} < {f.minimum}", f"không được nhỏ hơn {f.minimum:g}"))
+    return checks
+
+
+__all__ = ["FIELDS_BY_NAME", "Staged", "field_checks", "stage_file", "stage_records", "typed_expr"]
