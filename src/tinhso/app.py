@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -15,6 +17,8 @@ from tinhso.audit import routes as audit_routes
 from tinhso.audit import service as audit
 from tinhso.config import Settings, get_settings
 from tinhso.db import Database
+from tinhso.services import routes as services_routes
+from tinhso.services import views as services_views
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views
@@ -54,7 +58,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """Return the application wired to the settings' database (or the one given)."""
     settings = settings or get_settings()
     audit.install()
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if app.state.lake is not None:
+            app.state.lake.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="tinhso — tỉnh số",
         version="0.1.0",
         description=API_DESCRIPTION,
@@ -64,12 +75,15 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db or Database(settings.resolved_database_url())
+    app.state.lake = None
+    app.state.lake_lock = threading.Lock()
+    app.state.catalog = None
     problems.install(app)
     app.middleware("http")(_security_headers)
     app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
-    for module in (units_routes, accounts_routes, audit_routes):
+    for module in (units_routes, accounts_routes, audit_routes, services_routes):
         app.include_router(module.router)
-    for module in (views, units_views, accounts_views):
+    for module in (views, units_views, accounts_views, services_views):
         app.include_router(module.router)
 
     @app.get("/api/v1/docs", include_in_schema=False)

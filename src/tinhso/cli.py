@@ -11,6 +11,7 @@ from tinhso.audit.cli import app as audit_app
 from tinhso.clitools import console
 from tinhso.config import get_settings
 from tinhso.demo.cli import demo
+from tinhso.services.cli import app as services_app
 from tinhso.units.cli import app as units_app
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(units_app, name="units")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(services_app, name="services")
 app.command("demo")(demo)
 
 

@@ -77,6 +77,13 @@ class Principal:
             return or_(owned, Unit.id.in_(sorted(self.context_ids)))
         return owned
 
+    def unit_data_read(self) -> ColumnElement[bool]:
+        """Return the clause on Unit whose figures the caller may read: its subtrees, not the
+        ancestors it sees only as context (a commune officer does not read the province's)."""
+        if self.is_global:
+            return true()
+        return self._unit_subtrees(self.unit_paths + self.history_paths)
+
     def unit_write(self) -> ColumnElement[bool]:
         """Return the clause on Unit for what the caller may change."""
         if not self.can("units.write"):

@@ -299,3 +299,74 @@ def stamp() -> datetime:
     from tinhso.db import utcnow
 
     return utcnow()
+
+
+POPULATION_FLAGS = {
+    "submitted": "in_submitted", "received": "in_received", "processed": "in_processed",
+    "finished": "in_finished",
+}
+EXPLAIN_LIMIT = 100_000
+
+
+def explain(
+    lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int, indicator: str,
+    part: str = "denominator",
+) -> list[dict[str, object]]:
+    """Return the dossiers (or procedures) behind an indicator's numerator or denominator."""
+    ind = catalog.indicator(indicator)
+    if ind.kind == "complement":
+        raise KeyError(indicator)
+    current(lake, catalog, period.first.year)
+    col = _units(unit_kind)
+    with lake.lock:
+        con = lake.cursor()
+        if ind.population == "procedures":
+            cond = ind.denominator_sql + (f" AND ({ind.numerator_sql})" if part == "numerator" else "")
+            sql = f"""
+                SELECT pr.code AS "Mã thủ tục", pr.name AS "Tên thủ tục", pr.online_mode AS "DVC trực tuyến",
+                    has_online_dossier AS "Có hồ sơ trực tuyến", has_online_payment AS "Có thanh toán trực tuyến"
+                FROM (SELECT P.code AS period, r.unit_kind, r.unit_id, pr.*, 
+                        coalesce(f.has_online_dossier, FALSE) AS has_online_dossier,
+                        coalesce(f.has_online_payment, FALSE) AS has_online_payment
+                      FROM qd766_remit r CROSS JOIN qd766_period P JOIN procedure pr ON pr.id = r.procedure_id
+                      LEFT JOIN qd766_pflags f ON f.period = P.code AND f.unit_kind = r.unit_kind
+                           AND f.unit_id = r.unit_id AND f.procedure_id = r.procedure_id) pr
+                WHERE period = ? AND unit_kind = ? AND unit_id = ? AND {cond}
+                ORDER BY pr.code LIMIT {EXPLAIN_LIMIT}"""
+            cur = con.execute(sql, [period.code, unit_kind, unit_id])
+        else:
+            cond = f"{POPULATION_FLAGS[ind.population]} AND ({ind.denominator_sql})"
+            if part == "numerator":
+                cond += f" AND ({ind.numerator_sql})"
+            sql = f"""
+                SELECT code AS "Mã hồ sơ", pr_code AS "Mã thủ tục", channel AS "Kênh", status AS "Trạng thái",
+                    strftime(received_at, '%Y-%m-%d %H:%M') AS "Tiếp nhận",
+                    strftime(appointment_at, '%Y-%m-%d %H:%M') AS "Hẹn trả",
+                    strftime(due_at, '%Y-%m-%d %H:%M') AS "Hạn sau bổ sung",
+                    strftime(end_at, '%Y-%m-%d %H:%M') AS "Kết thúc",
+                    supplement_count AS "Số lần bổ sung", on_time AS "Đúng hạn",
+                    round(processing_days, 2) AS "Ngày xử lý"
+                FROM ({PAIRS_SQL.format(where='')}) pairs
+                JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
+                WHERE period = ? AND {col} = ? AND {cond}
+                ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
+            cur = con.execute(sql, [period.code, unit_id])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def late_dossiers(lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int,
+                  limit: int = 50) -> list[dict[str, object]]:
+    """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
+    current(lake, catalog, period.first.year)
+    with lake.lock:
+        cur = lake.cursor().execute(
+            f"""SELECT code, procedure_id, status, received_at, due_at, end_at,
+                   date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
+                FROM ({PAIRS_SQL.format(where='')}) pairs
+                WHERE period = ? AND {_units(unit_kind)} = ? AND in_processed AND NOT on_time
+                ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
+            [period.code, unit_id],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

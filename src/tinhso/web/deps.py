@@ -17,6 +17,9 @@ from tinhso.audit.service import Actor, bind_actor
 from tinhso.config import Settings
 from tinhso.db import Database
 from tinhso.errors import AppError, Forbidden
+from tinhso.lake import Lake
+from tinhso.services.catalog import Catalog, load_catalog
+from tinhso.workdays import WorkCalendar
 
 SESSION_COOKIE = "tinhso_session"
 
@@ -134,3 +137,30 @@ def check_form_csrf(web: WebSession, token: str) -> None:
     """Raise Forbidden unless the form carried the session's CSRF token."""
     if not hmac.compare_digest(token or "", web.csrf_token):
         raise Forbidden("phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang")
+
+
+def get_lake(request: Request) -> Lake:
+    """Return the application's analytics copy, opening it on first use."""
+    app = request.app
+    with app.state.lake_lock:
+        if app.state.lake is None:
+            settings: Settings = app.state.settings
+            db = get_database(request)
+            path = None if db.url.endswith(":memory:") else Lake.path_for(settings.var_dir, db.url)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            app.state.lake = Lake(db, path, WorkCalendar.default())
+        lake: Lake = app.state.lake
+        return lake
+
+
+def get_catalog(request: Request) -> Catalog:
+    """Return the 766 catalog, loaded once per application."""
+    if request.app.state.catalog is None:
+        request.app.state.catalog = load_catalog()
+    catalog: Catalog = request.app.state.catalog
+    return catalog
+
+
+LakeDep = Annotated[Lake, Depends(get_lake)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]

@@ -15,7 +15,7 @@ from tinhso.accounts.scope import ROLE_LABELS
 from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_label
 
 PKG = Path(__file__).resolve().parents[1]
-DOMAINS = ("units", "accounts", "audit")
+DOMAINS = ("units", "accounts", "audit", "services")
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

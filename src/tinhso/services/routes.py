@@ -1,0 +1,176 @@
+"""JSON API of public services: procedures, dossiers, events and the 766 index."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+
+from tinhso.errors import AppError, InvalidInput, NotFound
+from tinhso.services import index as idx
+from tinhso.services import qd766, service
+from tinhso.services.export import rows_to_xlsx
+from tinhso.services.ingest import IngestReport
+from tinhso.services.periods import parse_period
+from tinhso.services.schemas import (
+    DossierBatch,
+    DossierPublic,
+    EventCreate,
+    EventPublic,
+    EventResult,
+    FieldErrorOut,
+    IngestResult,
+    ProcedurePublic,
+)
+from tinhso.units.routes import read_upload
+from tinhso.web.deps import ApiPrincipal, CatalogDep, LakeDep, SessionDep
+from tinhso.workdays import WorkCalendar
+
+router = APIRouter(prefix="/api/v1", tags=["services"])
+MAX_FILE = 2 * 1024**3
+
+
+def report_json(rep: IngestReport) -> IngestResult:
+    """Return the ingestion report in the API's shape."""
+    return IngestResult(
+        committed=rep.committed, total=rep.total, created=rep.created, updated=rep.updated,
+        unchanged=rep.unchanged, stale=rep.stale, refused=rep.refused_rows, encoding=rep.encoding,
+        errors=[FieldErrorOut(**e.as_dict()) for e in rep.errors],
+    )
+
+
+def _respond(rep: IngestReport, response: Response) -> IngestResult:
+    if not rep.committed or (rep.refused_rows and not rep.accepted):
+        response.status_code = 422
+    return report_json(rep)
+
+
+@router.get("/procedures", response_model=list[ProcedurePublic], summary="Danh mục thủ tục hành chính")
+def list_procedures(session: SessionDep, principal: ApiPrincipal) -> list[ProcedurePublic]:
+    """The procedure catalogue."""
+    return [ProcedurePublic.model_validate(p) for p in service.list_procedures(session, principal=principal)]
+
+
+@router.post("/procedures:import", response_model=IngestResult, summary="Nhập danh mục thủ tục")
+async def import_procedures(
+    session: SessionDep, principal: ApiPrincipal, response: Response, file: Annotated[UploadFile, File()]
+) -> IngestResult:
+    """The procedure catalogue from CSV/XLSX (all or nothing)."""
+    data = await read_upload(file)
+    rep = service.import_procedures(session, principal=principal, data=data, filename=file.filename or "x.csv")
+    if not rep.committed:
+        session.rollback()
+    return _respond(rep, response)
+
+
+@router.post("/dossiers:batch", response_model=IngestResult, summary="Gửi lô hồ sơ")
+def push_batch(body: DossierBatch, session: SessionDep, principal: ApiPrincipal, response: Response) -> IngestResult:
+    """Dossier records (up to 5,000): idempotent, refused rows named by position, field, reason."""
+    rep = service.ingest_records(session, principal=principal, records=body.items)
+    return _respond(rep, response)
+
+
+@router.post("/dossiers:import", response_model=IngestResult, summary="Nhập hồ sơ từ tệp")
+async def import_dossiers(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    response: Response,
+    file: Annotated[UploadFile, File()],
+    all_or_nothing: bool = False,
+) -> IngestResult:
+    """Dossier records from CSV/XLSX/NDJSON/Parquet, streamed to disk and checked in DuckDB."""
+    with tempfile.TemporaryDirectory(prefix="tinhso-upload-") as tmp:
+        path = Path(tmp) / Path(file.filename or "upload.csv").name
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_FILE:
+                    raise InvalidInput("tệp lớn hơn 2 GB; hãy chia nhỏ hoặc dùng lệnh tinhso services import")
+                out.write(chunk)
+        rep = service.ingest_file(
+            session, principal=principal, path=path, filename=path.name, source="upload",
+            all_or_nothing=all_or_nothing,
+        )
+    if not rep.committed:
+        session.rollback()
+    return _respond(rep, response)
+
+
+def _dossier_json(session: SessionDep, dossier: Any) -> DossierPublic:
+    out = DossierPublic.model_validate(dossier)
+    out.events = [EventPublic.model_validate(e) for e in service.dossier_events(session, dossier)]
+    return out
+
+
+@router.get("/dossiers/{code}", response_model=DossierPublic, summary="Một hồ sơ và các sự kiện")
+def get_dossier(code: str, session: SessionDep, principal: ApiPrincipal) -> DossierPublic:
+    """A dossier's state and its events."""
+    return _dossier_json(session, service.get_dossier(session, principal=principal, code=code))
+
+
+@router.post("/dossiers/{code}/events", response_model=EventResult, status_code=201, summary="Gửi sự kiện hồ sơ")
+def push_event(
+    code: str, body: EventCreate, session: SessionDep, principal: ApiPrincipal, response: Response
+) -> EventResult:
+    """A status change: idempotent by event id; never moves the dossier backwards."""
+    dossier, changed = service.push_event(
+        session, principal=principal, code=code,
+        event=service.EventInput(body.event_id, body.ts, body.status, body.note),
+        calendar=WorkCalendar.default(),
+    )
+    if not changed:
+        response.status_code = 200
+    return EventResult(changed=changed, dossier=_dossier_json(session, dossier))
+
+
+@router.get("/indices/qd766", summary="Chỉ số 766 theo kỳ và đơn vị")
+def qd766_index(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    catalog: CatalogDep,
+    period: Annotated[str, Query(description="2025-07, 2025-Q3, 2025-H2 hoặc 2025")],
+    unit: Annotated[str | None, Query(description="mã tỉnh, mã xã hoặc mã định danh cơ quan")] = None,
+) -> dict[str, Any]:
+    """Scores by group and indicator with numerators, denominators and ranks."""
+    return idx.index(session, lake, catalog, principal=principal, period=parse_period(period), unit_code=unit)
+
+
+@router.get("/indices/qd766/explain", summary="Danh sách hồ sơ sau một chỉ số")
+def qd766_explain(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    catalog: CatalogDep,
+    period: str,
+    unit: str,
+    indicator: str,
+    part: Literal["numerator", "denominator"] = "denominator",
+    format: Literal["json", "xlsx"] = "json",
+) -> Any:
+    """The dossiers (or procedures) counted in an indicator's numerator or denominator."""
+    p = parse_period(period)
+    ref = idx.resolve(session, principal, unit, p)
+    try:
+        rows = qd766.explain(lake, catalog, p, ref.kind, ref.id, indicator, part)
+    except KeyError as exc:
+        raise NotFound(f"chỉ số '{indicator}' không có danh sách hồ sơ") from exc
+    if format == "json":
+        return {"period": p.code, "unit": ref.code, "indicator": indicator, "part": part, "rows": rows}
+    ind = catalog.indicator(indicator)
+    title = f"Chỉ số {ind.id} — {ind.name} — {'tử số' if part == 'numerator' else 'mẫu số'} — {ref.name} — {p.label}"
+    data = rows_to_xlsx(title, rows)
+    filename = f"qd766_{ind.id}_{part}_{ref.code}_{p.code}.xlsx".replace("/", "-")
+    return StreamingResponse(
+        io.BytesIO(data),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+__all__ = ["AppError", "router"]
