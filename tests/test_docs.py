@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tests.routes import api_routes
 from tinhso.app import create_app
 from tinhso.cli import app as cli_app
 from tinhso.config import Settings
@@ -37,14 +38,7 @@ def test_every_api_route_is_documented(tmp_path: Path) -> None:
     app = create_app(
         Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'x.db'}", secret_key="x")
     )
-    missing = []
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if not path.startswith("/api/v1/") or path.startswith(("/api/v1/openapi", "/api/v1/docs")):
-            continue
-        for method in sorted(getattr(route, "methods", set()) - {"HEAD", "OPTIONS"}):
-            if f"`{method} {path}`" not in text:
-                missing.append(f"{method} {path}")
+    missing = [f"{m} {p}" for m, p in api_routes(app) if f"`{m} {p}`" not in text]
     assert missing == []
 
 

@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     """Return the application wired to the settings' database (or the one given)."""
     settings = settings or get_settings()
     audit.install()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield

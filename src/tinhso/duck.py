@@ -13,7 +13,9 @@ import duckdb
 LOCAL_TZ = "Asia/Ho_Chi_Minh"
 
 
-def connect(path: str | Path = ":memory:", *, temp_dir: Path | None = None) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: str | Path = ":memory:", *, temp_dir: Path | None = None
+) -> duckdb.DuckDBPyConnection:
     """Return a DuckDB connection in local time, bounded in memory, spilling under ``temp_dir``."""
     con = duckdb.connect(str(path))
     con.execute(f"SET TimeZone = '{LOCAL_TZ}'")
@@ -41,7 +43,9 @@ def load_rows(
     cols = ", ".join(f'"{n}" {t}' for n, t in columns)
     con.execute(f'CREATE OR REPLACE TABLE "{table}" ({cols})')
     count = 0
-    with tempfile.NamedTemporaryFile("w", suffix=".csv", encoding="utf-8", newline="", delete=False) as f:
+    with tempfile.NamedTemporaryFile(
+        "w", suffix=".csv", encoding="utf-8", newline="", delete=False
+    ) as f:
         writer = csv.writer(f)
         for row in rows:
             writer.writerow(["\\N" if v is None else v for v in row])

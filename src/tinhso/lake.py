@@ -28,14 +28,32 @@ from tinhso.units.models import Agency, Unit
 from tinhso.workdays import WorkCalendar
 
 DOSSIER_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("id", "BIGINT PRIMARY KEY"), ("code", "VARCHAR"), ("procedure_id", "BIGINT"),
-    ("agency_id", "BIGINT"), ("unit_id", "BIGINT"), ("channel", "TINYINT"), ("status", "TINYINT"),
-    ("submitted_at", "TIMESTAMPTZ"), ("received_at", "TIMESTAMPTZ"), ("appointment_at", "TIMESTAMPTZ"),
-    ("finished_at", "TIMESTAMPTZ"), ("returned_at", "TIMESTAMPTZ"), ("stopped_at", "TIMESTAMPTZ"),
-    ("supplement_count", "SMALLINT"), ("supplement_days", "DOUBLE"), ("fee", "BIGINT"),
-    ("payment_flag", "TINYINT"), ("digitized_inputs", "BOOLEAN"), ("e_result", "BOOLEAN"),
-    ("reused_components", "SMALLINT"), ("from_data_store", "BOOLEAN"), ("vneid", "BOOLEAN"),
-    ("synced", "BOOLEAN"), ("rating", "TINYINT"), ("complaint", "BOOLEAN"), ("seq", "BIGINT"),
+    ("id", "BIGINT PRIMARY KEY"),
+    ("code", "VARCHAR"),
+    ("procedure_id", "BIGINT"),
+    ("agency_id", "BIGINT"),
+    ("unit_id", "BIGINT"),
+    ("channel", "TINYINT"),
+    ("status", "TINYINT"),
+    ("submitted_at", "TIMESTAMPTZ"),
+    ("received_at", "TIMESTAMPTZ"),
+    ("appointment_at", "TIMESTAMPTZ"),
+    ("finished_at", "TIMESTAMPTZ"),
+    ("returned_at", "TIMESTAMPTZ"),
+    ("stopped_at", "TIMESTAMPTZ"),
+    ("supplement_count", "SMALLINT"),
+    ("supplement_days", "DOUBLE"),
+    ("fee", "BIGINT"),
+    ("payment_flag", "TINYINT"),
+    ("digitized_inputs", "BOOLEAN"),
+    ("e_result", "BOOLEAN"),
+    ("reused_components", "SMALLINT"),
+    ("from_data_store", "BOOLEAN"),
+    ("vneid", "BOOLEAN"),
+    ("synced", "BOOLEAN"),
+    ("rating", "TINYINT"),
+    ("complaint", "BOOLEAN"),
+    ("seq", "BIGINT"),
 )
 CALENDAR_YEARS = (2015, 2035)
 BATCH = 200_000
@@ -73,7 +91,9 @@ class Lake:
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS lake_state (key VARCHAR PRIMARY KEY, value BIGINT)"
         )
-        if not self.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name='workday'").fetchone()[0]:  # type: ignore[index]
+        if not self.con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name='workday'"
+        ).fetchone()[0]:  # type: ignore[index]
             self._load_calendar()
 
     def _load_calendar(self) -> None:
@@ -93,8 +113,12 @@ class Lake:
     def _set_state(self, key: str, value: int) -> None:
         self.con.execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
 
-    def _replace(self, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]) -> int:
-        with tempfile.NamedTemporaryFile("w", suffix=".csv", newline="", encoding="utf-8", delete=False) as f:
+    def _replace(
+        self, table: str, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]]
+    ) -> int:
+        with tempfile.NamedTemporaryFile(
+            "w", suffix=".csv", newline="", encoding="utf-8", delete=False
+        ) as f:
             writer = csv.writer(f)
             count = 0
             for row in rows:
@@ -121,32 +145,84 @@ class Lake:
                 return False
             self._replace(
                 "procedure",
-                [("id", "BIGINT"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("field", "VARCHAR"),
-                 ("level", "VARCHAR"), ("agency_id", "BIGINT"), ("online_mode", "VARCHAR"),
-                 ("fee", "BIGINT"), ("fee_bearing", "BOOLEAN"), ("issues_result", "BOOLEAN"),
-                 ("for_citizens", "BOOLEAN"), ("legal_days", "DOUBLE")],
-                conn.execute(select(
-                    Procedure.id, Procedure.code, Procedure.name, Procedure.field, Procedure.level,
-                    Procedure.agency_id, Procedure.online_mode, Procedure.fee, Procedure.fee_bearing,
-                    Procedure.issues_result, Procedure.for_citizens, Procedure.legal_days,
-                )),
+                [
+                    ("id", "BIGINT"),
+                    ("code", "VARCHAR"),
+                    ("name", "VARCHAR"),
+                    ("field", "VARCHAR"),
+                    ("level", "VARCHAR"),
+                    ("agency_id", "BIGINT"),
+                    ("online_mode", "VARCHAR"),
+                    ("fee", "BIGINT"),
+                    ("fee_bearing", "BOOLEAN"),
+                    ("issues_result", "BOOLEAN"),
+                    ("for_citizens", "BOOLEAN"),
+                    ("legal_days", "DOUBLE"),
+                ],
+                conn.execute(
+                    select(
+                        Procedure.id,
+                        Procedure.code,
+                        Procedure.name,
+                        Procedure.field,
+                        Procedure.level,
+                        Procedure.agency_id,
+                        Procedure.online_mode,
+                        Procedure.fee,
+                        Procedure.fee_bearing,
+                        Procedure.issues_result,
+                        Procedure.for_citizens,
+                        Procedure.legal_days,
+                    )
+                ),
             )
             self._replace(
                 "agency",
-                [("id", "BIGINT"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("kind", "VARCHAR"),
-                 ("unit_id", "BIGINT"), ("parent_id", "BIGINT"), ("path", "VARCHAR")],
-                conn.execute(select(Agency.id, Agency.code, Agency.name, Agency.kind, Agency.unit_id,
-                                    Agency.parent_id, Agency.path)),
+                [
+                    ("id", "BIGINT"),
+                    ("code", "VARCHAR"),
+                    ("name", "VARCHAR"),
+                    ("kind", "VARCHAR"),
+                    ("unit_id", "BIGINT"),
+                    ("parent_id", "BIGINT"),
+                    ("path", "VARCHAR"),
+                ],
+                conn.execute(
+                    select(
+                        Agency.id,
+                        Agency.code,
+                        Agency.name,
+                        Agency.kind,
+                        Agency.unit_id,
+                        Agency.parent_id,
+                        Agency.path,
+                    )
+                ),
             )
             unit_stmt: Select[tuple[object, ...]] = select(
-                Unit.id, Unit.code, Unit.name, Unit.level, Unit.kind, Unit.parent_id, Unit.path,
-                Unit.valid_from, Unit.valid_to,
+                Unit.id,
+                Unit.code,
+                Unit.name,
+                Unit.level,
+                Unit.kind,
+                Unit.parent_id,
+                Unit.path,
+                Unit.valid_from,
+                Unit.valid_to,
             ).where(Unit.level.in_(["province", "commune"]))
             self._replace(
                 "unit",
-                [("id", "BIGINT"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("level", "VARCHAR"),
-                 ("kind", "VARCHAR"), ("parent_id", "BIGINT"), ("path", "VARCHAR"),
-                 ("valid_from", "DATE"), ("valid_to", "DATE")],
+                [
+                    ("id", "BIGINT"),
+                    ("code", "VARCHAR"),
+                    ("name", "VARCHAR"),
+                    ("level", "VARCHAR"),
+                    ("kind", "VARCHAR"),
+                    ("parent_id", "BIGINT"),
+                    ("path", "VARCHAR"),
+                    ("valid_from", "DATE"),
+                    ("valid_to", "DATE"),
+                ],
                 conn.execute(unit_stmt),
             )
         self._set_state("dims", int(head))
@@ -173,7 +249,10 @@ class Lake:
                     return 0
                 while True:
                     rows = conn.execute(
-                        select(*cols).where(Dossier.seq > watermark).order_by(Dossier.seq).limit(BATCH)
+                        select(*cols)
+                        .where(Dossier.seq > watermark)
+                        .order_by(Dossier.seq)
+                        .limit(BATCH)
                     ).all()
                     if not rows:
                         break
@@ -189,9 +268,9 @@ class Lake:
         columns = [(n, t.split()[0]) for n, t in DOSSIER_COLUMNS]
         self._replace("dossier_batch", columns, rows)
         self.con.execute(
-            f"INSERT OR REPLACE INTO dossier SELECT b.*, "
-            f"CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) "
-            f"FROM dossier_batch b LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id"
+            "INSERT OR REPLACE INTO dossier SELECT b.*, "
+            "CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) "
+            "FROM dossier_batch b LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id"
         )
         self.con.execute("DROP TABLE dossier_batch")
 

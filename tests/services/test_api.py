@@ -18,26 +18,84 @@ def _load(world: World) -> None:
 def test_batch_bad_input_names_row_field_reason(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _load(world)
     items = [
-        data.d("X1", "9.999", data.DK, "03388", 2, 4, received_at="2025-07-01T08:00:00+07:00",
-               appointment_at="2025-07-04T08:00:00+07:00"),                       # unknown procedure
-        data.d("X2", "1.001", "000.00.99.H12", "03388", 2, 4, received_at="2025-07-01T08:00:00+07:00",
-               appointment_at="2025-07-04T08:00:00+07:00"),                       # unknown agency
-        data.d("X3", "1.001", data.DK, "03388", 2, 9, received_at="2025-07-05T08:00:00+07:00",
-               appointment_at="2025-07-09T08:00:00+07:00", finished_at="2025-07-01T08:00:00+07:00"),  # before
-        data.d("X4", "1.001", data.DK, "03388", 2, 11, received_at="2025-07-01T08:00:00+07:00",
-               appointment_at="2025-07-04T08:00:00+07:00"),                       # status 11
-        data.d("X5", "1.001", data.DK, "03388", 2, 4, received_at="2025-07-01T08:00:00+07:00",
-               appointment_at="2025-07-04T08:00:00+07:00"),                       # good
-        data.d("X5", "1.001", data.DK, "03388", 1, 4, received_at="2025-07-01T08:00:00+07:00",
-               appointment_at="2025-07-04T08:00:00+07:00"),                       # same code, other data
-        data.d("X6", "1.001", data.DK, "03388", "hai", 4, received_at="ngày mai"),  # not a number, bad date
+        data.d(
+            "X1",
+            "9.999",
+            data.DK,
+            "03388",
+            2,
+            4,
+            received_at="2025-07-01T08:00:00+07:00",
+            appointment_at="2025-07-04T08:00:00+07:00",
+        ),  # unknown procedure
+        data.d(
+            "X2",
+            "1.001",
+            "000.00.99.H12",
+            "03388",
+            2,
+            4,
+            received_at="2025-07-01T08:00:00+07:00",
+            appointment_at="2025-07-04T08:00:00+07:00",
+        ),  # unknown agency
+        data.d(
+            "X3",
+            "1.001",
+            data.DK,
+            "03388",
+            2,
+            9,
+            received_at="2025-07-05T08:00:00+07:00",
+            appointment_at="2025-07-09T08:00:00+07:00",
+            finished_at="2025-07-01T08:00:00+07:00",
+        ),  # before
+        data.d(
+            "X4",
+            "1.001",
+            data.DK,
+            "03388",
+            2,
+            11,
+            received_at="2025-07-01T08:00:00+07:00",
+            appointment_at="2025-07-04T08:00:00+07:00",
+        ),  # status 11
+        data.d(
+            "X5",
+            "1.001",
+            data.DK,
+            "03388",
+            2,
+            4,
+            received_at="2025-07-01T08:00:00+07:00",
+            appointment_at="2025-07-04T08:00:00+07:00",
+        ),  # good
+        data.d(
+            "X5",
+            "1.001",
+            data.DK,
+            "03388",
+            1,
+            4,
+            received_at="2025-07-01T08:00:00+07:00",
+            appointment_at="2025-07-04T08:00:00+07:00",
+        ),  # same code, other data
+        data.d(
+            "X6", "1.001", data.DK, "03388", "hai", 4, received_at="ngày mai"
+        ),  # not a number, bad date
     ]
     r = client.post("/api/v1/dossiers:batch", json={"items": items}, headers=world.auth("system12"))
     assert r.status_code == 200, r.text
     body = r.json()
     got = {(e["row"], e["field"]) for e in body["errors"]}
-    assert {(1, "procedure_code"), (2, "agency_code"), (3, "finished_at"), (4, "status"), (6, "code"),
-            (7, "channel"), (7, "received_at")} <= got
+    assert {
+        (1, "procedure_code"),
+        (2, "agency_code"),
+        (3, "finished_at"),
+        (4, "status"),
+        (6, "code"),
+        (7, "channel"),
+        (7, "received_at"),
+    } <= got
     reasons = {(e["row"], e["field"]): e["reason"] for e in body["errors"]}
     assert reasons[(3, "finished_at")] == "ngày xử lý xong trước ngày tiếp nhận"
     assert reasons[(6, "code")] == "mã hồ sơ trùng với dòng 5 nhưng dữ liệu khác"
@@ -77,8 +135,11 @@ def test_events_out_of_order_and_idempotent(client, world: World) -> None:  # ty
 
 def test_event_validation(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _load(world)
-    r = client.post("/api/v1/dossiers/D4/events", json={"event_id": "a", "ts": "2025-07-25T10:00:00", "status": 12},
-                    headers=world.auth("system12"))
+    r = client.post(
+        "/api/v1/dossiers/D4/events",
+        json={"event_id": "a", "ts": "2025-07-25T10:00:00", "status": 12},
+        headers=world.auth("system12"),
+    )
     assert r.status_code == 422
     assert {e["field"] for e in r.json()["errors"]} == {"status", "ts"}
 
@@ -91,8 +152,11 @@ def test_pushed_event_shows_in_index_within_5_seconds(client, world: World) -> N
     ind = {i["id"]: i for i in before["indicators"]}
     assert (ind["2.1"]["numerator"], ind["2.1"]["denominator"]) == (2, 4)
     start = time.monotonic()
-    r = client.post("/api/v1/dossiers/D4/events", json={"event_id": "x", "ts": "2025-07-23T10:00:00+07:00", "status": 9},
-                    headers=world.auth("system12"))
+    r = client.post(
+        "/api/v1/dossiers/D4/events",
+        json={"event_id": "x", "ts": "2025-07-23T10:00:00+07:00", "status": 9},
+        headers=world.auth("system12"),
+    )
     assert r.status_code == 201
     after = client.get("/api/v1/indices/qd766", params=q, headers=auth).json()["units"][0]
     elapsed = time.monotonic() - start
@@ -103,7 +167,9 @@ def test_pushed_event_shows_in_index_within_5_seconds(client, world: World) -> N
 
 def test_index_lists_units_with_ranks(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _load(world)
-    r = client.get("/api/v1/indices/qd766", params={"period": "2025-Q3"}, headers=world.auth("leader12"))
+    r = client.get(
+        "/api/v1/indices/qd766", params={"period": "2025-Q3"}, headers=world.auth("leader12")
+    )
     units = r.json()["units"]
     kinds = [u["kind"] for u in units]
     assert kinds[0] == "province" and "commune" in kinds and "agency" in kinds
@@ -113,10 +179,16 @@ def test_index_lists_units_with_ranks(client, world: World) -> None:  # type: ig
 
 def test_officer_sees_only_own_commune_index(client, world: World) -> None:  # type: ignore[no-untyped-def]
     _load(world)
-    r = client.get("/api/v1/indices/qd766", params={"period": "2025-Q3"}, headers=world.auth("officer_dk"))
+    r = client.get(
+        "/api/v1/indices/qd766", params={"period": "2025-Q3"}, headers=world.auth("officer_dk")
+    )
     names = {u["name"] for u in r.json()["units"]}
     assert names == {"Phường Đoàn Kết", "Ủy ban nhân dân phường Đoàn Kết"}
-    r = client.get("/api/v1/indices/qd766", params={"period": "2025-Q3", "unit": data.BL}, headers=world.auth("officer_dk"))
+    r = client.get(
+        "/api/v1/indices/qd766",
+        params={"period": "2025-Q3", "unit": data.BL},
+        headers=world.auth("officer_dk"),
+    )
     assert r.status_code == 404
 
 
@@ -125,8 +197,11 @@ def test_explain_lists_the_dossiers_and_exports_xlsx(client, world: World) -> No
     q = {"period": "2025-Q3", "unit": data.DK, "indicator": "2.1", "part": "numerator"}
     r = client.get("/api/v1/indices/qd766/explain", params=q, headers=world.auth("leader12"))
     assert [row["Mã hồ sơ"] for row in r.json()["rows"]] == ["D1", "D3"]
-    r = client.get("/api/v1/indices/qd766/explain", params=q | {"part": "denominator", "format": "xlsx"},
-                   headers=world.auth("leader12"))
+    r = client.get(
+        "/api/v1/indices/qd766/explain",
+        params=q | {"part": "denominator", "format": "xlsx"},
+        headers=world.auth("leader12"),
+    )
     assert r.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
     rows = list(ws.iter_rows(values_only=True))
@@ -135,5 +210,7 @@ def test_explain_lists_the_dossiers_and_exports_xlsx(client, world: World) -> No
 
 
 def test_bad_period_is_a_problem(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    r = client.get("/api/v1/indices/qd766", params={"period": "2025-Q5"}, headers=world.auth("leader12"))
+    r = client.get(
+        "/api/v1/indices/qd766", params={"period": "2025-Q5"}, headers=world.auth("leader12")
+    )
     assert r.status_code == 422 and "2025-Q3 (quý)" in r.json()["errors"][0]["reason"]

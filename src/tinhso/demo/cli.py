@@ -18,7 +18,8 @@ def demo(
     with cli_session() as session:
         rep = build_demo(session, province_code=province)
     console.print(
-        f"Tỉnh mẫu: {rep.province} — thêm {rep.villages} thôn, bản và {rep.agencies} cơ quan."
+        f"Tỉnh mẫu: {rep.province} — thêm {rep.villages} thôn, bản và {rep.agencies} cơ quan; "
+        f"{rep.procedures} thủ tục và {rep.dossiers} hồ sơ một năm."
     )
     if rep.users:
         console.print(f"Tài khoản mẫu (mật khẩu chung: [bold]{DEMO_PASSWORD}[/]):")

@@ -8,8 +8,10 @@ codes the ministry issued.
 from __future__ import annotations
 
 import random
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,9 +19,11 @@ from sqlalchemy.orm import Session
 from tinhso.accounts import service as accounts
 from tinhso.accounts.models import User
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.demo.dossiers import build_dossiers
 from tinhso.units import changes, register, service
 from tinhso.units.codes import REFORM_DATE
 from tinhso.units.models import Agency, Unit
+from tinhso.workdays import WorkCalendar
 
 DEMO_PASSWORD = "TinhSo@2025"
 
@@ -89,6 +93,8 @@ class DemoReport:
     agencies: int = 0
     users: list[tuple[str, str, str]] = field(default_factory=list)
     token: str | None = None
+    procedures: int = 0
+    dossiers: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
@@ -101,7 +107,14 @@ def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
     return [("ban", n) for n in sorted(names)]
 
 
-def build_demo(session: Session, *, province_code: str = "12", seed: int = 2025) -> DemoReport:
+def build_demo(
+    session: Session,
+    *,
+    province_code: str = "12",
+    seed: int = 2025,
+    work: Path | None = None,
+    dossiers_per_year: int = 30_000,
+) -> DemoReport:
     """Return what was created for the demo province (idempotent: a second run adds nothing)."""
     rng = random.Random(seed)
     if session.scalar(select(func.count()).select_from(Unit)) == 0:
@@ -157,6 +170,16 @@ def build_demo(session: Session, *, province_code: str = "12", seed: int = 2025)
             )
             report.agencies += 1
     _demo_users(session, province, communes, suffix, report)
+    with tempfile.TemporaryDirectory(prefix="tinhso-demo-") as tmp:
+        services_report = build_dossiers(
+            session,
+            province=province,
+            calendar=WorkCalendar.default(),
+            work=Path(work or tmp),
+            today=date.today(),
+            per_year=dossiers_per_year,
+        )
+    report.procedures, report.dossiers = services_report.procedures, services_report.dossiers
     return report
 
 

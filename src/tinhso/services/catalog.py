@@ -13,12 +13,33 @@ from tinhso.sqlexpr import ExpressionError, to_sql
 
 CATALOG_DIR = REPO_ROOT / "catalog"
 DOSSIER_FIELDS = (
-    "channel", "status", "payment_flag", "fee", "fee_bearing", "issues_result", "e_result",
-    "digitized_inputs", "reused_components", "from_data_store", "vneid", "for_citizens", "synced",
-    "on_time", "complaint", "rating", "supplement_count", "online_mode", "processing_days",
+    "channel",
+    "status",
+    "payment_flag",
+    "fee",
+    "fee_bearing",
+    "issues_result",
+    "e_result",
+    "digitized_inputs",
+    "reused_components",
+    "from_data_store",
+    "vneid",
+    "for_citizens",
+    "synced",
+    "on_time",
+    "complaint",
+    "rating",
+    "supplement_count",
+    "online_mode",
+    "processing_days",
 )
 PROCEDURE_FIELDS = (
-    "online_mode", "fee_bearing", "fee", "issues_result", "for_citizens", "has_online_dossier",
+    "online_mode",
+    "fee_bearing",
+    "fee",
+    "issues_result",
+    "for_citizens",
+    "has_online_dossier",
     "has_online_payment",
 )
 POPULATIONS: dict[str, tuple[str, ...]] = {
@@ -29,8 +50,21 @@ POPULATIONS: dict[str, tuple[str, ...]] = {
     "procedures": PROCEDURE_FIELDS,
 }
 KINDS = ("rate", "average", "complement")
-KEYS = {"id", "group", "name", "population", "numerator", "denominator", "kind", "value", "points",
-        "threshold", "direction", "of", "note"}
+KEYS = {
+    "id",
+    "group",
+    "name",
+    "population",
+    "numerator",
+    "denominator",
+    "kind",
+    "value",
+    "points",
+    "threshold",
+    "direction",
+    "of",
+    "note",
+}
 
 
 class CatalogError(ValueError):
@@ -110,8 +144,13 @@ def _indicator(raw: dict[str, Any], groups: set[str], where: str) -> Indicator:
     if not 0 < threshold <= 1:
         raise CatalogError(f"{where}: threshold phải trong khoảng (0, 1]")
     common = {
-        "id": str(raw["id"]), "group": str(raw["group"]), "name": str(raw["name"]), "kind": kind,
-        "points": points, "threshold": threshold, "direction": raw.get("direction", "higher"),
+        "id": str(raw["id"]),
+        "group": str(raw["group"]),
+        "name": str(raw["name"]),
+        "kind": kind,
+        "points": points,
+        "threshold": threshold,
+        "direction": raw.get("direction", "higher"),
     }
     if kind == "complement":
         of = raw.get("of")
@@ -131,8 +170,13 @@ def _indicator(raw: dict[str, Any], groups: set[str], where: str) -> Indicator:
     except ExpressionError as exc:
         raise CatalogError(f"{where}: {exc}") from exc
     return Indicator(
-        **common, population=population, numerator_sql=num, denominator_sql=den,
-        numerator=str(raw.get("numerator", "")), denominator=str(raw.get("denominator", "")), value=value,
+        **common,
+        population=population,
+        numerator_sql=num,
+        denominator_sql=den,
+        numerator=str(raw.get("numerator", "")),
+        denominator=str(raw.get("denominator", "")),
+        value=value,
     )
 
 
@@ -145,7 +189,9 @@ def load_catalog(path: Path | None = None) -> Catalog:
         raise CatalogError(f"không đọc được {path.name}: {exc}") from exc
     if not isinstance(raw, dict):
         raise CatalogError(f"{path.name}: nội dung phải là một bảng khóa–giá trị")
-    groups = tuple(Group(str(g["id"]), str(g["name"]), float(g["points"])) for g in raw.get("groups", []))
+    groups = tuple(
+        Group(str(g["id"]), str(g["name"]), float(g["points"])) for g in raw.get("groups", [])
+    )
     ids = {g.id for g in groups}
     indicators = []
     seen: set[str] = set()
@@ -159,12 +205,20 @@ def load_catalog(path: Path | None = None) -> Catalog:
     for ind in indicators:
         for ref in ind.of:
             if ref.split(":")[0] not in seen:
-                raise CatalogError(f"{path.name}, chỉ số {ind.id}: 'of' nhắc tới chỉ số không có '{ref}'")
+                raise CatalogError(
+                    f"{path.name}, chỉ số {ind.id}: 'of' nhắc tới chỉ số không có '{ref}'"
+                )
     for g in groups:
         total = sum(i.points for i in indicators if i.group == g.id)
         if total and abs(total - g.points) > 1e-9 and total > g.points:
-            raise CatalogError(f"{path.name}, nhóm {g.id}: tổng điểm các chỉ số ({total:g}) vượt điểm nhóm ({g.points:g})")
+            raise CatalogError(
+                f"{path.name}, nhóm {g.id}: tổng điểm các chỉ số ({total:g}) vượt điểm nhóm ({g.points:g})"
+            )
     return Catalog(
-        code=str(raw.get("code", path.stem)), name=str(raw.get("name", "")), version=str(raw.get("version", "")),
-        max_score=float(raw.get("max_score", 100)), groups=groups, indicators=tuple(indicators),
+        code=str(raw.get("code", path.stem)),
+        name=str(raw.get("name", "")),
+        version=str(raw.get("version", "")),
+        max_score=float(raw.get("max_score", 100)),
+        groups=groups,
+        indicators=tuple(indicators),
     )

@@ -12,7 +12,7 @@ from rich.table import Table
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, database, err_console, print_json
 from tinhso.config import get_settings
-from tinhso.errors import AppError
+from tinhso.fmt import vn_number
 from tinhso.lake import Lake
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
@@ -42,7 +42,9 @@ def _print_report(rep: object) -> None:
 def import_procedures(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import the procedure catalogue (TTHC) from CSV/XLSX: all or nothing."""
     with cli_session() as session:
-        rep = service.import_procedures(session, principal=SYSTEM_PRINCIPAL, data=file.read_bytes(), filename=file.name)
+        rep = service.import_procedures(
+            session, principal=SYSTEM_PRINCIPAL, data=file.read_bytes(), filename=file.name
+        )
         if not rep.committed:
             session.rollback()
         _print_report(rep)
@@ -52,13 +54,19 @@ def import_procedures(file: Annotated[Path, typer.Argument(exists=True, dir_okay
 
 @app.command("import")
 def import_dossiers(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, NDJSON hoặc Parquet")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, NDJSON hoặc Parquet")
+    ],
     all_or_nothing: Annotated[bool, typer.Option(help="có dòng lỗi thì không ghi gì")] = False,
 ) -> None:
     """Import dossiers: streamed and checked in DuckDB; accepted rows written, refused rows listed."""
     with cli_session() as session, console.status("Đang kiểm tra và ghi hồ sơ…"):
         rep = service.ingest_file(
-            session, principal=SYSTEM_PRINCIPAL, path=file, filename=file.name, source="cli",
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            path=file,
+            filename=file.name,
+            source="cli",
             all_or_nothing=all_or_nothing,
         )
         if not rep.committed:
@@ -77,7 +85,9 @@ def _lake() -> Lake:
 @app.command("index")
 def index(
     period: Annotated[str, typer.Option(help="2025-07, 2025-Q3, 2025-H2 hoặc 2025")],
-    unit: Annotated[str | None, typer.Option(help="mã tỉnh, mã xã hoặc mã định danh cơ quan")] = None,
+    unit: Annotated[
+        str | None, typer.Option(help="mã tỉnh, mã xã hoặc mã định danh cơ quan")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table hoặc json")] = "table",
 ) -> None:
     """Compute the 766 index for a period (one unit, or all with ranks)."""
@@ -85,27 +95,44 @@ def index(
     lake = _lake()
     try:
         with cli_session() as session:
-            try:
-                result = idx.index(session, lake, catalog, principal=SYSTEM_PRINCIPAL,
-                                   period=parse_period(period), unit_code=unit)
-            except AppError:
-                raise
+            result = idx.index(
+                session,
+                lake,
+                catalog,
+                principal=SYSTEM_PRINCIPAL,
+                period=parse_period(period),
+                unit_code=unit,
+            )
     finally:
         lake.close()
     if fmt == "json":
         print_json(result)
         return
-    table = Table("Đơn vị", "Mã", "Điểm (%)", "Điểm/tối đa", "Xếp hạng", title=f"Chỉ số 766 — {result['label']}")
+    table = Table(
+        "Đơn vị",
+        "Mã",
+        "Điểm (%)",
+        "Điểm/tối đa",
+        "Xếp hạng",
+        title=f"Chỉ số 766 — {result['label']}",
+    )
     for u in result["units"]:
-        score = "—" if u["score"] is None else f"{u['score']:.2f}".replace(".", ",")
+        score = vn_number(u["score"], 2)
         rank = f"{u['rank']}/{u['rank_of']}" if u["rank"] else "—"
-        table.add_row(u["name"], u["code"], score, f"{u['points']:.2f}/{u['max_points']:g}", rank)
+        table.add_row(
+            u["name"], u["code"], score, f"{vn_number(u['points'], 2)}/{u['max_points']:g}", rank
+        )
     console.print(table)
     if unit and result["units"]:
         detail = Table("Chỉ số", "Tên", "Tử số", "Mẫu số", "Tỷ lệ", "Điểm")
         for i in result["units"][0]["indicators"]:
-            value = "—" if i["value"] is None else (f"{i['value']:.2%}" if i["kind"] != "average" else f"{i['value']:.2f}")
-            pts = "—" if i["points"] is None else f"{i['points']:.2f}/{i['max_points']:g}"
+            if i["value"] is None:
+                value = "—"
+            elif i["kind"] == "average":
+                value = vn_number(i["value"], 2)
+            else:
+                value = vn_number(100 * i["value"], 2) + "%"
+            pts = "—" if i["points"] is None else f"{vn_number(i['points'], 2)}/{i['max_points']:g}"
             detail.add_row(i["id"], i["name"], _n(i["numerator"]), _n(i["denominator"]), value, pts)
         console.print(detail)
 
@@ -119,7 +146,9 @@ def explain(
     period: Annotated[str, typer.Option(help="kỳ")],
     unit: Annotated[str, typer.Option(help="mã đơn vị hoặc cơ quan")],
     indicator: Annotated[str, typer.Option(help="mã chỉ số, ví dụ 2.1")],
-    part: Annotated[str, typer.Option(help="numerator (tử số) hoặc denominator (mẫu số)")] = "denominator",
+    part: Annotated[
+        str, typer.Option(help="numerator (tử số) hoặc denominator (mẫu số)")
+    ] = "denominator",
     out: Annotated[Path | None, typer.Option(help="ghi ra tệp XLSX")] = None,
 ) -> None:
     """List the dossiers behind an indicator (to the screen as JSON, or to an XLSX file)."""

@@ -19,44 +19,95 @@ class Field:
 
 
 DOSSIER_FIELDS: tuple[Field, ...] = (
-    Field("code", "text", True, ("mã hồ sơ", "ma_ho_so", "ma_hs", "dossier_code"), label="mã hồ sơ"),
-    Field("procedure_code", "text", True, ("mã thủ tục", "ma_thu_tuc", "ma_tthc"), label="mã thủ tục"),
-    Field("agency_code", "text", True, ("mã cơ quan", "ma_co_quan", "ma_don_vi"), label="mã cơ quan"),
+    Field(
+        "code", "text", True, ("mã hồ sơ", "ma_ho_so", "ma_hs", "dossier_code"), label="mã hồ sơ"
+    ),
+    Field(
+        "procedure_code", "text", True, ("mã thủ tục", "ma_thu_tuc", "ma_tthc"), label="mã thủ tục"
+    ),
+    Field(
+        "agency_code", "text", True, ("mã cơ quan", "ma_co_quan", "ma_don_vi"), label="mã cơ quan"
+    ),
     Field("commune_code", "text", False, ("mã xã", "ma_xa"), label="mã xã"),
-    Field("channel", "int", True, ("kênh", "kenh", "kenh_nop"), allowed=(1, 2, 3), label="kênh nộp"),
-    Field("status", "int", True, ("trạng thái", "trang_thai"), allowed=tuple(range(1, 11)),
-          label="trạng thái"),
+    Field(
+        "channel", "int", True, ("kênh", "kenh", "kenh_nop"), allowed=(1, 2, 3), label="kênh nộp"
+    ),
+    Field(
+        "status",
+        "int",
+        True,
+        ("trạng thái", "trang_thai"),
+        allowed=tuple(range(1, 11)),
+        label="trạng thái",
+    ),
     Field("submitted_at", "ts", False, ("ngày nộp", "ngay_nop"), label="ngày nộp"),
     Field("received_at", "ts", False, ("ngày tiếp nhận", "ngay_tiep_nhan"), label="ngày tiếp nhận"),
     Field("appointment_at", "ts", False, ("ngày hẹn trả", "ngay_hen_tra"), label="ngày hẹn trả"),
-    Field("finished_at", "ts", False, ("ngày xử lý xong", "ngay_xu_ly_xong"), label="ngày xử lý xong"),
-    Field("returned_at", "ts", False, ("ngày trả kết quả", "ngay_tra_kq"), label="ngày trả kết quả"),
+    Field(
+        "finished_at", "ts", False, ("ngày xử lý xong", "ngay_xu_ly_xong"), label="ngày xử lý xong"
+    ),
+    Field(
+        "returned_at", "ts", False, ("ngày trả kết quả", "ngay_tra_kq"), label="ngày trả kết quả"
+    ),
     Field("stopped_at", "ts", False, ("ngày dừng xử lý", "ngay_dung"), label="ngày dừng xử lý"),
-    Field("supplement_count", "int", False, ("số lần bổ sung", "so_lan_bo_sung"), minimum=0,
-          label="số lần yêu cầu bổ sung"),
-    Field("supplement_days", "float", False, ("số ngày bổ sung", "so_ngay_bo_sung"), minimum=0,
-          label="số ngày làm việc công dân bổ sung"),
+    Field(
+        "supplement_count",
+        "int",
+        False,
+        ("số lần bổ sung", "so_lan_bo_sung"),
+        minimum=0,
+        label="số lần yêu cầu bổ sung",
+    ),
+    Field(
+        "supplement_days",
+        "float",
+        False,
+        ("số ngày bổ sung", "so_ngay_bo_sung"),
+        minimum=0,
+        label="số ngày làm việc công dân bổ sung",
+    ),
     Field("fee", "int", False, ("phí", "le_phi", "phi_le_phi"), minimum=0, label="phí, lệ phí"),
-    Field("payment_flag", "int", False, ("thanh toán trực tuyến", "tt_truc_tuyen"),
-          allowed=(0, 1, 2), label="thanh toán trực tuyến"),
+    Field(
+        "payment_flag",
+        "int",
+        False,
+        ("thanh toán trực tuyến", "tt_truc_tuyen"),
+        allowed=(0, 1, 2),
+        label="thanh toán trực tuyến",
+    ),
     Field("digitized_inputs", "bool", False, ("số hóa thành phần", "so_hoa_tp"), label="số hóa"),
     Field("e_result", "bool", False, ("kết quả điện tử", "kq_dien_tu"), label="kết quả điện tử"),
-    Field("reused_components", "int", False, ("tái sử dụng", "tai_su_dung"), minimum=0,
-          label="số thành phần tái sử dụng"),
+    Field(
+        "reused_components",
+        "int",
+        False,
+        ("tái sử dụng", "tai_su_dung"),
+        minimum=0,
+        label="số thành phần tái sử dụng",
+    ),
     Field("from_data_store", "bool", False, ("kho dữ liệu cá nhân", "kho_dl"), label="kho dữ liệu"),
     Field("vneid", "bool", False, ("vneid", "xac_thuc_vneid"), label="xác thực VNeID"),
     Field("synced", "bool", False, ("đồng bộ", "dong_bo"), label="đồng bộ Cổng DVC quốc gia"),
     Field("rating", "int", False, ("đánh giá", "danh_gia"), allowed=(-1, 0, 1), label="đánh giá"),
     Field("complaint", "bool", False, ("phản ánh", "phan_anh"), label="phản ánh, kiến nghị"),
-    Field("as_of", "ts", False, ("cập nhật lúc", "cap_nhat_luc", "updated_at"), label="cập nhật lúc"),
+    Field(
+        "as_of", "ts", False, ("cập nhật lúc", "cap_nhat_luc", "updated_at"), label="cập nhật lúc"
+    ),
 )
 
 FIELDS_BY_NAME = {f.name: f for f in DOSSIER_FIELDS}
 TIMESTAMPS = tuple(f.name for f in DOSSIER_FIELDS if f.kind == "ts")
 
 STATUS_LABELS = {
-    1: "Mới đăng ký", 2: "Được tiếp nhận", 3: "Không được tiếp nhận", 4: "Đang xử lý",
-    5: "Yêu cầu bổ sung", 6: "Yêu cầu thực hiện nghĩa vụ tài chính", 7: "Công dân rút hồ sơ",
-    8: "Dừng xử lý", 9: "Đã xử lý xong", 10: "Đã trả kết quả",
+    1: "Mới đăng ký",
+    2: "Được tiếp nhận",
+    3: "Không được tiếp nhận",
+    4: "Đang xử lý",
+    5: "Yêu cầu bổ sung",
+    6: "Yêu cầu thực hiện nghĩa vụ tài chính",
+    7: "Công dân rút hồ sơ",
+    8: "Dừng xử lý",
+    9: "Đã xử lý xong",
+    10: "Đã trả kết quả",
 }
 CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Bưu chính công ích"}

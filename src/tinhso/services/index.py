@@ -34,16 +34,22 @@ def resolve(session: Session, principal: Principal, code: str, period: Period) -
     """Return the unit named by a code: an agency (QCVN 102 code) or a unit valid in the period."""
     code = code.strip()
     if "." in code:
-        agency = session.scalars(select(Agency).where(Agency.code == code, principal.agency_read())).first()
+        agency = session.scalars(
+            select(Agency).where(Agency.code == code, principal.agency_read())
+        ).first()
         if agency is None:
             raise NotFound(f"không tìm thấy cơ quan '{code}' trong phạm vi")
         return UnitRef("agency", agency.id, agency.code, agency.name)
-    found = list(session.scalars(
-        select(Unit).where(
-            Unit.code == code, Unit.level.in_(["province", "commune"]), principal.unit_data_read(),
-            units.valid_on(period.last),
+    found = list(
+        session.scalars(
+            select(Unit).where(
+                Unit.code == code,
+                Unit.level.in_(["province", "commune"]),
+                principal.unit_data_read(),
+                units.valid_on(period.last),
+            )
         )
-    ))
+    )
     if not found:
         raise NotFound(f"không tìm thấy đơn vị '{code}' có hiệu lực trong kỳ {period.label}")
     u = found[0]
@@ -63,7 +69,9 @@ def visible_units(session: Session, principal: Principal) -> list[UnitRef]:
     return refs
 
 
-def _ranks(scores: dict[tuple[str, str, int], qd766.UnitScore]) -> dict[tuple[str, int], tuple[int, int]]:
+def _ranks(
+    scores: dict[tuple[str, str, int], qd766.UnitScore],
+) -> dict[tuple[str, int], tuple[int, int]]:
     by_kind: dict[str, list[qd766.UnitScore]] = {}
     for us in scores.values():
         if us.share is not None:
@@ -80,41 +88,68 @@ def _ranks(scores: dict[tuple[str, str, int], qd766.UnitScore]) -> dict[tuple[st
     return out
 
 
-def unit_json(ref: UnitRef, us: qd766.UnitScore | None, catalog: Catalog,
-              rank: tuple[int, int] | None) -> dict[str, Any]:
+def unit_json(
+    ref: UnitRef, us: qd766.UnitScore | None, catalog: Catalog, rank: tuple[int, int] | None
+) -> dict[str, Any]:
     """Return one unit's index as plain data (the API's and the page's shape)."""
     indicators = []
-    groups = {g.id: {"id": g.id, "name": g.name, "points": 0.0, "max_points": 0.0} for g in catalog.groups}
+    groups = {
+        g.id: {"id": g.id, "name": g.name, "points": 0.0, "max_points": 0.0} for g in catalog.groups
+    }
     for ind in catalog.indicators:
         s = us.scores.get(ind.id) if us else None
         applicable = bool(s and s.applicable)
-        indicators.append({
-            "id": ind.id, "name": ind.name, "group": ind.group, "kind": ind.kind,
-            "numerator": s.num if s else None, "denominator": s.den if s else None,
-            "value": s.value if s else None, "points": s.points if s and applicable else None,
-            "max_points": ind.points, "threshold": ind.threshold, "applicable": applicable,
-        })
+        indicators.append(
+            {
+                "id": ind.id,
+                "name": ind.name,
+                "group": ind.group,
+                "kind": ind.kind,
+                "numerator": s.num if s else None,
+                "denominator": s.den if s else None,
+                "value": s.value if s else None,
+                "points": s.points if s and applicable else None,
+                "max_points": ind.points,
+                "threshold": ind.threshold,
+                "applicable": applicable,
+            }
+        )
         if applicable and ind.scored and s is not None:
             groups[ind.group]["points"] += s.points or 0
             groups[ind.group]["max_points"] += ind.points
     return {
-        "kind": ref.kind, "id": ref.id, "code": ref.code, "name": ref.name,
-        "score": us.share if us else None, "points": us.points if us else 0.0,
+        "kind": ref.kind,
+        "id": ref.id,
+        "code": ref.code,
+        "name": ref.name,
+        "score": us.share if us else None,
+        "points": us.points if us else 0.0,
         "max_points": us.max_points if us else 0.0,
-        "rank": rank[0] if rank else None, "rank_of": rank[1] if rank else None,
-        "groups": list(groups.values()), "indicators": indicators,
+        "rank": rank[0] if rank else None,
+        "rank_of": rank[1] if rank else None,
+        "groups": list(groups.values()),
+        "indicators": indicators,
     }
 
 
 def index(
-    session: Session, lake: Lake, catalog: Catalog, *, principal: Principal, period: Period,
+    session: Session,
+    lake: Lake,
+    catalog: Catalog,
+    *,
+    principal: Principal,
+    period: Period,
     unit_code: str | None = None,
 ) -> dict[str, Any]:
     """Return the index of a period: one unit, or every unit the caller may see, with ranks."""
     principal.require("read")
     scores = qd766.fetch(lake, catalog, period)
     ranks = _ranks(scores)
-    refs = [resolve(session, principal, unit_code, period)] if unit_code else visible_units(session, principal)
+    refs = (
+        [resolve(session, principal, unit_code, period)]
+        if unit_code
+        else visible_units(session, principal)
+    )
     items = []
     for ref in refs:
         us = scores.get((period.code, ref.kind, ref.id))
@@ -124,7 +159,8 @@ def index(
     order = {"province": 0, "commune": 1, "agency": 2}
     items.sort(key=lambda u: (order[u["kind"]], -(u["score"] or -1), u["name"]))
     return {
-        "period": period.code, "label": period.label,
+        "period": period.code,
+        "label": period.label,
         "catalog": {"code": catalog.code, "version": catalog.version, "name": catalog.name},
         "units": items,
     }
@@ -141,6 +177,12 @@ def trend(
         p = parse_period(f"{year}-{m:02d}")
         us = qd766.fetch(lake, catalog, p, ref.kind, [ref.id]).get((p.code, ref.kind, ref.id))
         on_time = us.scores["2.1"].value if us and "2.1" in us.scores else None
-        out.append({"period": p.code, "label": f"T{m}", "score": us.share if us else None,
-                    "on_time": on_time})
+        out.append(
+            {
+                "period": p.code,
+                "label": f"T{m}",
+                "score": us.share if us else None,
+                "on_time": on_time,
+            }
+        )
     return out

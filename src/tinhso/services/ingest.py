@@ -26,7 +26,11 @@ from tinhso.units.models import Agency, Unit
 
 CHUNK = 5000
 MAX_REPORTED_ERRORS = 10_000
-STORED = [f.name for f in DOSSIER_FIELDS if f.name not in ("procedure_code", "agency_code", "commune_code")]
+STORED = [
+    f.name
+    for f in DOSSIER_FIELDS
+    if f.name not in ("procedure_code", "agency_code", "commune_code")
+]
 WRITTEN = ["procedure_id", "agency_id", "unit_id", *STORED]
 
 
@@ -67,18 +71,30 @@ def next_seq(session: Session, count: int, stream: str = "dossier") -> int:
 
 def _references(session: Session, staged: Staged, principal: Principal) -> None:
     con = staged.con
-    load_rows(con, "ref_procedure", [("code", "VARCHAR"), ("id", "BIGINT")],
-              session.execute(select(Procedure.code, Procedure.id)))
+    load_rows(
+        con,
+        "ref_procedure",
+        [("code", "VARCHAR"), ("id", "BIGINT")],
+        session.execute(select(Procedure.code, Procedure.id)),
+    )
     in_scope = set(session.scalars(select(Agency.id).where(principal.agency_data_write())))
     load_rows(
-        con, "ref_agency", [("code", "VARCHAR"), ("id", "BIGINT"), ("in_scope", "BOOLEAN")],
-        ((code, aid, aid in in_scope) for code, aid in session.execute(select(Agency.code, Agency.id))),
+        con,
+        "ref_agency",
+        [("code", "VARCHAR"), ("id", "BIGINT"), ("in_scope", "BOOLEAN")],
+        (
+            (code, aid, aid in in_scope)
+            for code, aid in session.execute(select(Agency.code, Agency.id))
+        ),
     )
     load_rows(
-        con, "ref_commune",
+        con,
+        "ref_commune",
         [("code", "VARCHAR"), ("id", "BIGINT"), ("valid_from", "DATE"), ("valid_to", "DATE")],
         session.execute(
-            select(Unit.code, Unit.id, Unit.valid_from, Unit.valid_to).where(Unit.level == "commune")
+            select(Unit.code, Unit.id, Unit.valid_from, Unit.valid_to).where(
+                Unit.level == "commune"
+            )
         ),
     )
 
@@ -88,9 +104,12 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
     con = staged.con
     _references(session, staged, principal)
     typed = ", ".join(f"{typed_expr(f)} AS {f.name}" for f in DOSSIER_FIELDS)
-    con.execute(f"CREATE TABLE typed AS SELECT row_no, {typed}, "
-                "md5(concat_ws('|', " + ", ".join(f"coalesce({f.name}, '')" for f in DOSSIER_FIELDS)
-                + ")) AS h FROM src")
+    con.execute(
+        f"CREATE TABLE typed AS SELECT row_no, {typed}, "
+        "md5(concat_ws('|', "
+        + ", ".join(f"coalesce({f.name}, '')" for f in DOSSIER_FIELDS)
+        + ")) AS h FROM src"
+    )
     parts = []
     for f in DOSSIER_FIELDS:
         for cond, reason in field_checks(f):
@@ -111,8 +130,11 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
         )
     needs = [
         ("received_at", "status IN (2, 4, 5, 6, 8, 9, 10)", "trạng thái này cần ngày tiếp nhận"),
-        ("appointment_at", "received_at IS NOT NULL AND status NOT IN (3, 7)",
-         "hồ sơ đã tiếp nhận cần ngày hẹn trả"),
+        (
+            "appointment_at",
+            "received_at IS NOT NULL AND status NOT IN (3, 7)",
+            "hồ sơ đã tiếp nhận cần ngày hẹn trả",
+        ),
         ("finished_at", "status = 9", "trạng thái 9 (đã xử lý xong) cần ngày xử lý xong"),
         ("returned_at", "status = 10", "trạng thái 10 (đã trả kết quả) cần ngày trả kết quả"),
     ]
@@ -159,9 +181,17 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
 
 
 _DEFAULTS: dict[str, Any] = {
-    "supplement_count": 0, "supplement_days": 0.0, "fee": 0, "payment_flag": 0,
-    "digitized_inputs": False, "e_result": False, "reused_components": 0, "from_data_store": False,
-    "vneid": False, "synced": False, "complaint": False,
+    "supplement_count": 0,
+    "supplement_days": 0.0,
+    "fee": 0,
+    "payment_flag": 0,
+    "digitized_inputs": False,
+    "e_result": False,
+    "reused_components": 0,
+    "from_data_store": False,
+    "vneid": False,
+    "synced": False,
+    "complaint": False,
 }
 
 
@@ -171,13 +201,17 @@ def _utc(value: Any) -> Any:
 
 def _accepted_rows(staged: Staged) -> Any:
     cols = ", ".join(
-        f"timezone('UTC', {c}) AS {c}" if c in TIMESTAMPS else c for c in ["code", *WRITTEN[:3], *STORED[1:]]
+        f"timezone('UTC', {c}) AS {c}" if c in TIMESTAMPS else c
+        for c in ["code", *WRITTEN[:3], *STORED[1:]]
     )
     cur = staged.con.execute(f"SELECT {cols} FROM accepted ORDER BY row_no")
     names = ["code", *WRITTEN[:3], *STORED[1:]]
     while batch := cur.fetchmany(CHUNK):
         yield [
-            {n: (_DEFAULTS[n] if v is None and n in _DEFAULTS else _utc(v)) for n, v in zip(names, row, strict=True)}
+            {
+                n: (_DEFAULTS[n] if v is None and n in _DEFAULTS else _utc(v))
+                for n, v in zip(names, row, strict=True)
+            }
             for row in batch
         ]
 
@@ -188,29 +222,45 @@ def write(
     """Write the accepted records; return the report (errors capped at 10,000 listed)."""
     report = IngestReport(total=staged.total, encoding=staged.encoding)
     con = staged.con
-    report.refused_rows = int(con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0])  # type: ignore[index]
+    report.refused_rows = int(
+        con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0]
+    )  # type: ignore[index]
     for row_no, fld, reason, value in con.execute(
         f"SELECT row_no, field, reason, value FROM errors ORDER BY row_no, field LIMIT {MAX_REPORTED_ERRORS}"
     ).fetchall():
         report.errors.append(FieldError(fld, reason, row=int(row_no), value=value))
-    duplicates = int(con.execute(  # identical repeats of a code within the upload
-        "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)"
-    ).fetchone()[0]) - int(con.execute("SELECT count(*) FROM accepted").fetchone()[0])  # type: ignore[index]
+    duplicates = int(
+        con.execute(  # identical repeats of a code within the upload
+            "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)"
+        ).fetchone()[0]
+    ) - int(con.execute("SELECT count(*) FROM accepted").fetchone()[0])  # type: ignore[index]
     report.unchanged += duplicates
     if report.refused_rows and all_or_nothing:
         return report
     for rows in _accepted_rows(staged):
         _write_chunk(session, rows, source, report)
-    audit.record(
-        session, action="import", entity="dossier", entity_id=source,
-        after={"total": report.total, "created": report.created, "updated": report.updated,
-               "unchanged": report.unchanged, "stale": report.stale, "refused": report.refused_rows},
-    )
+    if report.created or report.updated:
+        audit.record(
+            session,
+            action="import",
+            entity="dossier",
+            entity_id=source,
+            after={
+                "total": report.total,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "stale": report.stale,
+                "refused": report.refused_rows,
+            },
+        )
     report.committed = True
     return report
 
 
-def _write_chunk(session: Session, rows: list[dict[str, Any]], source: str, report: IngestReport) -> None:
+def _write_chunk(
+    session: Session, rows: list[dict[str, Any]], source: str, report: IngestReport
+) -> None:
     codes = [r["code"] for r in rows]
     cols = [getattr(Dossier, c) for c in ["id", *WRITTEN]]
     existing = {r.code: r for r in session.execute(select(*cols).where(Dossier.code.in_(codes)))}

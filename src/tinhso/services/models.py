@@ -100,7 +100,9 @@ class DossierEvent(Base):
     __table_args__ = (UniqueConstraint("dossier_id", "event_id", name="uq_dossier_event_key"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossier.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossier.id", ondelete="CASCADE"), index=True
+    )
     event_id: Mapped[str] = mapped_column(String(80))
     ts: Mapped[datetime] = mapped_column(TZDateTime())
     status: Mapped[int] = mapped_column(SmallInteger)

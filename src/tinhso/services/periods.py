@@ -56,14 +56,21 @@ def parse_period(code: str) -> Period:
     if not m:
         raise InvalidInput(
             f"kỳ '{code}' không hợp lệ",
-            [FieldError("period", "dùng dạng 2025-07 (tháng), 2025-Q3 (quý), 2025-H2 (6 tháng), 2025 (năm)",
-                        value=code)],
+            [
+                FieldError(
+                    "period",
+                    "dùng dạng 2025-07 (tháng), 2025-Q3 (quý), 2025-H2 (6 tháng), 2025 (năm)",
+                    value=code,
+                )
+            ],
         )
     y = int(m.group(1))
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise InvalidInput(f"tháng '{code}' không hợp lệ", [FieldError("period", "tháng từ 01 đến 12")])
+            raise InvalidInput(
+                f"tháng '{code}' không hợp lệ", [FieldError("period", "tháng từ 01 đến 12")]
+            )
         return Period(f"{y}-{month:02d}", "month", date(y, month, 1), _month_end(y, month))
     if m.group(3):
         q = int(m.group(3))

@@ -45,7 +45,8 @@ SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
     b.counted AND b.received_at <= P.end_ts
         AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts AS in_processed,
     b.counted AND b.done_at BETWEEN P.start_ts AND P.end_ts AS in_finished,
-    NOT (least(coalesce(b.end_at, TIMESTAMPTZ 'infinity'), P.end_ts) > b.due_at
+    -- An open dossier is judged at the period's end, or now for a period still running.
+    NOT (least(coalesce(b.end_at, TIMESTAMPTZ 'infinity'), P.end_ts, get_current_timestamp()) > b.due_at
          OR b.supplement_count > 1) AS on_time
 FROM base b JOIN periods P
   ON coalesce(b.received_at, b.submitted_at) <= P.end_ts
@@ -82,9 +83,13 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
 
 def _periods(con: object, periods: list[Period]) -> None:
     c = con  # a DuckDB cursor
-    c.execute("CREATE OR REPLACE TABLE qd766_period (code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)")  # type: ignore[attr-defined]
-    c.executemany("INSERT INTO qd766_period VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
-                  [(p.code, p.kind, p.start, p.end) for p in periods])
+    c.execute(
+        "CREATE OR REPLACE TABLE qd766_period (code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)"
+    )  # type: ignore[attr-defined]
+    c.executemany(
+        "INSERT INTO qd766_period VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
+        [(p.code, p.kind, p.start, p.end) for p in periods],
+    )
 
 
 def _dossier_counts(con: object, catalog: Catalog, dossier_filter: str) -> None:
@@ -156,8 +161,10 @@ def _procedure_counts(con: object, catalog: Catalog) -> None:
     )
     cols = []
     for ind in inds:
-        cols.append(f"count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS \"n|{ind.id}\"")
-        cols.append(f"count(*) FILTER (WHERE {ind.denominator_sql}) AS \"d|{ind.id}\"")
+        cols.append(
+            f'count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS "n|{ind.id}"'
+        )
+        cols.append(f'count(*) FILTER (WHERE {ind.denominator_sql}) AS "d|{ind.id}"')
     con.execute(  # type: ignore[attr-defined]
         f"""CREATE OR REPLACE TEMP TABLE qd766_pwide AS
         SELECT period, unit_kind, unit_id, {", ".join(cols)}
@@ -210,12 +217,16 @@ class UnitScore:
     @property
     def points(self) -> float:
         """Return the points earned on applicable, scored indicators."""
-        return sum(s.points or 0 for s in self.scores.values() if s.applicable and s.indicator.scored)
+        return sum(
+            s.points or 0 for s in self.scores.values() if s.applicable and s.indicator.scored
+        )
 
     @property
     def max_points(self) -> float:
         """Return the points available on applicable indicators."""
-        return sum(s.indicator.points for s in self.scores.values() if s.applicable and s.indicator.scored)
+        return sum(
+            s.indicator.points for s in self.scores.values() if s.applicable and s.indicator.scored
+        )
 
     @property
     def share(self) -> float | None:
@@ -232,7 +243,9 @@ def points_for(ind: Indicator, value: float | None) -> float | None:
     return ind.points * min(value / ind.threshold, 1.0)
 
 
-def score_rows(catalog: Catalog, rows: list[tuple[str, str, int, str, float | None, float | None]]) -> dict[tuple[str, str, int], UnitScore]:
+def score_rows(
+    catalog: Catalog, rows: list[tuple[str, str, int, str, float | None, float | None]]
+) -> dict[tuple[str, str, int], UnitScore]:
     """Return the unit scores built from (period, unit_kind, unit_id, indicator, num, den) rows."""
     out: dict[tuple[str, str, int], UnitScore] = {}
     raw: dict[tuple[str, str, int], dict[str, tuple[float | None, float | None]]] = {}
@@ -256,7 +269,9 @@ def score_rows(catalog: Catalog, rows: list[tuple[str, str, int, str, float | No
                 rid, _, mode = ref.partition(":")
                 v = values.get(rid)
                 parts.append(None if v is None else (1 - v if mode == "late" else v))
-            value = None if any(p is None for p in parts) else max(0.0, 1 - sum(p or 0 for p in parts))
+            value = (
+                None if any(p is None for p in parts) else max(0.0, 1 - sum(p or 0 for p in parts))
+            )
             us.scores[ind.id] = Score(ind, None, None, value, points_for(ind, value))
         out[key] = us
     return out
@@ -268,7 +283,11 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
     with lake.lock:
         con = lake.cursor()
         state = dict(con.execute("SELECT key, value FROM lake_state").fetchall())
-    if state.get("qd766_year") != year or state.get("qd766_seq") != state.get("dossier_seq") or state.get("qd766_dims") != state.get("dims"):
+    if (
+        state.get("qd766_year") != year
+        or state.get("qd766_seq") != state.get("dossier_seq")
+        or state.get("qd766_dims") != state.get("dims")
+    ):
         compute(lake, catalog, year)
         with lake.lock:
             lake.cursor().execute(
@@ -276,8 +295,13 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
             )
 
 
-def fetch(lake: Lake, catalog: Catalog, period: Period, unit_kind: str | None = None,
-          unit_ids: list[int] | None = None) -> dict[tuple[str, str, int], UnitScore]:
+def fetch(
+    lake: Lake,
+    catalog: Catalog,
+    period: Period,
+    unit_kind: str | None = None,
+    unit_ids: list[int] | None = None,
+) -> dict[tuple[str, str, int], UnitScore]:
     """Return the scores of a period for the given units (all units when ``unit_ids`` is None)."""
     current(lake, catalog, period.first.year)
     sql = "SELECT period, unit_kind, unit_id, indicator, num, den FROM qd766_count WHERE period = ?"
@@ -302,14 +326,21 @@ def stamp() -> datetime:
 
 
 POPULATION_FLAGS = {
-    "submitted": "in_submitted", "received": "in_received", "processed": "in_processed",
+    "submitted": "in_submitted",
+    "received": "in_received",
+    "processed": "in_processed",
     "finished": "in_finished",
 }
 EXPLAIN_LIMIT = 100_000
 
 
 def explain(
-    lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int, indicator: str,
+    lake: Lake,
+    catalog: Catalog,
+    period: Period,
+    unit_kind: str,
+    unit_id: int,
+    indicator: str,
     part: str = "denominator",
 ) -> list[dict[str, object]]:
     """Return the dossiers (or procedures) behind an indicator's numerator or denominator."""
@@ -321,7 +352,9 @@ def explain(
     with lake.lock:
         con = lake.cursor()
         if ind.population == "procedures":
-            cond = ind.denominator_sql + (f" AND ({ind.numerator_sql})" if part == "numerator" else "")
+            cond = ind.denominator_sql + (
+                f" AND ({ind.numerator_sql})" if part == "numerator" else ""
+            )
             sql = f"""
                 SELECT pr.code AS "Mã thủ tục", pr.name AS "Tên thủ tục", pr.online_mode AS "DVC trực tuyến",
                     has_online_dossier AS "Có hồ sơ trực tuyến", has_online_payment AS "Có thanh toán trực tuyến"
@@ -346,7 +379,7 @@ def explain(
                     strftime(end_at, '%Y-%m-%d %H:%M') AS "Kết thúc",
                     supplement_count AS "Số lần bổ sung", on_time AS "Đúng hạn",
                     round(processing_days, 2) AS "Ngày xử lý"
-                FROM ({PAIRS_SQL.format(where='')}) pairs
+                FROM ({PAIRS_SQL.format(where="")}) pairs
                 JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
                 WHERE period = ? AND {col} = ? AND {cond}
                 ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
@@ -355,15 +388,16 @@ def explain(
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
-def late_dossiers(lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int,
-                  limit: int = 50) -> list[dict[str, object]]:
+def late_dossiers(
+    lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int, limit: int = 50
+) -> list[dict[str, object]]:
     """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
     current(lake, catalog, period.first.year)
     with lake.lock:
         cur = lake.cursor().execute(
             f"""SELECT code, procedure_id, status, received_at, due_at, end_at,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
-                FROM ({PAIRS_SQL.format(where='')}) pairs
+                FROM ({PAIRS_SQL.format(where="")}) pairs
                 WHERE period = ? AND {_units(unit_kind)} = ? AND in_processed AND NOT on_time
                 ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
             [period.code, unit_id],

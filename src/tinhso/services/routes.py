@@ -37,8 +37,14 @@ MAX_FILE = 2 * 1024**3
 def report_json(rep: IngestReport) -> IngestResult:
     """Return the ingestion report in the API's shape."""
     return IngestResult(
-        committed=rep.committed, total=rep.total, created=rep.created, updated=rep.updated,
-        unchanged=rep.unchanged, stale=rep.stale, refused=rep.refused_rows, encoding=rep.encoding,
+        committed=rep.committed,
+        total=rep.total,
+        created=rep.created,
+        updated=rep.updated,
+        unchanged=rep.unchanged,
+        stale=rep.stale,
+        refused=rep.refused_rows,
+        encoding=rep.encoding,
         errors=[FieldErrorOut(**e.as_dict()) for e in rep.errors],
     )
 
@@ -49,26 +55,38 @@ def _respond(rep: IngestReport, response: Response) -> IngestResult:
     return report_json(rep)
 
 
-@router.get("/procedures", response_model=list[ProcedurePublic], summary="Danh mục thủ tục hành chính")
+@router.get(
+    "/procedures", response_model=list[ProcedurePublic], summary="Danh mục thủ tục hành chính"
+)
 def list_procedures(session: SessionDep, principal: ApiPrincipal) -> list[ProcedurePublic]:
     """The procedure catalogue."""
-    return [ProcedurePublic.model_validate(p) for p in service.list_procedures(session, principal=principal)]
+    return [
+        ProcedurePublic.model_validate(p)
+        for p in service.list_procedures(session, principal=principal)
+    ]
 
 
 @router.post("/procedures:import", response_model=IngestResult, summary="Nhập danh mục thủ tục")
 async def import_procedures(
-    session: SessionDep, principal: ApiPrincipal, response: Response, file: Annotated[UploadFile, File()]
+    session: SessionDep,
+    principal: ApiPrincipal,
+    response: Response,
+    file: Annotated[UploadFile, File()],
 ) -> IngestResult:
     """The procedure catalogue from CSV/XLSX (all or nothing)."""
     data = await read_upload(file)
-    rep = service.import_procedures(session, principal=principal, data=data, filename=file.filename or "x.csv")
+    rep = service.import_procedures(
+        session, principal=principal, data=data, filename=file.filename or "x.csv"
+    )
     if not rep.committed:
         session.rollback()
     return _respond(rep, response)
 
 
 @router.post("/dossiers:batch", response_model=IngestResult, summary="Gửi lô hồ sơ")
-def push_batch(body: DossierBatch, session: SessionDep, principal: ApiPrincipal, response: Response) -> IngestResult:
+def push_batch(
+    body: DossierBatch, session: SessionDep, principal: ApiPrincipal, response: Response
+) -> IngestResult:
     """Dossier records (up to 5,000): idempotent, refused rows named by position, field, reason."""
     rep = service.ingest_records(session, principal=principal, records=body.items)
     return _respond(rep, response)
@@ -90,10 +108,16 @@ async def import_dossiers(
             while chunk := await file.read(1 << 20):
                 size += len(chunk)
                 if size > MAX_FILE:
-                    raise InvalidInput("tệp lớn hơn 2 GB; hãy chia nhỏ hoặc dùng lệnh tinhso services import")
+                    raise InvalidInput(
+                        "tệp lớn hơn 2 GB; hãy chia nhỏ hoặc dùng lệnh tinhso services import"
+                    )
                 out.write(chunk)
         rep = service.ingest_file(
-            session, principal=principal, path=path, filename=path.name, source="upload",
+            session,
+            principal=principal,
+            path=path,
+            filename=path.name,
+            source="upload",
             all_or_nothing=all_or_nothing,
         )
     if not rep.committed:
@@ -113,13 +137,20 @@ def get_dossier(code: str, session: SessionDep, principal: ApiPrincipal) -> Doss
     return _dossier_json(session, service.get_dossier(session, principal=principal, code=code))
 
 
-@router.post("/dossiers/{code}/events", response_model=EventResult, status_code=201, summary="Gửi sự kiện hồ sơ")
+@router.post(
+    "/dossiers/{code}/events",
+    response_model=EventResult,
+    status_code=201,
+    summary="Gửi sự kiện hồ sơ",
+)
 def push_event(
     code: str, body: EventCreate, session: SessionDep, principal: ApiPrincipal, response: Response
 ) -> EventResult:
     """A status change: idempotent by event id; never moves the dossier backwards."""
     dossier, changed = service.push_event(
-        session, principal=principal, code=code,
+        session,
+        principal=principal,
+        code=code,
         event=service.EventInput(body.event_id, body.ts, body.status, body.note),
         calendar=WorkCalendar.default(),
     )
@@ -135,10 +166,14 @@ def qd766_index(
     lake: LakeDep,
     catalog: CatalogDep,
     period: Annotated[str, Query(description="2025-07, 2025-Q3, 2025-H2 hoặc 2025")],
-    unit: Annotated[str | None, Query(description="mã tỉnh, mã xã hoặc mã định danh cơ quan")] = None,
+    unit: Annotated[
+        str | None, Query(description="mã tỉnh, mã xã hoặc mã định danh cơ quan")
+    ] = None,
 ) -> dict[str, Any]:
     """Scores by group and indicator with numerators, denominators and ranks."""
-    return idx.index(session, lake, catalog, principal=principal, period=parse_period(period), unit_code=unit)
+    return idx.index(
+        session, lake, catalog, principal=principal, period=parse_period(period), unit_code=unit
+    )
 
 
 @router.get("/indices/qd766/explain", summary="Danh sách hồ sơ sau một chỉ số")
@@ -161,7 +196,13 @@ def qd766_explain(
     except KeyError as exc:
         raise NotFound(f"chỉ số '{indicator}' không có danh sách hồ sơ") from exc
     if format == "json":
-        return {"period": p.code, "unit": ref.code, "indicator": indicator, "part": part, "rows": rows}
+        return {
+            "period": p.code,
+            "unit": ref.code,
+            "indicator": indicator,
+            "part": part,
+            "rows": rows,
+        }
     ind = catalog.indicator(indicator)
     title = f"Chỉ số {ind.id} — {ind.name} — {'tử số' if part == 'numerator' else 'mẫu số'} — {ref.name} — {p.label}"
     data = rows_to_xlsx(title, rows)

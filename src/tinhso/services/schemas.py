@@ -65,7 +65,11 @@ class EventCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    event_id: str = Field(min_length=1, max_length=80, description="mã sự kiện do hệ thống gửi đặt, duy nhất trong hồ sơ")
+    event_id: str = Field(
+        min_length=1,
+        max_length=80,
+        description="mã sự kiện do hệ thống gửi đặt, duy nhất trong hồ sơ",
+    )
     ts: datetime = Field(description="thời điểm, kèm múi giờ (ví dụ 2025-07-01T08:00:00+07:00)")
     status: int = Field(description="mã trạng thái 1–10")
     note: str = Field(default="", max_length=2000)

@@ -63,7 +63,11 @@ def ingest_file(
 
 
 def ingest_records(
-    session: Session, *, principal: Principal, records: Sequence[dict[str, Any]], source: str = "api"
+    session: Session,
+    *,
+    principal: Principal,
+    records: Sequence[dict[str, Any]],
+    source: str = "api",
 ) -> ingest.IngestReport:
     """Check an API batch of dossier records and write the accepted ones; return the report."""
     if not (principal.can("data.write") or principal.role == "admin"):
@@ -85,7 +89,9 @@ def ingest_records(
 
 def get_dossier(session: Session, *, principal: Principal, code: str) -> Dossier:
     """Return the dossier with this code, or raise NotFound (missing or out of scope)."""
-    dossier = session.scalars(select(Dossier).where(Dossier.code == code, dossier_read(principal))).first()
+    dossier = session.scalars(
+        select(Dossier).where(Dossier.code == code, dossier_read(principal))
+    ).first()
     if dossier is None:
         raise NotFound(f"không tìm thấy hồ sơ '{code}'")
     return dossier
@@ -107,11 +113,19 @@ class EventInput:
     note: str = ""
 
 
-STATUS_TIMES = {1: "submitted_at", 2: "received_at", 9: "finished_at", 10: "returned_at", 8: "stopped_at",
-                3: "stopped_at"}
+STATUS_TIMES = {
+    1: "submitted_at",
+    2: "received_at",
+    9: "finished_at",
+    10: "returned_at",
+    8: "stopped_at",
+    3: "stopped_at",
+}
 
 
-def derive(dossier: Dossier, events: Sequence[DossierEvent], calendar: WorkCalendar) -> dict[str, Any]:
+def derive(
+    dossier: Dossier, events: Sequence[DossierEvent], calendar: WorkCalendar
+) -> dict[str, Any]:
     """Return the dossier fields implied by its events, merged with what its snapshots said.
 
     Order-independent, so events arriving late or out of order give the same state and never
@@ -152,7 +166,9 @@ def push_event(
     if event.status not in range(1, 11):
         errors.append(FieldError("status", "phải là một trong 1–10", value=str(event.status)))
     if event.ts.tzinfo is None:
-        errors.append(FieldError("ts", "thời điểm phải kèm múi giờ, ví dụ 2025-07-01T08:00:00+07:00"))
+        errors.append(
+            FieldError("ts", "thời điểm phải kèm múi giờ, ví dụ 2025-07-01T08:00:00+07:00")
+        )
     if not event.event_id.strip():
         errors.append(FieldError("event_id", "bắt buộc phải có"))
     if errors:
@@ -166,15 +182,23 @@ def push_event(
     if dossier is None:
         raise NotFound(f"không tìm thấy hồ sơ '{code}' trong phạm vi được gửi dữ liệu")
     same = session.scalars(
-        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id)
+        select(DossierEvent).where(
+            DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id
+        )
     ).first()
     if same is not None:
         if same.ts == event.ts and same.status == event.status:
             return dossier, False
         raise Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
     session.add(
-        DossierEvent(dossier_id=dossier.id, event_id=event.event_id.strip(), ts=event.ts, status=event.status,
-                     note=nfc(event.note), received_at=utcnow())
+        DossierEvent(
+            dossier_id=dossier.id,
+            event_id=event.event_id.strip(),
+            ts=event.ts,
+            status=event.status,
+            note=nfc(event.note),
+            received_at=utcnow(),
+        )
     )
     session.flush()
     changes = derive(dossier, dossier_events(session, dossier), calendar)
@@ -204,12 +228,31 @@ PROCEDURE_COLUMNS = {
     "published_on": ("ngày công bố", "ngay_cong_bo"),
 }
 ONLINE_ALIASES = {
-    "full": "full", "toàn trình": "full", "toan trinh": "full", "4": "full",
-    "partial": "partial", "một phần": "partial", "mot phan": "partial", "3": "partial",
-    "none": "none", "không": "none", "khong": "none", "": "none", "2": "none", "1": "none",
+    "full": "full",
+    "toàn trình": "full",
+    "toan trinh": "full",
+    "4": "full",
+    "partial": "partial",
+    "một phần": "partial",
+    "mot phan": "partial",
+    "3": "partial",
+    "none": "none",
+    "không": "none",
+    "khong": "none",
+    "": "none",
+    "2": "none",
+    "1": "none",
 }
-LEVEL_ALIASES = {"province": "province", "tỉnh": "province", "tinh": "province", "commune": "commune",
-                 "xã": "commune", "xa": "commune", "both": "both", "tỉnh, xã": "both"}
+LEVEL_ALIASES = {
+    "province": "province",
+    "tỉnh": "province",
+    "tinh": "province",
+    "commune": "commune",
+    "xã": "commune",
+    "xa": "commune",
+    "both": "both",
+    "tỉnh, xã": "both",
+}
 
 
 def _bool(raw: str) -> bool | None:
@@ -229,31 +272,58 @@ def import_procedures(
         principal.require("agencies.write")
     table = read_table(data, filename, columns=PROCEDURE_COLUMNS, required=("code", "name"))
     report = ingest.IngestReport(total=len(table.rows), encoding=table.encoding)
-    agencies = {c: i for c, i in session.execute(select(Agency.code, Agency.id).where(principal.agency_read()))}
+    agencies = {
+        c: i
+        for c, i in session.execute(select(Agency.code, Agency.id).where(principal.agency_read()))
+    }
     parsed: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for row, rec in table.rows:
         errs: list[FieldError] = []
-        item: dict[str, Any] = {"code": rec["code"], "name": rec["name"], "field": rec.get("field", "")}
+        item: dict[str, Any] = {
+            "code": rec["code"],
+            "name": rec["name"],
+            "field": rec.get("field", ""),
+        }
         if rec["code"] in seen:
-            errs.append(FieldError("code", f"mã thủ tục trùng với dòng {seen[rec['code']]}", row=row))
+            errs.append(
+                FieldError("code", f"mã thủ tục trùng với dòng {seen[rec['code']]}", row=row)
+            )
         seen.setdefault(rec["code"], row)
         if not rec["name"]:
             errs.append(FieldError("name", "tên thủ tục không được để trống", row=row))
         mode = ONLINE_ALIASES.get(rec.get("online_mode", "").strip().lower())
         if mode is None:
-            errs.append(FieldError("online_mode", "phải là toàn trình, một phần hoặc không", row=row,
-                                   value=rec.get("online_mode")))
+            errs.append(
+                FieldError(
+                    "online_mode",
+                    "phải là toàn trình, một phần hoặc không",
+                    row=row,
+                    value=rec.get("online_mode"),
+                )
+            )
         item["online_mode"] = mode
         level = LEVEL_ALIASES.get(rec.get("level", "tỉnh").strip().lower() or "tỉnh")
         if level is None:
-            errs.append(FieldError("level", "phải là tỉnh, xã hoặc tỉnh, xã", row=row, value=rec.get("level")))
+            errs.append(
+                FieldError(
+                    "level", "phải là tỉnh, xã hoặc tỉnh, xã", row=row, value=rec.get("level")
+                )
+            )
         item["level"] = level
         code = rec.get("agency_code", "")
         item["agency_id"] = agencies.get(code) if code else None
         if code and item["agency_id"] is None:
-            errs.append(FieldError("agency_code", "mã cơ quan không có hoặc ngoài phạm vi", row=row, value=code))
-        for key, default in (("issues_result", True), ("for_citizens", True), ("for_businesses", False)):
+            errs.append(
+                FieldError(
+                    "agency_code", "mã cơ quan không có hoặc ngoài phạm vi", row=row, value=code
+                )
+            )
+        for key, default in (
+            ("issues_result", True),
+            ("for_citizens", True),
+            ("for_businesses", False),
+        ):
             raw = rec.get(key)
             value = default if raw is None or raw == "" else _bool(raw)
             if value is None:
@@ -272,7 +342,11 @@ def import_procedures(
             try:
                 item["published_on"] = datetime.fromisoformat(published[:10]).date()
             except ValueError:
-                errs.append(FieldError("published_on", "ngày không hợp lệ (YYYY-MM-DD)", row=row, value=published))
+                errs.append(
+                    FieldError(
+                        "published_on", "ngày không hợp lệ (YYYY-MM-DD)", row=row, value=published
+                    )
+                )
         report.errors += errs
         if not errs:
             parsed.append(item)

@@ -25,8 +25,15 @@ from tinhso.text import decode_bytes, fold, repair_text
 
 SAMPLE = 1 << 20
 CHUNK = 1 << 22
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".ndjson": "ndjson",
-           ".jsonl": "ndjson", ".parquet": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".parquet": "parquet",
+}
 
 _TRUE = ("1", "true", "có", "co", "x", "yes", "đúng")
 _FALSE = ("0", "false", "không", "khong", "no", "sai", "")
@@ -79,7 +86,11 @@ def _transcode(path: Path, encoding: str, work: Path) -> Path:
             if cut == 0:
                 rest = data
                 continue
-            dst.write(decode_bytes(data[:cut])[0] if encoding != "tcvn3" else _decode(data[:cut], encoding))
+            dst.write(
+                decode_bytes(data[:cut])[0]
+                if encoding != "tcvn3"
+                else _decode(data[:cut], encoding)
+            )
             rest = data[cut:]
         if rest:
             dst.write(_decode(rest, encoding))
@@ -92,6 +103,11 @@ def _decode(data: bytes, encoding: str) -> str:
     return decode_tcvn3(data) if encoding == "tcvn3" else decode_vni(data)
 
 
+def _literal(path: Path) -> str:
+    """Return a path as a SQL string literal (views cannot take prepared parameters)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _header_map(headers: Sequence[str]) -> tuple[dict[str, str], list[FieldError]]:
     """Return raw header → field, and the header problems."""
     mapping: dict[str, str] = {}
@@ -101,8 +117,11 @@ def _header_map(headers: Sequence[str]) -> tuple[dict[str, str], list[FieldError
         key = fold(repair_text(head)[0]).replace("_", " ")
         if not key or key.startswith("column"):
             errors.append(
-                FieldError(f"cột {i + 1}", "ô tiêu đề trống (có thể do gộp ô); mỗi cột phải có tiêu đề riêng",
-                           row=1)
+                FieldError(
+                    f"cột {i + 1}",
+                    "ô tiêu đề trống (có thể do gộp ô); mỗi cột phải có tiêu đề riêng",
+                    row=1,
+                )
             )
             continue
         name = ALIASES.get(key)
@@ -129,11 +148,11 @@ def _project(con: duckdb.DuckDBPyConnection, raw: str, offset: int) -> int:
     cols = []
     for f in DOSSIER_FIELDS:
         if f.name in by_field:
-            cols.append(f'nullif(trim(CAST("{by_field[f.name]}" AS VARCHAR)), \'\') AS {f.name}')
+            cols.append(f"nullif(trim(CAST(\"{by_field[f.name]}\" AS VARCHAR)), '') AS {f.name}")
         else:
             cols.append(f"CAST(NULL AS VARCHAR) AS {f.name}")
     con.execute(
-        f'CREATE OR REPLACE TABLE src AS SELECT row_number() OVER () + {offset} AS row_no, '
+        f"CREATE OR REPLACE TABLE src AS SELECT row_number() OVER () + {offset} AS row_no, "
         f'{", ".join(cols)} FROM "{raw}"'
     )
     return int(con.execute("SELECT count(*) FROM src").fetchone()[0])  # type: ignore[index]
@@ -161,11 +180,12 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
             )
             offset = 1
         elif kind == "parquet":
-            con.execute("CREATE VIEW raw AS SELECT * FROM read_parquet(?)", [str(path)])
+            con.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
             offset = 0
         elif kind == "ndjson":
             con.execute(
-                "CREATE VIEW raw AS SELECT * FROM read_json(?, format='newline_delimited')", [str(path)]
+                f"CREATE VIEW raw AS SELECT * FROM read_json({_literal(path)}, "
+                "format='newline_delimited', sample_size=-1)"
             )
             offset = 0
         else:
@@ -218,7 +238,9 @@ def _xlsx_cell(value: object) -> str:
 def stage_records(records: Sequence[dict[str, Any]], work: Path) -> Staged:
     """Return an API batch staged as text (row_no is the 1-based position in the batch)."""
     con = connect(temp_dir=work / "spill")
-    columns = "{'row_no': 'BIGINT', " + ", ".join(f"'{f.name}': 'VARCHAR'" for f in DOSSIER_FIELDS) + "}"
+    columns = (
+        "{'row_no': 'BIGINT', " + ", ".join(f"'{f.name}': 'VARCHAR'" for f in DOSSIER_FIELDS) + "}"
+    )
     path = work / "batch.ndjson"
     with path.open("w", encoding="utf-8") as out:
         for i, rec in enumerate(records, start=1):
@@ -269,9 +291,13 @@ def field_checks(f: Field) -> list[tuple[str, str]]:
         checks.append((f"{c} IS NOT NULL AND {typed} IS NULL", reason))
     if f.allowed is not None:
         allowed = ", ".join(str(a) for a in f.allowed)
-        checks.append((f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})", f"phải là một trong: {allowed}"))
+        checks.append(
+            (f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})", f"phải là một trong: {allowed}")
+        )
     if f.minimum is not None:
-        checks.append((f"{typed} IS NOT NULL AND {typed} < {f.minimum}", f"không được nhỏ hơn {f.minimum:g}"))
+        checks.append(
+            (f"{typed} IS NOT NULL AND {typed} < {f.minimum}", f"không được nhỏ hơn {f.minimum:g}")
+        )
     return checks
 
 

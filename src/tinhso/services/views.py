@@ -36,8 +36,15 @@ def _default_period() -> str:
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
-def _context(request: Request, session: SessionDep, current: PageUser, lake: LakeDep, catalog: CatalogDep,
-             period: str, unit: str) -> dict[str, object]:
+def _context(
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    lake: LakeDep,
+    catalog: CatalogDep,
+    period: str,
+    unit: str,
+) -> dict[str, object]:
     principal = current[0]
     try:
         p = parse_period(period or _default_period())
@@ -60,24 +67,34 @@ def _context(request: Request, session: SessionDep, current: PageUser, lake: Lak
         ref = idx.UnitRef(chosen["kind"], chosen["id"], chosen["code"], chosen["name"])
         trend = idx.trend(session, lake, catalog, principal=principal, ref=ref, year=p.first.year)
     return {
-        "period": p, "periods": _period_choices(max(date.today().year, p.first.year)),
-        "unit": chosen, "catalog": catalog,
+        "period": p,
+        "periods": _period_choices(max(date.today().year, p.first.year)),
+        "unit": chosen,
+        "catalog": catalog,
         "agencies": [u for u in units if u["kind"] == "agency"],
         "communes": [u for u in units if u["kind"] == "commune"],
         "provinces": [u for u in units if u["kind"] == "province"],
-        "late": late, "status_labels": STATUS_LABELS,
+        "late": late,
+        "status_labels": STATUS_LABELS,
         "trend_json": json.dumps(trend, ensure_ascii=False),
     }
 
 
 @router.get("/services")
 def services_page(
-    request: Request, session: SessionDep, current: PageUser, lake: LakeDep, catalog: CatalogDep,
-    period: str = "", unit: str = "",
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    lake: LakeDep,
+    catalog: CatalogDep,
+    period: str = "",
+    unit: str = "",
 ) -> Response:
     """The public-services page: the 766 index of a unit, rankings, late dossiers, trend."""
     ctx = _context(request, session, current, lake, catalog, period, unit)
-    template = "services/_panel.html" if request.headers.get("hx-request") else "services/index.html"
+    template = (
+        "services/_panel.html" if request.headers.get("hx-request") else "services/index.html"
+    )
     return render(request, template, ctx)
 
 
@@ -89,8 +106,11 @@ def upload_form(request: Request, current: PageUser) -> Response:
 
 @router.post("/services/upload")
 async def upload(
-    request: Request, session: SessionDep, current: PageUser,
-    file: Annotated[UploadFile, File()], csrf_token: Annotated[str, Form()] = "",
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    file: Annotated[UploadFile, File()],
+    csrf_token: Annotated[str, Form()] = "",
     all_or_nothing: Annotated[bool, Form()] = False,
 ) -> Response:
     """Check and write an uploaded dossier file; show what was accepted and refused."""
@@ -103,14 +123,25 @@ async def upload(
             with path.open("wb") as out:
                 while chunk := await file.read(1 << 20):
                     out.write(chunk)
-            rep = service.ingest_file(session, principal=principal, path=path, filename=filename,
-                                      source="upload", all_or_nothing=all_or_nothing)
+            rep = service.ingest_file(
+                session,
+                principal=principal,
+                path=path,
+                filename=filename,
+                source="upload",
+                all_or_nothing=all_or_nothing,
+            )
     except AppError as exc:
         session.rollback()
-        return render(request, "services/upload.html",
-                      {"report": None, "error": exc.detail, "errors": exc.errors, "filename": filename},
-                      status_code=exc.status)
+        return render(
+            request,
+            "services/upload.html",
+            {"report": None, "error": exc.detail, "errors": exc.errors, "filename": filename},
+            status_code=exc.status,
+        )
     if not rep.committed:
         session.rollback()
     status = 200 if rep.committed and (rep.accepted or not rep.refused_rows) else 422
-    return render(request, "services/upload.html", {"report": rep, "filename": filename}, status_code=status)
+    return render(
+        request, "services/upload.html", {"report": rep, "filename": filename}, status_code=status
+    )

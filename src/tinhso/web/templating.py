@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from tinhso.accounts.scope import ROLE_LABELS
+from tinhso.fmt import vn_date, vn_number
 from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_label
 
 PKG = Path(__file__).resolve().parents[1]
 DOMAINS = ("units", "accounts", "audit", "services")
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def vn_date(value: date | datetime | None, with_time: bool = False) -> str:
-    """Return a date as Vietnamese write it: 01/07/2025 (and 14:05 in local time)."""
-    if value is None:
-        return "—"
-    if isinstance(value, datetime):
-        local = value.astimezone(LOCAL_TZ)
-        return local.strftime("%d/%m/%Y %H:%M") if with_time else local.strftime("%d/%m/%Y")
-    return value.strftime("%d/%m/%Y")
-
-
-def vn_number(value: float | int | None, decimals: int = 0) -> str:
-    """Return a number with Vietnamese separators: 1.046 and 9,36."""
-    if value is None:
-        return "—"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _environment() -> Environment:

@@ -1,0 +1,26 @@
+"""How numbers and dates are written for Vietnamese readers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vn_date(value: date | datetime | None, with_time: bool = False) -> str:
+    """Return a date as Vietnamese write it: 01/07/2025 (and 14:05 in local time)."""
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        local = value.astimezone(LOCAL_TZ)
+        return local.strftime("%d/%m/%Y %H:%M") if with_time else local.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y")
+
+
+def vn_number(value: float | int | None, decimals: int = 0) -> str:
+    """Return a number with Vietnamese separators: 1.046 and 9,36."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
