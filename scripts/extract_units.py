@@ -593,7 +593,9 @@ def _split_run_ons(body: str) -> str:
         before = body[: m.start()].split()[-1]
         after = body[m.end() :].split()
         name = after[2] if after[0] == "thị" else after[1]
-        return "," + m[1] if before[0].isupper() and name[0].isupper() else m[1]
+        # "Thị xã Việt Yên" is one word, and "Đông Hoàng xã Đông Cơ" two units.
+        run_on = before[0].isupper() and name[0].isupper() and before.casefold() != "thị"
+        return "," + m[1] if run_on else m[1]
 
     return _RUN_ON_RE.sub(comma, body)
 

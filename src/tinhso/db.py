@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,6 +58,48 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
+WRITE_WAIT_SECONDS = 60
+
+
+def _serialise_sqlite_writers(engine: Engine) -> None:
+    """Let one connection of this process write at a time, the others waiting on a lock.
+
+    SQLite allows one writer; a second one polls with growing sleeps (up to 100 ms each) until
+    the first commits. Queuing writers on a lock instead wakes the next one the moment the
+    database is free, which is what keeps concurrent API pushes fast on the embedded database.
+    """
+    lock = threading.Lock()
+
+    def release(info: dict[str, Any]) -> None:
+        if info.pop("tinhso_writing", False):
+            lock.release()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _take(conn: Any, _cur: Any, statement: str, *_args: Any) -> None:
+        info = conn.connection.info
+        if info.get("tinhso_writing") or statement.lstrip()[:7].upper().startswith(_READS):
+            return
+        if lock.acquire(timeout=WRITE_WAIT_SECONDS):
+            info["tinhso_writing"] = True
+
+    @event.listens_for(engine, "commit")
+    def _commit(conn: Any) -> None:
+        release(conn.connection.info)
+
+    @event.listens_for(engine, "rollback")
+    def _rollback(conn: Any) -> None:
+        release(conn.connection.info)
+
+    @event.listens_for(engine.pool, "reset")
+    def _reset(_dbapi: Any, record: Any, _state: Any) -> None:
+        release(record.info)
+
+    @event.listens_for(engine.pool, "close")
+    def _close(_dbapi: Any, record: Any) -> None:
+        release(record.info)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Return an engine for the URL, with SQLite tuned for a concurrent web server."""
     if url.startswith("sqlite"):
@@ -71,6 +114,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
+        _serialise_sqlite_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)

@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from sqlalchemy import Select, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from tinhso.audit.models import AuditHead
 from tinhso.db import Database
@@ -55,8 +55,45 @@ DOSSIER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("complaint", "BOOLEAN"),
     ("seq", "BIGINT"),
 )
+# Worked out once per row when it is copied, so that the index scan needs no calendar joins.
+DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("province_id", "BIGINT"), ("sub_at", "TIMESTAMPTZ"), ("end_at", "TIMESTAMPTZ"),
+    ("done_at", "TIMESTAMPTZ"), ("due_at", "TIMESTAMPTZ"), ("processing_days", "DOUBLE"),
+    ("counted", "BOOLEAN"),
+)
+DERIVE_SQL = """
+SELECT b.*,
+    CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) AS province_id,
+    coalesce(b.received_at, b.submitted_at) AS sub_at,
+    coalesce(b.finished_at, b.returned_at, b.stopped_at) AS end_at,
+    coalesce(b.finished_at, b.returned_at) AS done_at,
+    -- The appointment moved forward by the working days the citizen spent supplementing.
+    CASE WHEN coalesce(b.supplement_days, 0) > 0 AND b.appointment_at IS NOT NULL THEN
+        CAST(wdue.d AS TIMESTAMPTZ) + (b.appointment_at - date_trunc('day', b.appointment_at))
+    ELSE b.appointment_at END AS due_at,
+    -- Working days after the reception day up to and including the end day, less supplements.
+    wdone.idx - wrec.idx - coalesce(b.supplement_days, 0) AS processing_days,
+    b.status NOT IN (1, 3, 7) AND b.received_at IS NOT NULL AS counted
+FROM {source} b
+LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id
+LEFT JOIN workday wapp ON wapp.d = CAST(b.appointment_at AS DATE)
+LEFT JOIN (SELECT idx, d FROM workday WHERE working) wdue
+       ON wdue.idx = wapp.idx + CAST(ceil(coalesce(b.supplement_days, 0)) AS INTEGER)
+LEFT JOIN workday wrec ON wrec.d = CAST(b.received_at AS DATE)
+LEFT JOIN workday wdone ON wdone.d = CAST(coalesce(b.finished_at, b.returned_at) AS DATE)
+"""
 CALENDAR_YEARS = (2015, 2035)
 BATCH = 200_000
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def _raw_csv(path: Path) -> str:
+    """Return a DuckDB scan of an exported batch, every column as text."""
+    columns = ", ".join(f"'{n}': 'VARCHAR'" for n, _t in DOSSIER_COLUMNS)
+    return f"read_csv({_literal(path)}, header=false, columns={{{columns}}}, nullstr='')"
 
 
 def _csv_value(v: object) -> object:
@@ -87,7 +124,8 @@ class Lake:
 
     def _init_schema(self) -> None:
         cols = ", ".join(f"{n} {t}" for n, t in DOSSIER_COLUMNS)
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS dossier ({cols}, province_id BIGINT)")
+        derived = ", ".join(f"{n} {t}" for n, t in DERIVED_COLUMNS)
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS dossier ({cols}, {derived})")
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS lake_state (key VARCHAR PRIMARY KEY, value BIGINT)"
         )
@@ -101,10 +139,11 @@ class Lake:
         self._replace("workday", [("d", "DATE"), ("idx", "INTEGER"), ("working", "BOOLEAN")], rows)
 
     def reload_calendar(self, calendar: WorkCalendar) -> None:
-        """Use a changed calendar (after the province edits its data file)."""
+        """Use a changed calendar (after the province edits its data file): deadlines move."""
         with self.lock:
             self.calendar = calendar
             self._load_calendar()
+            self._rederive()
 
     def _state(self, key: str) -> int:
         row = self.con.execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()
@@ -227,51 +266,72 @@ class Lake:
             )
         self._set_state("dims", int(head))
         self._set_state("dims_loaded", 1)
-        # A dossier's province follows its agency's unit: recompute when agencies changed.
-        self.con.execute(
-            "UPDATE dossier SET province_id = m.province_id FROM ("
-            "  SELECT a.id AS agency_id, CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) AS province_id"
-            "  FROM agency a JOIN unit u ON u.id = a.unit_id) m WHERE dossier.agency_id = m.agency_id"
-        )
+        # A dossier's province follows its agency's unit: work it out again when agencies changed.
+        self._rederive()
         return True
+
+    def _rederive(self) -> None:
+        base = ", ".join(n for n, _t in DOSSIER_COLUMNS)
+        self.con.execute(
+            "CREATE OR REPLACE TEMP TABLE rederived AS "
+            + DERIVE_SQL.format(source=f"(SELECT {base} FROM dossier)")
+        )
+        self.con.execute("DELETE FROM dossier")
+        self.con.execute("INSERT INTO dossier SELECT * FROM rederived")
+        self.con.execute("DROP TABLE rederived")
 
     def sync(self) -> int:
         """Copy what changed since the last sync; return how many dossier rows were copied."""
         with self.lock:
             self._sync_dimensions()
             watermark = self._state("dossier_seq")
-            names = [n for n, _t in DOSSIER_COLUMNS]
-            cols = [getattr(Dossier, n) for n in names]
             copied = 0
             with self.db.engine.connect() as conn:
                 top = conn.execute(select(func.max(Dossier.seq))).scalar() or 0
                 if top <= watermark:
                     return 0
-                while True:
-                    rows = conn.execute(
-                        select(*cols)
-                        .where(Dossier.seq > watermark)
-                        .order_by(Dossier.seq)
-                        .limit(BATCH)
-                    ).all()
-                    if not rows:
-                        break
-                    self._upsert(names, rows)
-                    copied += len(rows)
-                    watermark = int(rows[-1][-1])
-                    if len(rows) < BATCH:
-                        break
+                with tempfile.TemporaryDirectory(prefix="tinhso-lake-") as work:
+                    while watermark < top:
+                        path = Path(work) / "batch.csv"
+                        count, last = self._export(conn, watermark, path)
+                        if not count:
+                            break
+                        self._upsert(path, conn.dialect.name)
+                        copied += count
+                        watermark = last
             self._set_state("dossier_seq", watermark)
             return copied
 
-    def _upsert(self, names: list[str], rows: Sequence[Sequence[object]]) -> None:
-        columns = [(n, t.split()[0]) for n, t in DOSSIER_COLUMNS]
-        self._replace("dossier_batch", columns, rows)
-        self.con.execute(
-            "INSERT OR REPLACE INTO dossier SELECT b.*, "
-            "CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) "
-            "FROM dossier_batch b LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id"
+    def _export(self, conn: Connection, after: int, path: Path) -> tuple[int, int]:
+        """Write the next batch of changed dossiers to CSV; return (rows, last seq)."""
+        names = ", ".join(n for n, _t in DOSSIER_COLUMNS)
+        query = f"SELECT {names} FROM dossier WHERE seq > {int(after)} ORDER BY seq LIMIT {BATCH}"
+        if conn.dialect.name == "postgresql":
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as cp, \
+                    path.open("wb") as f:
+                for chunk in cp:
+                    f.write(chunk)
+        else:
+            result = conn.exec_driver_sql(query)
+            with path.open("w", newline="", encoding="utf-8") as f:
+                csv.writer(f).writerows(result)
+        stats = self.con.execute(
+            f"SELECT count(*), max(CAST(seq AS BIGINT)) FROM {_raw_csv(path)}"
+        ).fetchone()
+        return (int(stats[0]), int(stats[1] or after)) if stats else (0, after)
+
+    def _upsert(self, path: Path, dialect: str) -> None:
+        # SQLite keeps UTC timestamps as text without a zone; PostgreSQL writes "+00".
+        utc = "" if dialect == "postgresql" else " || '+00'"
+        cols = ", ".join(
+            f"CAST(nullif({n}, ''){utc} AS TIMESTAMPTZ) AS {n}" if t.startswith("TIMESTAMPTZ")
+            else (f"CAST(CASE {n} WHEN 't' THEN 'true' WHEN 'f' THEN 'false' ELSE {n} END AS BOOLEAN) AS {n}"
+                  if t == "BOOLEAN" else f"CAST(nullif({n}, '') AS {t.split()[0]}) AS {n}")
+            for n, t in DOSSIER_COLUMNS
         )
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE dossier_batch AS SELECT {cols} FROM {_raw_csv(path)}")
+        self.con.execute("INSERT OR REPLACE INTO dossier " + DERIVE_SQL.format(source="dossier_batch"))
         self.con.execute("DROP TABLE dossier_batch")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -103,6 +103,8 @@ def build_dossiers(
     )
     report.procedures = rep.created
     procs = service.list_procedures(session, principal=SYSTEM_PRINCIPAL)
+    if per_year <= 0:
+        return report
     commune_procs = [p for p in procs if p.level == "commune"]
     commune_agencies = [a for a in agencies if a.kind == "ubnd_xa"]
     units = {

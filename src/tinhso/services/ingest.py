@@ -8,11 +8,12 @@ analytics copy follows it.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Column, MetaData, Table, select, update
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -180,40 +181,93 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
     )
 
 
-_DEFAULTS: dict[str, Any] = {
-    "supplement_count": 0,
-    "supplement_days": 0.0,
-    "fee": 0,
-    "payment_flag": 0,
-    "digitized_inputs": False,
-    "e_result": False,
-    "reused_components": 0,
-    "from_data_store": False,
-    "vneid": False,
-    "synced": False,
-    "complaint": False,
+_DEFAULTS: dict[str, str] = {
+    "supplement_count": "0", "supplement_days": "0", "fee": "0", "payment_flag": "0",
+    "digitized_inputs": "FALSE", "e_result": "FALSE", "reused_components": "0",
+    "from_data_store": "FALSE", "vneid": "FALSE", "synced": "FALSE", "complaint": "FALSE",
 }
+STAGE = "dossier_stage"
+COLUMNS = [*WRITTEN, "seq", "source"]
 
 
-def _utc(value: Any) -> Any:
-    return value.replace(tzinfo=UTC) if isinstance(value, datetime) else value
+def _stage_select(base: int, source: str, dialect: str) -> str:
+    """Return the DuckDB query giving the stage rows, values already in the target's storage form.
+
+    Timestamps leave as UTC text: SQLite keeps SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" (the
+    form TZDateTime reads back), PostgreSQL parses the same text with "+00".
+    """
+    suffix = "+00" if dialect == "postgresql" else ""
+    cols = []
+    for c in COLUMNS:
+        if c == "seq":
+            cols.append(f"{base} - 1 + row_number() OVER (ORDER BY row_no) AS seq")
+        elif c == "source":
+            cols.append(f"'{source}' AS source")
+        elif c in TIMESTAMPS:
+            cols.append(f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') || '{suffix}' AS {c}"
+                        if suffix else f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') AS {c}")
+        elif c in _DEFAULTS:
+            cols.append(f"coalesce({c}, {_DEFAULTS[c]}) AS {c}")
+        else:
+            cols.append(c)
+    return f"SELECT {', '.join(cols)} FROM accepted ORDER BY row_no"
 
 
-def _accepted_rows(staged: Staged) -> Any:
-    cols = ", ".join(
-        f"timezone('UTC', {c}) AS {c}" if c in TIMESTAMPS else c
-        for c in ["code", *WRITTEN[:3], *STORED[1:]]
+def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: Path) -> int:
+    """Copy the accepted rows into a temporary table of the system of record; return the count."""
+    conn = session.connection()
+    dialect = conn.dialect.name
+    stage = Table(
+        STAGE, MetaData(),
+        *[Column(c.name, c.type) for c in Dossier.__table__.columns if c.name in COLUMNS],
+        prefixes=["TEMPORARY"],
     )
-    cur = staged.con.execute(f"SELECT {cols} FROM accepted ORDER BY row_no")
-    names = ["code", *WRITTEN[:3], *STORED[1:]]
-    while batch := cur.fetchmany(CHUNK):
-        yield [
-            {
-                n: (_DEFAULTS[n] if v is None and n in _DEFAULTS else _utc(v))
-                for n, v in zip(names, row, strict=True)
-            }
-            for row in batch
-        ]
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+    stage.create(conn)
+    query = _stage_select(base, source, dialect)
+    if dialect == "postgresql":
+        path = work / "stage.csv"
+        staged.con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)") as cp, \
+                path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                cp.write(chunk)
+        path.unlink()
+    else:
+        insert = f"INSERT INTO {STAGE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+        cur = staged.con.execute(query)
+        while batch := cur.fetchmany(CHUNK * 4):
+            conn.exec_driver_sql(insert, batch)  # type: ignore[arg-type]
+    row = conn.exec_driver_sql(f"SELECT count(*) FROM {STAGE}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _merge(session: Session, report: IngestReport) -> None:
+    """Merge the stage into the dossiers with set-based SQL: insert new, update newer, count the rest."""
+    conn = session.connection()
+    same = "IS NOT DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS"
+    conn.exec_driver_sql(f"ALTER TABLE {STAGE} ADD COLUMN existing_id BIGINT")
+    conn.exec_driver_sql(
+        f"UPDATE {STAGE} SET existing_id = (SELECT d.id FROM dossier d WHERE d.code = {STAGE}.code)"
+    )
+    cols = ", ".join(COLUMNS)
+    created = conn.exec_driver_sql(
+        f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} WHERE existing_id IS NULL"
+    ).rowcount
+    stale = conn.exec_driver_sql(
+        f"SELECT count(*) FROM {STAGE} s JOIN dossier d ON d.id = s.existing_id WHERE s.as_of < d.as_of"
+    ).scalar()
+    differs = " OR ".join(f"NOT (s.{c} {same} d.{c})" for c in WRITTEN)
+    updated = conn.exec_driver_sql(
+        f"UPDATE dossier SET ({cols}) = (SELECT {', '.join('s.' + c for c in COLUMNS)} FROM {STAGE} s "
+        f"WHERE s.existing_id = dossier.id) WHERE id IN (SELECT s.existing_id FROM {STAGE} s "
+        f"JOIN dossier d ON d.id = s.existing_id WHERE s.as_of > d.as_of OR (s.as_of = d.as_of AND ({differs})))"
+    ).rowcount
+    conn.exec_driver_sql(f"DROP TABLE {STAGE}")
+    report.created += max(created, 0)
+    report.updated += max(updated, 0)
+    report.stale += int(stale or 0)
 
 
 def write(
@@ -222,87 +276,35 @@ def write(
     """Write the accepted records; return the report (errors capped at 10,000 listed)."""
     report = IngestReport(total=staged.total, encoding=staged.encoding)
     con = staged.con
-    report.refused_rows = int(
-        con.execute("SELECT count(DISTINCT row_no) FROM errors").fetchone()[0]
-    )  # type: ignore[index]
+    report.refused_rows = _scalar(con, "SELECT count(DISTINCT row_no) FROM errors")
     for row_no, fld, reason, value in con.execute(
-        f"SELECT row_no, field, reason, value FROM errors ORDER BY row_no, field LIMIT {MAX_REPORTED_ERRORS}"
+        "SELECT row_no, field, reason, value FROM errors ORDER BY row_no, field "
+        f"LIMIT {MAX_REPORTED_ERRORS}"
     ).fetchall():
         report.errors.append(FieldError(fld, reason, row=int(row_no), value=value))
-    duplicates = int(
-        con.execute(  # identical repeats of a code within the upload
-            "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)"
-        ).fetchone()[0]
-    ) - int(con.execute("SELECT count(*) FROM accepted").fetchone()[0])  # type: ignore[index]
-    report.unchanged += duplicates
+    accepted = _scalar(con, "SELECT count(*) FROM accepted")
+    kept = _scalar(con, "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)")
+    report.unchanged += kept - accepted  # identical repeats of a code within the upload
     if report.refused_rows and all_or_nothing:
         return report
-    for rows in _accepted_rows(staged):
-        _write_chunk(session, rows, source, report)
+    if accepted:
+        base = next_seq(session, accepted)
+        with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
+            _fill_stage(session, staged, base, source, Path(work))
+        before = report.created + report.updated + report.stale
+        _merge(session, report)
+        report.unchanged += accepted - (report.created + report.updated + report.stale - before)
     if report.created or report.updated:
         audit.record(
-            session,
-            action="import",
-            entity="dossier",
-            entity_id=source,
-            after={
-                "total": report.total,
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "stale": report.stale,
-                "refused": report.refused_rows,
-            },
+            session, action="import", entity="dossier", entity_id=source,
+            after={"total": report.total, "created": report.created, "updated": report.updated,
+                   "unchanged": report.unchanged, "stale": report.stale,
+                   "refused": report.refused_rows},
         )
     report.committed = True
     return report
 
 
-def _write_chunk(
-    session: Session, rows: list[dict[str, Any]], source: str, report: IngestReport
-) -> None:
-    codes = [r["code"] for r in rows]
-    cols = [getattr(Dossier, c) for c in ["id", *WRITTEN]]
-    existing = {r.code: r for r in session.execute(select(*cols).where(Dossier.code.in_(codes)))}
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    for r in rows:
-        old = existing.get(r["code"])
-        if old is None:
-            inserts.append(r)
-        elif r["as_of"] < old.as_of:
-            report.stale += 1
-        elif all(_same(getattr(old, c), r[c]) for c in WRITTEN):
-            report.unchanged += 1
-        else:
-            updates.append({**r, "b_id": old.id})
-    todo = len(inserts) + len(updates)
-    if not todo:
-        return
-    seq = next_seq(session, todo)
-    for r in inserts + updates:
-        r["seq"], r["source"] = seq, source
-        seq += 1
-    if inserts:
-        session.execute(Dossier.__table__.insert(), inserts)
-        report.created += len(inserts)
-    if updates:
-        names = [*WRITTEN, "seq", "source"]
-        stmt = (
-            Dossier.__table__.update()
-            .where(Dossier.__table__.c.id == bindparam("b_id"))
-            .values({c: bindparam(f"b_{c}") for c in names})
-        )
-        params = [{"b_id": u["b_id"], **{f"b_{c}": u[c] for c in names}} for u in updates]
-        session.connection().execute(stmt, params)
-        report.updated += len(updates)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, datetime) and isinstance(b, datetime):
-        return a == b
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
-    if isinstance(a, date) and isinstance(b, date):
-        return a == b
-    return bool(a == b)
+def _scalar(con: Any, sql: str) -> int:
+    row = con.execute(sql).fetchone()
+    return int(row[0]) if row else 0

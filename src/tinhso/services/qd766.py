@@ -20,27 +20,13 @@ UNIT_KINDS = ("agency", "commune", "province")
 
 PAIRS_SQL = """
 WITH periods AS (SELECT * FROM qd766_period),
-wd AS (SELECT idx, d FROM workday WHERE working),
 base AS (
-    SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens,
-        coalesce(d.finished_at, d.returned_at, d.stopped_at) AS end_at,
-        CASE WHEN d.status IN (9, 10) OR d.finished_at IS NOT NULL OR d.returned_at IS NOT NULL
-             THEN coalesce(d.finished_at, d.returned_at) END AS done_at,
-        CASE WHEN coalesce(d.supplement_days, 0) > 0 AND d.appointment_at IS NOT NULL THEN
-            CAST(wdue.d AS TIMESTAMPTZ) + (d.appointment_at - date_trunc('day', d.appointment_at))
-        ELSE d.appointment_at END AS due_at,
-        wdone.idx - wrec.idx - coalesce(d.supplement_days, 0) AS processing_days,
-        d.status NOT IN (1, 3, 7) AND d.received_at IS NOT NULL AS counted
-    FROM dossier d
-    JOIN procedure p ON p.id = d.procedure_id
-    LEFT JOIN workday wapp ON wapp.d = CAST(d.appointment_at AS DATE)
-    LEFT JOIN wd wdue ON wdue.idx = wapp.idx + CAST(ceil(coalesce(d.supplement_days, 0)) AS INTEGER)
-    LEFT JOIN workday wrec ON wrec.d = CAST(d.received_at AS DATE)
-    LEFT JOIN workday wdone ON wdone.d = CAST(coalesce(d.finished_at, d.returned_at) AS DATE)
+    SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens
+    FROM dossier d JOIN procedure p ON p.id = d.procedure_id
     {where}
 )
 SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
-    coalesce(b.received_at, b.submitted_at) BETWEEN P.start_ts AND P.end_ts AS in_submitted,
+    b.sub_at BETWEEN P.start_ts AND P.end_ts AS in_submitted,
     b.counted AND b.received_at BETWEEN P.start_ts AND P.end_ts AS in_received,
     b.counted AND b.received_at <= P.end_ts
         AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts AS in_processed,
@@ -49,7 +35,7 @@ SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
     NOT (least(coalesce(b.end_at, TIMESTAMPTZ 'infinity'), P.end_ts, get_current_timestamp()) > b.due_at
          OR b.supplement_count > 1) AS on_time
 FROM base b JOIN periods P
-  ON coalesce(b.received_at, b.submitted_at) <= P.end_ts
+  ON b.sub_at <= P.end_ts
  AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts
 """
 
