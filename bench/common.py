@@ -46,7 +46,11 @@ def peak_rss_mib() -> float:
 
 def append_results(title: str, body: str) -> None:
     """Append a dated section to bench/RESULTS.md."""
-    header = "" if RESULTS.exists() else "# Benchmark results\n\nEach run appends a section: machine, date, figures.\n"
+    header = (
+        ""
+        if RESULTS.exists()
+        else "# Benchmark results\n\nEach run appends a section: machine, date, figures.\n"
+    )
     with RESULTS.open("a", encoding="utf-8") as f:
         f.write(f"{header}\n## {title} — {date.today():%Y-%m-%d}\n\n{machine()}\n\n{body}\n")
 
@@ -54,8 +58,9 @@ def append_results(title: str, body: str) -> None:
 def git_rev() -> str:
     """Return the current commit, for the record."""
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "?"
 

@@ -188,8 +188,7 @@ CASES: list[Case] = [
             "files": {
                 "file": (
                     "h.csv",
-                    b"code,procedure_code,agency_code,channel,status\n"
-                    b"Z1,1.001,000.00.51.H12,2,1\n",
+                    b"code,procedure_code,agency_code,channel,status\nZ1,1.001,000.00.51.H12,2,1\n",
                     "text/csv",
                 )
             }

@@ -112,6 +112,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # Paths and folded names are compared case-sensitively anyway; this lets a
+            # "path LIKE '/12/%'" prefix match use the index.
+            cur.execute("PRAGMA case_sensitive_like=ON")
             cur.close()
 
         _serialise_sqlite_writers(engine)

@@ -18,7 +18,8 @@ def connect(
 ) -> duckdb.DuckDBPyConnection:
     """Return a DuckDB connection in local time, bounded in memory, spilling under ``temp_dir``."""
     con = duckdb.connect(str(path))
-    con.execute(f"SET TimeZone = '{LOCAL_TZ}'")
+    # GLOBAL: cursors are connections of their own and must see local time too.
+    con.execute(f"SET GLOBAL TimeZone = '{LOCAL_TZ}'")
     # Never reach out for extensions: the data centre is air-gapped (DESIGN.md, decision 3).
     con.execute("SET autoinstall_known_extensions = false")
     con.execute("SET autoload_known_extensions = false")

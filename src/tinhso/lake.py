@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, func, select
 
 from tinhso.audit.models import AuditHead
 from tinhso.db import Database
@@ -57,8 +57,12 @@ DOSSIER_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 # Worked out once per row when it is copied, so that the index scan needs no calendar joins.
 DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("province_id", "BIGINT"), ("sub_at", "TIMESTAMPTZ"), ("end_at", "TIMESTAMPTZ"),
-    ("done_at", "TIMESTAMPTZ"), ("due_at", "TIMESTAMPTZ"), ("processing_days", "DOUBLE"),
+    ("province_id", "BIGINT"),
+    ("sub_at", "TIMESTAMPTZ"),
+    ("end_at", "TIMESTAMPTZ"),
+    ("done_at", "TIMESTAMPTZ"),
+    ("due_at", "TIMESTAMPTZ"),
+    ("processing_days", "DOUBLE"),
     ("counted", "BOOLEAN"),
 )
 DERIVE_SQL = """
@@ -238,7 +242,7 @@ class Lake:
                     )
                 ),
             )
-            unit_stmt: Select[tuple[object, ...]] = select(
+            unit_stmt = select(
                 Unit.id,
                 Unit.code,
                 Unit.name,
@@ -308,8 +312,12 @@ class Lake:
         query = f"SELECT {names} FROM dossier WHERE seq > {int(after)} ORDER BY seq LIMIT {BATCH}"
         if conn.dialect.name == "postgresql":
             raw = conn.connection.driver_connection
-            with raw.cursor() as cur, cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as cp, \
-                    path.open("wb") as f:
+            assert raw is not None
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as cp,
+                path.open("wb") as f,
+            ):
                 for chunk in cp:
                     f.write(chunk)
         else:
@@ -325,13 +333,21 @@ class Lake:
         # SQLite keeps UTC timestamps as text without a zone; PostgreSQL writes "+00".
         utc = "" if dialect == "postgresql" else " || '+00'"
         cols = ", ".join(
-            f"CAST(nullif({n}, ''){utc} AS TIMESTAMPTZ) AS {n}" if t.startswith("TIMESTAMPTZ")
-            else (f"CAST(CASE {n} WHEN 't' THEN 'true' WHEN 'f' THEN 'false' ELSE {n} END AS BOOLEAN) AS {n}"
-                  if t == "BOOLEAN" else f"CAST(nullif({n}, '') AS {t.split()[0]}) AS {n}")
+            f"CAST(nullif({n}, ''){utc} AS TIMESTAMPTZ) AS {n}"
+            if t.startswith("TIMESTAMPTZ")
+            else (
+                f"CAST(CASE {n} WHEN 't' THEN 'true' WHEN 'f' THEN 'false' ELSE {n} END AS BOOLEAN) AS {n}"
+                if t == "BOOLEAN"
+                else f"CAST(nullif({n}, '') AS {t.split()[0]}) AS {n}"
+            )
             for n, t in DOSSIER_COLUMNS
         )
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE dossier_batch AS SELECT {cols} FROM {_raw_csv(path)}")
-        self.con.execute("INSERT OR REPLACE INTO dossier " + DERIVE_SQL.format(source="dossier_batch"))
+        self.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE dossier_batch AS SELECT {cols} FROM {_raw_csv(path)}"
+        )
+        self.con.execute(
+            "INSERT OR REPLACE INTO dossier " + DERIVE_SQL.format(source="dossier_batch")
+        )
         self.con.execute("DROP TABLE dossier_batch")
 
     def cursor(self) -> duckdb.DuckDBPyConnection:

@@ -62,10 +62,10 @@ class _Translator:
                 return f"(-{self.visit(node.operand)})"
             raise self.fail(node, "phép toán một ngôi không được hỗ trợ")
         if isinstance(node, ast.BinOp):
-            op = _ARITH.get(type(node.op))
-            if op is None:
+            arith = _ARITH.get(type(node.op))
+            if arith is None:
                 raise self.fail(node, "phép toán không được hỗ trợ (chỉ + - * /)")
-            return f"({self.visit(node.left)} {op} {self.visit(node.right)})"
+            return f"({self.visit(node.left)} {arith} {self.visit(node.right)})"
         if isinstance(node, ast.Compare):
             return self._compare(node)
         if isinstance(node, ast.Name):

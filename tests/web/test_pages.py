@@ -100,3 +100,56 @@ def test_officer_has_no_user_admin(page, server: str, world: World) -> None:  # 
     assert page.locator("a[href='/admin/users']").count() == 0
     response = page.goto(f"{server}/admin/users")
     assert response.status == 403
+
+
+def test_services_page_shows_index_rankings_late_and_refreshes(
+    page, server: str, world: World
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.services import data
+
+    data.load(world)
+    login(page, server, "leader12", next_path="/services?period=2025-Q3&unit=000.00.50.H12")
+    assert (
+        "Ủy ban nhân dân phường Đoàn Kết — Quý III/2025" in page.locator("#summary h2").inner_text()
+    )
+    row = page.locator("tr[data-indicator='2.1']").inner_text()
+    assert "2" in row and "4" in row and "50,00%" in row
+    assert page.locator("table.ranking").count() == 2
+    assert "D2" in page.locator("table.late").inner_text()
+    # Push an event through the API: the page shows it within 5 seconds, without a reload.
+    import httpx
+
+    r = httpx.post(
+        f"{server}/api/v1/dossiers/D4/events",
+        headers=world.auth("system12"),
+        json={"event_id": "live", "ts": "2025-07-23T10:00:00+07:00", "status": 9},
+    )
+    assert r.status_code == 201
+    page.wait_for_function(
+        "document.querySelector(\"tr[data-indicator='2.1']\").innerText.includes('75,00%')",
+        timeout=8000,
+    )
+    page.wait_for_selector("#trend canvas")  # the ECharts trend, served locally
+
+
+def test_officer_uploads_a_malformed_dossier_file(
+    page, server: str, world: World, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.services import data
+
+    data.load(world)
+    bad = tmp_path / "hoso.csv"
+    bad.write_text(
+        "Mã hồ sơ,Mã thủ tục,Mã cơ quan,Mã xã,Kênh,Trạng thái,Ngày tiếp nhận,Ngày hẹn trả\n"
+        "U1,1.001,000.00.50.H12,03388,2,4,01/08/2025 08:00,06/08/2025 08:00\n"
+        "U2,9.999,000.00.50.H12,03388,2,4,01/08/2025 08:00,06/08/2025 08:00\n"
+        "U3,1.001,000.00.51.H12,03390,2,4,01/08/2025 08:00,06/08/2025 08:00\n",
+        encoding="utf-8",
+    )
+    login(page, server, "officer_dk", next_path="/services/upload")
+    page.set_input_files("input[type=file]", str(bad))
+    page.click("form.card button[type=submit]")
+    report = page.locator("#report").inner_text()
+    assert "thêm mới 1" in report and "bị từ chối 2" in report
+    assert "mã thủ tục không có trong danh mục thủ tục" in report
+    assert "cơ quan nằm ngoài phạm vi được phân quyền" in report

@@ -7,6 +7,7 @@ principal for a clause and add it to every statement; routes never filter by han
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select, true
 
@@ -30,6 +31,15 @@ ROLE_LABELS = {
     "viewer": "Người xem",
     "system": "Hệ thống kết nối",
 }
+
+
+def subtree_of(column: Any, path: str) -> ColumnElement[bool]:
+    """Return ``column LIKE 'path%'``: a materialised path is digits and slashes, so the
+    pattern needs no escaping, and a plain literal prefix lets both databases use the index."""
+    if not path.replace("/", "").isdigit():
+        raise ValueError(f"not a materialised path: {path!r}")
+    clause: ColumnElement[bool] = column.like(path + "%")
+    return clause
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class Principal:
     def _unit_subtrees(self, paths: tuple[str, ...]) -> ColumnElement[bool]:
         if not paths:
             return false()
-        return or_(*(Unit.path.startswith(p, autoescape=True) for p in paths))
+        return or_(*(subtree_of(Unit.path, p) for p in paths))
 
     def unit_read(self) -> ColumnElement[bool]:
         """Return the clause on Unit for what the caller may read."""
@@ -97,7 +107,7 @@ class Principal:
         if self.is_global:
             return true()
         clauses: list[ColumnElement[bool]] = [
-            Agency.path.startswith(p, autoescape=True) for p in self.agency_paths
+            subtree_of(Agency.path, p) for p in self.agency_paths
         ]
         if self.unit_paths or self.history_paths:
             in_units = select(Unit.id).where(
@@ -113,7 +123,7 @@ class Principal:
         if self.is_global:
             return true()
         clauses: list[ColumnElement[bool]] = [
-            Agency.path.startswith(p, autoescape=True) for p in self.agency_paths
+            subtree_of(Agency.path, p) for p in self.agency_paths
         ]
         if self.unit_paths:
             in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths))
@@ -127,7 +137,7 @@ class Principal:
         if self.is_global:
             return true()
         clauses: list[ColumnElement[bool]] = [
-            Agency.path.startswith(p, autoescape=True) for p in self.agency_paths
+            subtree_of(Agency.path, p) for p in self.agency_paths
         ]
         if self.unit_paths:
             in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths))

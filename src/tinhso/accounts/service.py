@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.accounts.scope import Principal
+from tinhso.audit.models import AuditHead
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from tinhso.text import fold, nfc
@@ -193,6 +194,26 @@ def principal_for(session: Session, user: User) -> Principal:
     )
 
 
+_PRINCIPALS: dict[tuple[str, int, int, str], Principal] = {}
+_PRINCIPALS_MAX = 4096
+
+
+def principal_cached(session: Session, user: User) -> Principal:
+    """Return the user's principal, reusing the one resolved since the last audited change.
+
+    Scopes, users, units and agencies are all audited, so the head of the audit log changes
+    whenever a scope could have: keyed by it, a cached principal is never stale.
+    """
+    head = session.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
+    key = (str(session.get_bind().url), user.id, int(head), user.role)
+    found = _PRINCIPALS.get(key)
+    if found is None:
+        if len(_PRINCIPALS) >= _PRINCIPALS_MAX:
+            _PRINCIPALS.clear()
+        found = _PRINCIPALS[key] = principal_for(session, user)
+    return found
+
+
 def list_users(session: Session, *, principal: Principal) -> list[User]:
     """Return the users the caller may administer."""
     principal.require("users.manage")
@@ -331,7 +352,9 @@ def user_for_token(session: Session, secret: str, ip: str) -> User | None:
                 return None
             # Not audited: a use is not a change, and it would flood the log. Recorded at most
             # once a minute, so that reads stay reads.
-            recent = token.last_used_at is not None and utcnow() - token.last_used_at < timedelta(minutes=1)
+            recent = token.last_used_at is not None and utcnow() - token.last_used_at < timedelta(
+                minutes=1
+            )
             if recent and token.last_used_ip == ip:
                 return user
             session.execute(

@@ -93,7 +93,7 @@ def unit_json(
 ) -> dict[str, Any]:
     """Return one unit's index as plain data (the API's and the page's shape)."""
     indicators = []
-    groups = {
+    groups: dict[str, dict[str, Any]] = {
         g.id: {"id": g.id, "name": g.name, "points": 0.0, "max_points": 0.0} for g in catalog.groups
     }
     for ind in catalog.indicators:

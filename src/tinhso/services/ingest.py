@@ -182,9 +182,17 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
 
 
 _DEFAULTS: dict[str, str] = {
-    "supplement_count": "0", "supplement_days": "0", "fee": "0", "payment_flag": "0",
-    "digitized_inputs": "FALSE", "e_result": "FALSE", "reused_components": "0",
-    "from_data_store": "FALSE", "vneid": "FALSE", "synced": "FALSE", "complaint": "FALSE",
+    "supplement_count": "0",
+    "supplement_days": "0",
+    "fee": "0",
+    "payment_flag": "0",
+    "digitized_inputs": "FALSE",
+    "e_result": "FALSE",
+    "reused_components": "0",
+    "from_data_store": "FALSE",
+    "vneid": "FALSE",
+    "synced": "FALSE",
+    "complaint": "FALSE",
 }
 STAGE = "dossier_stage"
 COLUMNS = [*WRITTEN, "seq", "source"]
@@ -204,8 +212,11 @@ def _stage_select(base: int, source: str, dialect: str) -> str:
         elif c == "source":
             cols.append(f"'{source}' AS source")
         elif c in TIMESTAMPS:
-            cols.append(f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') || '{suffix}' AS {c}"
-                        if suffix else f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') AS {c}")
+            cols.append(
+                f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') || '{suffix}' AS {c}"
+                if suffix
+                else f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') AS {c}"
+            )
         elif c in _DEFAULTS:
             cols.append(f"coalesce({c}, {_DEFAULTS[c]}) AS {c}")
         else:
@@ -218,7 +229,8 @@ def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: 
     conn = session.connection()
     dialect = conn.dialect.name
     stage = Table(
-        STAGE, MetaData(),
+        STAGE,
+        MetaData(),
         *[Column(c.name, c.type) for c in Dossier.__table__.columns if c.name in COLUMNS],
         prefixes=["TEMPORARY"],
     )
@@ -229,16 +241,22 @@ def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: 
         path = work / "stage.csv"
         staged.con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)") as cp, \
-                path.open("rb") as f:
+        assert raw is not None
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)") as cp,
+            path.open("rb") as f,
+        ):
             while chunk := f.read(1 << 20):
                 cp.write(chunk)
         path.unlink()
     else:
-        insert = f"INSERT INTO {STAGE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+        insert = (
+            f"INSERT INTO {STAGE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
+        )
         cur = staged.con.execute(query)
         while batch := cur.fetchmany(CHUNK * 4):
-            conn.exec_driver_sql(insert, batch)  # type: ignore[arg-type]
+            conn.exec_driver_sql(insert, batch)
     row = conn.exec_driver_sql(f"SELECT count(*) FROM {STAGE}").fetchone()
     return int(row[0]) if row else 0
 
@@ -283,7 +301,9 @@ def write(
     ).fetchall():
         report.errors.append(FieldError(fld, reason, row=int(row_no), value=value))
     accepted = _scalar(con, "SELECT count(*) FROM accepted")
-    kept = _scalar(con, "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)")
+    kept = _scalar(
+        con, "SELECT count(*) FROM typed WHERE row_no NOT IN (SELECT row_no FROM errors)"
+    )
     report.unchanged += kept - accepted  # identical repeats of a code within the upload
     if report.refused_rows and all_or_nothing:
         return report
@@ -296,10 +316,18 @@ def write(
         report.unchanged += accepted - (report.created + report.updated + report.stale - before)
     if report.created or report.updated:
         audit.record(
-            session, action="import", entity="dossier", entity_id=source,
-            after={"total": report.total, "created": report.created, "updated": report.updated,
-                   "unchanged": report.unchanged, "stale": report.stale,
-                   "refused": report.refused_rows},
+            session,
+            action="import",
+            entity="dossier",
+            entity_id=source,
+            after={
+                "total": report.total,
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "stale": report.stale,
+                "refused": report.refused_rows,
+            },
         )
     report.committed = True
     return report

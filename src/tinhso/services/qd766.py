@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import duckdb
+
 from tinhso.lake import Lake
 from tinhso.services.catalog import Catalog, Indicator
 from tinhso.services.periods import Period, periods_of_year
@@ -67,18 +69,18 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
         return int(n[0]) if n else 0
 
 
-def _periods(con: object, periods: list[Period]) -> None:
-    c = con  # a DuckDB cursor
+def _periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
+    c = con
     c.execute(
         "CREATE OR REPLACE TABLE qd766_period (code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)"
-    )  # type: ignore[attr-defined]
+    )
     c.executemany(
-        "INSERT INTO qd766_period VALUES (?, ?, ?, ?)",  # type: ignore[attr-defined]
+        "INSERT INTO qd766_period VALUES (?, ?, ?, ?)",
         [(p.code, p.kind, p.start, p.end) for p in periods],
     )
 
 
-def _dossier_counts(con: object, catalog: Catalog, dossier_filter: str) -> None:
+def _dossier_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog, dossier_filter: str) -> None:
     cols = []
     for ind in catalog.indicators:
         if ind.kind == "complement" or ind.population == "procedures":
@@ -91,20 +93,25 @@ def _dossier_counts(con: object, catalog: Catalog, dossier_filter: str) -> None:
             cols.append(f'count(*) FILTER (WHERE {den} AND ({ind.numerator_sql})) AS "n|{ind.id}"')
         cols.append(f'count(*) FILTER (WHERE {den}) AS "d|{ind.id}"')
     where = f"WHERE {dossier_filter}" if dossier_filter else ""
+    # Counts are sums, so aggregate once at the finest grain (period × agency × commune ×
+    # province) and roll that small table up to each kind of unit: one pass over the pairs.
+    names = [c.split(" AS ")[-1] for c in cols]
+    sums = ", ".join(f"sum({n}) AS {n}" for n in names)
     sql = f"""
         CREATE OR REPLACE TABLE qd766_wide AS
-        SELECT period,
-            CASE WHEN grouping(agency_id) = 0 THEN 'agency'
-                 WHEN grouping(unit_id) = 0 THEN 'commune' ELSE 'province' END AS unit_kind,
-            coalesce(CASE WHEN grouping(agency_id) = 0 THEN agency_id END,
-                     CASE WHEN grouping(unit_id) = 0 THEN unit_id END, province_id) AS unit_id,
-            {", ".join(cols)}
-        FROM ({PAIRS_SQL.format(where=where)}) pairs
-        GROUP BY GROUPING SETS ((period, agency_id), (period, unit_id), (period, province_id))
-        HAVING NOT (grouping(unit_id) = 0 AND unit_id IS NULL)
+        WITH fine AS (
+            SELECT period, agency_id, unit_id, province_id, {", ".join(cols)}
+            FROM ({PAIRS_SQL.format(where=where)}) pairs
+            GROUP BY period, agency_id, unit_id, province_id
+        )
+        SELECT period, 'agency' AS unit_kind, agency_id AS unit_id, {sums} FROM fine GROUP BY period, agency_id
+        UNION ALL
+        SELECT period, 'commune', unit_id, {sums} FROM fine WHERE unit_id IS NOT NULL GROUP BY period, unit_id
+        UNION ALL
+        SELECT period, 'province', province_id, {sums} FROM fine GROUP BY period, province_id
     """
-    con.execute(sql)  # type: ignore[attr-defined]
-    con.execute(  # type: ignore[attr-defined]
+    con.execute(sql)
+    con.execute(
         """CREATE OR REPLACE TABLE qd766_dcount AS
         SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
                max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
@@ -114,28 +121,44 @@ def _dossier_counts(con: object, catalog: Catalog, dossier_filter: str) -> None:
     )
 
 
-def _procedure_counts(con: object, catalog: Catalog) -> None:
+def _procedure_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     inds = [i for i in catalog.indicators if i.population == "procedures"]
     if not inds:
-        con.execute("CREATE OR REPLACE TABLE qd766_pcount AS SELECT * FROM qd766_dcount LIMIT 0")  # type: ignore[attr-defined]
+        con.execute("CREATE OR REPLACE TABLE qd766_pcount AS SELECT * FROM qd766_dcount LIMIT 0")
         return
-    flags = f"""
-        SELECT period, procedure_id,
-            CASE WHEN grouping(agency_id) = 0 THEN 'agency'
-                 WHEN grouping(unit_id) = 0 THEN 'commune' ELSE 'province' END AS unit_kind,
-            coalesce(CASE WHEN grouping(agency_id) = 0 THEN agency_id END,
-                     CASE WHEN grouping(unit_id) = 0 THEN unit_id END, province_id) AS unit_id,
-            bool_or(in_received AND channel = 2) AS has_online_dossier,
-            bool_or(in_received AND payment_flag IN (1, 2)) AS has_online_payment
-        FROM ({PAIRS_SQL.format(where="")}) pairs
-        GROUP BY GROUPING SETS ((period, procedure_id, agency_id), (period, procedure_id, unit_id),
-                                (period, procedure_id, province_id))
+    # "Received in the period" needs no range join: a dossier is received in one month, one
+    # quarter, one half and one year, whose codes follow from its reception date.
+    flags = """
+        WITH rec AS (
+            SELECT d.procedure_id, d.agency_id, d.unit_id, d.province_id,
+                d.channel = 2 AS online, d.payment_flag IN (1, 2) AS paid,
+                unnest([strftime(d.received_at, '%Y-%m'),
+                        strftime(d.received_at, '%Y') || '-Q' || CAST(quarter(d.received_at) AS VARCHAR),
+                        strftime(d.received_at, '%Y') || '-H' || CASE WHEN month(d.received_at) <= 6 THEN '1' ELSE '2' END,
+                        strftime(d.received_at, '%Y')]) AS period
+            FROM dossier d
+            WHERE d.counted AND year(d.received_at) = (SELECT year(min(start_ts)) FROM qd766_period)
+        ),
+        fine AS (
+            SELECT period, procedure_id, agency_id, unit_id, province_id,
+                bool_or(online) AS online, bool_or(paid) AS paid
+            FROM rec GROUP BY ALL
+        )
+        SELECT period, procedure_id, 'agency' AS unit_kind, agency_id AS unit_id,
+            bool_or(online) AS has_online_dossier, bool_or(paid) AS has_online_payment
+        FROM fine GROUP BY ALL
+        UNION ALL
+        SELECT period, procedure_id, 'commune', unit_id, bool_or(online), bool_or(paid)
+        FROM fine WHERE unit_id IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT period, procedure_id, 'province', province_id, bool_or(online), bool_or(paid)
+        FROM fine GROUP BY ALL
     """
-    con.execute(f"CREATE OR REPLACE TEMP TABLE qd766_pflags AS {flags}")  # type: ignore[attr-defined]
+    con.execute(f"CREATE OR REPLACE TABLE qd766_pflags AS {flags}")
     # Which procedures are in each unit's remit: an agency's own, the commune-level ones for a
     # commune, all of them for the province.
-    con.execute(  # type: ignore[attr-defined]
-        """CREATE OR REPLACE TEMP TABLE qd766_remit AS
+    con.execute(
+        """CREATE OR REPLACE TABLE qd766_remit AS
         SELECT 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id FROM agency a JOIN procedure p
           ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
         UNION ALL
@@ -151,8 +174,8 @@ def _procedure_counts(con: object, catalog: Catalog) -> None:
             f'count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS "n|{ind.id}"'
         )
         cols.append(f'count(*) FILTER (WHERE {ind.denominator_sql}) AS "d|{ind.id}"')
-    con.execute(  # type: ignore[attr-defined]
-        f"""CREATE OR REPLACE TEMP TABLE qd766_pwide AS
+    con.execute(
+        f"""CREATE OR REPLACE TABLE qd766_pwide AS
         SELECT period, unit_kind, unit_id, {", ".join(cols)}
         FROM (
             SELECT P.code AS period, r.unit_kind, r.unit_id, pr.online_mode, pr.fee_bearing, pr.fee,
@@ -165,7 +188,7 @@ def _procedure_counts(con: object, catalog: Catalog) -> None:
                  AND f.unit_id = r.unit_id AND f.procedure_id = r.procedure_id
         ) GROUP BY ALL"""
     )
-    con.execute(  # type: ignore[attr-defined]
+    con.execute(
         """CREATE OR REPLACE TABLE qd766_pcount AS
         SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
                max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
@@ -344,7 +367,7 @@ def explain(
             sql = f"""
                 SELECT pr.code AS "Mã thủ tục", pr.name AS "Tên thủ tục", pr.online_mode AS "DVC trực tuyến",
                     has_online_dossier AS "Có hồ sơ trực tuyến", has_online_payment AS "Có thanh toán trực tuyến"
-                FROM (SELECT P.code AS period, r.unit_kind, r.unit_id, pr.*, 
+                FROM (SELECT P.code AS period, r.unit_kind, r.unit_id, pr.*,
                         coalesce(f.has_online_dossier, FALSE) AS has_online_dossier,
                         coalesce(f.has_online_payment, FALSE) AS has_online_payment
                       FROM qd766_remit r CROSS JOIN qd766_period P JOIN procedure pr ON pr.id = r.procedure_id

@@ -13,6 +13,7 @@ import codecs
 import csv
 import json
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +231,10 @@ def _xlsx_cell(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()  # type: ignore[call-arg]
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
     return repair_text(str(value))[0]
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tinhso.accounts.scope import Principal
+from tinhso.accounts.scope import Principal, subtree_of
 from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
 from tinhso.tabular import read_table
 from tinhso.text import fold, nfc
@@ -395,7 +395,7 @@ def update_agency(
     if agency.path != old_path:
         for child in session.scalars(
             select(Agency).where(
-                Agency.path.startswith(old_path, autoescape=True), Agency.id != agency.id
+                subtree_of(Agency.path, old_path), Agency.id != agency.id
             )
         ):
             child.path = agency.path + child.path[len(old_path) :]

@@ -24,7 +24,7 @@ class Unit(Base):
     __audited__ = True
     __table_args__ = (
         UniqueConstraint("level", "code", "valid_from", name="uq_unit_level_code_from"),
-        Index("ix_unit_path", "path"),
+        Index("ix_unit_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
         Index("ix_unit_level_valid", "level", "valid_from", "valid_to"),
     )
 
@@ -61,7 +61,7 @@ class Agency(Base):
 
     __tablename__ = "agency"
     __audited__ = True
-    __table_args__ = (Index("ix_agency_path", "path"),)
+    __table_args__ = (Index("ix_agency_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from tinhso.accounts.scope import Principal
+from tinhso.accounts.scope import Principal, subtree_of
 from tinhso.errors import NotFound
 from tinhso.text import fold, sort_key
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -113,7 +113,7 @@ def subtree(
     session: Session, *, principal: Principal, unit: Unit, level: str | None = None
 ) -> list[Unit]:
     """Return the unit and every unit below it that the caller may see."""
-    stmt = _visible(principal).where(Unit.path.startswith(unit.path, autoescape=True))
+    stmt = _visible(principal).where(subtree_of(Unit.path, unit.path))
     if level:
         stmt = stmt.where(Unit.level == level)
     return sort_units(session.scalars(stmt).all())

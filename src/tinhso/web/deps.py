@@ -96,7 +96,7 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
                 raise Forbidden("thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token)")
         client = "web"
     bind_actor(session, Actor(name=user.username, user_id=user.id, client=client, ip=ip))
-    principal = accounts.principal_for(session, user)
+    principal = accounts.principal_cached(session, user)
     request.state.principal = principal
     return principal
 
@@ -113,7 +113,7 @@ def page_user(request: Request, session: SessionDep) -> tuple[Principal, WebSess
     bind_actor(
         session, Actor(name=user.username, user_id=user.id, client="web", ip=client_ip(request))
     )
-    principal = accounts.principal_for(session, user)
+    principal = accounts.principal_cached(session, user)
     request.state.principal = principal
     request.state.user = UserView(user.id, user.username, user.full_name, user.role)
     request.state.csrf_token = web.csrf_token

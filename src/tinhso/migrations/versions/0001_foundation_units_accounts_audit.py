@@ -86,7 +86,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_unit_name_folded"), ["name_folded"], unique=False)
         batch_op.create_index(batch_op.f("ix_unit_parent_id"), ["parent_id"], unique=False)
-        batch_op.create_index("ix_unit_path", ["path"], unique=False)
+        batch_op.create_index(
+            "ix_unit_path", ["path"], unique=False, postgresql_ops={"path": "text_pattern_ops"}
+        )
 
     op.create_table(
         "user_account",
@@ -121,7 +123,9 @@ def upgrade() -> None:
     with op.batch_alter_table("agency", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_agency_name_folded"), ["name_folded"], unique=False)
         batch_op.create_index(batch_op.f("ix_agency_parent_id"), ["parent_id"], unique=False)
-        batch_op.create_index("ix_agency_path", ["path"], unique=False)
+        batch_op.create_index(
+            "ix_agency_path", ["path"], unique=False, postgresql_ops={"path": "text_pattern_ops"}
+        )
         batch_op.create_index(batch_op.f("ix_agency_unit_id"), ["unit_id"], unique=False)
 
     op.create_table(

@@ -1,0 +1,118 @@
+"""Dossier files: formats, legacy encodings, broken headers; nothing half-written."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from tests.services import data
+from tests.units.test_import import encode_cp1258
+from tests.world import World
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.errors import InvalidInput
+from tinhso.services import service
+from tinhso.services.models import Dossier
+from tinhso.text import encode_tcvn3
+
+HEADER = "Mã hồ sơ,Mã thủ tục,Mã cơ quan,Mã xã,Kênh,Trạng thái,Ngày tiếp nhận,Ngày hẹn trả,Ghi chú"
+ROWS = [
+    "F1,1.001,000.00.50.H12,03388,2,4,01/08/2025 08:00,06/08/2025 08:00,Hồ sơ của ông Nguyễn Văn Đức",
+    "F2,1.002,000.00.50.H12,03388,1,4,2025-08-02 09:00,2025-08-07 09:00,Bà Lò Thị Mỷ nộp tại Bộ phận một cửa",
+]
+
+
+def _count(world: World) -> int:
+    with world.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Dossier)) or 0)
+
+
+def _ingest(world: World, path: Path, **kw: object):  # type: ignore[no-untyped-def]
+    with world.db.session() as s:
+        rep = service.ingest_file(s, principal=SYSTEM_PRINCIPAL, path=path, filename=path.name, **kw)  # type: ignore[arg-type]
+        if not rep.committed:
+            s.rollback()
+    return rep
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [("utf-8", lambda t: t.encode("utf-8")), ("cp1258", encode_cp1258), ("tcvn3", encode_tcvn3)],
+)
+def test_csv_in_vietnamese_encodings(world: World, tmp_path: Path, encoding: str, encode) -> None:  # type: ignore[no-untyped-def]
+    data.load(world)
+    path = tmp_path / "hoso.csv"
+    path.write_bytes(encode("\n".join([HEADER, *ROWS]) + "\n"))
+    rep = _ingest(world, path)
+    assert (rep.encoding, rep.created, rep.errors) == (encoding, 2, [])
+    with world.db.session() as s:
+        d = s.scalars(select(Dossier).where(Dossier.code == "F1")).one()
+    assert d.received_at.isoformat() == "2025-08-01T01:00:00+00:00"  # 08:00 in Việt Nam
+
+
+def test_parquet_and_ndjson(world: World, tmp_path: Path) -> None:
+    data.load(world)
+    ndjson = tmp_path / "hoso.ndjson"
+    ndjson.write_text("\n".join(json.dumps(d) for d in data.DOSSIERS[:3]) + "\n", encoding="utf-8")
+    parquet = tmp_path / "hoso.parquet"
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT * REPLACE ('P' || code AS code) FROM read_json('{ndjson}')) TO '{parquet}' (FORMAT parquet)")
+    assert _ingest(world, ndjson).unchanged == 3  # already there: idempotent
+    assert _ingest(world, parquet).created == 3
+
+
+def test_xlsx_with_dates_as_cells(world: World, tmp_path: Path) -> None:
+    from datetime import datetime
+
+    data.load(world)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã hồ sơ", "Mã thủ tục", "Mã cơ quan", "Kênh", "Trạng thái", "Ngày tiếp nhận", "Ngày hẹn trả"])
+    ws.append(["X1", "2.001", "000.00.02.H12", 1, 2, datetime(2025, 9, 1, 8), datetime(2025, 9, 8, 8)])
+    path = tmp_path / "hoso.xlsx"
+    wb.save(path)
+    rep = _ingest(world, path)
+    assert (rep.created, rep.errors) == (1, [])
+
+
+def test_xlsx_with_merged_header_is_refused(world: World, tmp_path: Path) -> None:
+    data.load(world)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Mã hồ sơ", "Thông tin thủ tục", None, "Kênh", "Trạng thái"])
+    ws.append(["X1", "2.001", "000.00.02.H12", 1, 2])
+    ws.merge_cells("B1:C1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    path = tmp_path / "hoso.xlsx"
+    path.write_bytes(buf.getvalue())
+    before = _count(world)
+    with pytest.raises(InvalidInput) as exc:
+        _ingest(world, path)
+    reasons = [(e.field, e.reason) for e in exc.value.errors]
+    assert ("cột 3", "ô tiêu đề trống (có thể do gộp ô); mỗi cột phải có tiêu đề riêng") in reasons
+    assert any(f == "procedure_code" for f, _r in reasons)  # and the required columns it hides
+    assert _count(world) == before
+
+
+def test_all_or_nothing_writes_nothing(world: World, tmp_path: Path) -> None:
+    data.load(world)
+    path = tmp_path / "hoso.csv"
+    path.write_text("\n".join([HEADER, ROWS[0], ROWS[1].replace("1.002", "9.999")]) + "\n", encoding="utf-8")
+    before = _count(world)
+    rep = _ingest(world, path, all_or_nothing=True)
+    assert not rep.committed and rep.refused_rows == 1
+    assert _count(world) == before
+
+
+def test_unsupported_format(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "hoso.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(InvalidInput) as exc:
+        _ingest(world, path)
+    assert "không được hỗ trợ" in exc.value.detail
