@@ -106,9 +106,7 @@ class Principal:
         """Return the clause on Agency for what the caller may read."""
         if self.is_global:
             return true()
-        clauses: list[ColumnElement[bool]] = [
-            subtree_of(Agency.path, p) for p in self.agency_paths
-        ]
+        clauses: list[ColumnElement[bool]] = [subtree_of(Agency.path, p) for p in self.agency_paths]
         if self.unit_paths or self.history_paths:
             in_units = select(Unit.id).where(
                 self._unit_subtrees(self.unit_paths + self.history_paths)
@@ -122,9 +120,7 @@ class Principal:
             return false()
         if self.is_global:
             return true()
-        clauses: list[ColumnElement[bool]] = [
-            subtree_of(Agency.path, p) for p in self.agency_paths
-        ]
+        clauses: list[ColumnElement[bool]] = [subtree_of(Agency.path, p) for p in self.agency_paths]
         if self.unit_paths:
             in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths))
             clauses.append(Agency.unit_id.in_(in_units))
@@ -136,9 +132,7 @@ class Principal:
             return false()
         if self.is_global:
             return true()
-        clauses: list[ColumnElement[bool]] = [
-            subtree_of(Agency.path, p) for p in self.agency_paths
-        ]
+        clauses: list[ColumnElement[bool]] = [subtree_of(Agency.path, p) for p in self.agency_paths]
         if self.unit_paths:
             in_units = select(Unit.id).where(self._unit_subtrees(self.unit_paths))
             clauses.append(Agency.unit_id.in_(in_units))

@@ -205,7 +205,7 @@ def principal_cached(session: Session, user: User) -> Principal:
     whenever a scope could have: keyed by it, a cached principal is never stale.
     """
     head = session.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-    key = (str(session.get_bind().url), user.id, int(head), user.role)
+    key = (str(session.get_bind().engine.url), user.id, int(head), user.role)
     found = _PRINCIPALS.get(key)
     if found is None:
         if len(_PRINCIPALS) >= _PRINCIPALS_MAX:

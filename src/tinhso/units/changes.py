@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal, subtree_of
-from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
+from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
 from tinhso.tabular import read_table
 from tinhso.text import fold, nfc
 from tinhso.units.codes import (
@@ -394,9 +394,7 @@ def update_agency(
     agency.path = f"{parent.path if parent else '/'}{agency.id}/"
     if agency.path != old_path:
         for child in session.scalars(
-            select(Agency).where(
-                subtree_of(Agency.path, old_path), Agency.id != agency.id
-            )
+            select(Agency).where(subtree_of(Agency.path, old_path), Agency.id != agency.id)
         ):
             child.path = agency.path + child.path[len(old_path) :]
     session.flush()
@@ -410,3 +408,175 @@ def delete_agency(session: Session, *, principal: Principal, agency_id: int) -> 
         raise Conflict("cơ quan còn cơ quan cấp dưới, không xóa được")
     session.delete(agency)
     session.flush()
+
+
+AGENCY_COLUMNS = {
+    "code": ("mã định danh", "mã cơ quan", "ma_dinh_danh", "ma_co_quan"),
+    "name": ("tên cơ quan", "tên", "ten_co_quan"),
+    "kind": ("loại", "loại cơ quan", "loai"),
+    "unit_code": ("mã đơn vị", "mã đơn vị hành chính", "ma_don_vi"),
+    "parent_code": ("mã cơ quan cấp trên", "cấp trên", "ma_cap_tren"),
+}
+AGENCY_KIND_ALIASES = {
+    fold(label): kind
+    for kind, labels in {
+        "ubnd_tinh": ("UBND tỉnh", "Ủy ban nhân dân tỉnh"),
+        "so": ("Sở",),
+        "ban": ("Ban",),
+        "nganh": ("Cơ quan ngành dọc", "Ngành dọc"),
+        "don_vi": ("Đơn vị sự nghiệp",),
+        "ubnd_xa": ("UBND xã", "UBND phường", "UBND đặc khu", "UBND xã, phường, đặc khu"),
+        "khac": ("Khác",),
+    }.items()
+    for label in labels
+}
+
+
+def _agency_kind(raw: str) -> str | None:
+    key = raw.strip()
+    if key in AGENCY_KINDS:
+        return key
+    return AGENCY_KIND_ALIASES.get(fold(key))
+
+
+def import_agencies(
+    session: Session, *, principal: Principal, data: bytes, filename: str, partial: bool = False
+) -> ImportReport:
+    """Import agencies from CSV/XLSX; return the report.
+
+    Parents may come before or after their children in the file. All or nothing unless
+    ``partial``; an agency already there with the same data is left unchanged.
+    """
+    if not principal.can("units.write"):
+        principal.require("agencies.write")
+    table = read_table(
+        data, filename, columns=AGENCY_COLUMNS, required=("code", "name", "kind", "unit_code")
+    )
+    report = ImportReport(encoding=table.encoding)
+    today = date.today()
+    rows: dict[str, tuple[int, dict[str, str]]] = {}
+    for row, rec in table.rows:
+        errs: list[FieldError] = []
+        code = rec["code"]
+        if (err := agency_code_error(code)) is not None:
+            errs.append(FieldError("code", err, row=row, value=code))
+        elif code in rows:
+            errs.append(
+                FieldError(
+                    "code", f"mã định danh trùng với dòng {rows[code][0]}", row=row, value=code
+                )
+            )
+        if not rec["name"]:
+            errs.append(FieldError("name", "tên cơ quan không được để trống", row=row))
+        if _agency_kind(rec["kind"]) is None:
+            errs.append(
+                FieldError(
+                    "kind",
+                    f"loại cơ quan phải là một trong: {', '.join(AGENCY_KINDS.values())}",
+                    row=row,
+                    value=rec["kind"],
+                )
+            )
+        unit = session.scalars(
+            select(Unit).where(
+                Unit.code == rec["unit_code"],
+                Unit.level.in_(["province", "commune", "village"]),
+                valid_on(today),
+            )
+        ).first()
+        if unit is None:
+            errs.append(
+                FieldError(
+                    "unit_code",
+                    "mã đơn vị không có trong danh mục hiện hành",
+                    row=row,
+                    value=rec["unit_code"],
+                )
+            )
+        elif not principal.covers_unit_path(unit.path):
+            errs.append(
+                FieldError(
+                    "unit_code",
+                    f"{unit.name} nằm ngoài phạm vi được phân quyền",
+                    row=row,
+                    value=rec["unit_code"],
+                )
+            )
+        if errs:
+            report.errors += errs
+        else:
+            rows[code] = (row, rec)
+    # Parents first: a file may list a department before the UBND it belongs to.
+    ordered: list[tuple[int, dict[str, str]]] = []
+    placed: set[str] = set()
+    pending = dict(rows)
+    while pending:
+        ready = [
+            c
+            for c, (_r, rec) in pending.items()
+            if not rec.get("parent_code") or rec["parent_code"] not in pending
+        ]
+        if not ready:
+            for c, (row, _rec) in sorted(pending.items(), key=lambda kv: kv[1][0]):
+                report.errors.append(
+                    FieldError(
+                        "parent_code", "cơ quan cấp trên tạo thành vòng lặp", row=row, value=c
+                    )
+                )
+            break
+        for c in sorted(ready, key=lambda c: pending[c][0]):
+            ordered.append(pending.pop(c))
+            placed.add(c)
+    if report.errors and not partial:
+        report.errors.sort(key=lambda e: (e.row or 0, e.field))
+        return report
+    for row, rec in ordered:
+        parent_id = None
+        if rec.get("parent_code"):
+            parent = session.scalars(
+                select(Agency).where(Agency.code == rec["parent_code"], principal.agency_read())
+            ).first()
+            if parent is None:
+                report.errors.append(
+                    FieldError(
+                        "parent_code",
+                        "mã cơ quan cấp trên không có hoặc ngoài phạm vi",
+                        row=row,
+                        value=rec["parent_code"],
+                    )
+                )
+                continue
+            parent_id = parent.id
+        unit = session.scalars(
+            select(Unit).where(Unit.code == rec["unit_code"], valid_on(today))
+        ).first()
+        assert unit is not None
+        item = AgencyInput(
+            rec["code"], rec["name"], _agency_kind(rec["kind"]) or "khac", unit.id, parent_id
+        )
+        existing = session.scalars(select(Agency).where(Agency.code == item.code)).first()
+        try:
+            with session.begin_nested():
+                if existing is None:
+                    create_agency(session, principal=principal, data=item)
+                    report.created += 1
+                elif (existing.name, existing.kind, existing.unit_id, existing.parent_id) == (
+                    nfc(item.name),
+                    item.kind,
+                    item.unit_id,
+                    item.parent_id,
+                ):
+                    report.unchanged += 1
+                else:
+                    update_agency(session, principal=principal, agency_id=existing.id, data=item)
+                    report.updated += 1
+        except AppError as exc:
+            reasons = exc.errors or [FieldError("code", exc.detail)]
+            report.errors += [
+                FieldError(e.field, e.reason, row=row, value=e.value) for e in reasons
+            ]
+    report.errors.sort(key=lambda e: (e.row or 0, e.field))
+    if report.errors and not partial:
+        return report
+    report.committed = True
+    return report

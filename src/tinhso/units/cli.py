@@ -189,6 +189,32 @@ def report(
     console.print(table)
 
 
+@app.command("import-agencies")
+def import_agencies(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
+    partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
+) -> None:
+    """Import agencies (code, name, kind, unit code, parent code): all or nothing unless --partial."""
+    with cli_session() as session:
+        rep = changes.import_agencies(
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            data=file.read_bytes(),
+            filename=file.name,
+            partial=partial,
+        )
+        for e in rep.errors:
+            err_console.print(f"  - {e}")
+        if not rep.committed:
+            session.rollback()
+            err_console.print(f"[red]Tệp có {len(rep.errors)} lỗi; không ghi dòng nào.[/]")
+            raise typer.Exit(2)
+    console.print(
+        f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, "
+        f"bỏ qua {len(rep.errors)} dòng lỗi."
+    )
+
+
 @app.command("import-villages")
 def import_villages(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],

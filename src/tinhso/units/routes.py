@@ -216,6 +216,41 @@ async def import_villages(
     )
 
 
+@router.post(
+    "/agencies:import",
+    response_model=ImportResult,
+    summary="Nhập cơ quan từ CSV/XLSX",
+    tags=["agencies"],
+)
+async def import_agencies(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    response: Response,
+    file: Annotated[UploadFile, File()],
+    partial: bool = False,
+) -> ImportResult:
+    """Agencies with their QCVN 102 codes: all or nothing, or (``partial``) the valid rows only."""
+    data = await read_upload(file)
+    report = changes.import_agencies(
+        session,
+        principal=principal,
+        data=data,
+        filename=file.filename or "upload.csv",
+        partial=partial,
+    )
+    if not report.committed:
+        session.rollback()
+        response.status_code = 422
+    return ImportResult(
+        committed=report.committed,
+        created=report.created,
+        updated=report.updated,
+        unchanged=report.unchanged,
+        encoding=report.encoding,
+        errors=[FieldErrorPublic(**e.as_dict()) for e in report.errors],
+    )
+
+
 @router.get("/agencies", response_model=AgencyPage, summary="Danh sách cơ quan", tags=["agencies"])
 def list_agencies(
     session: SessionDep,
