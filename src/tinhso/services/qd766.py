@@ -22,10 +22,22 @@ UNIT_KINDS = ("agency", "commune", "province")
 
 PAIRS_SQL = """
 WITH periods AS (SELECT * FROM qd766_period),
+bounds AS (SELECT min(start_ts) AS y0, max(end_ts) AS y1 FROM qd766_period),
 base AS (
-    SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens
-    FROM dossier d JOIN procedure p ON p.id = d.procedure_id
-    {where}
+    SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens,
+        -- The months (0–11) of the year the dossier is alive in, from submission to its end.
+        month(greatest(d.sub_at, bounds.y0)) - 1 AS m1,
+        month(least(coalesce(d.end_at, TIMESTAMPTZ 'infinity'), bounds.y1)) - 1 AS m2
+    FROM dossier d JOIN procedure p ON p.id = d.procedure_id CROSS JOIN bounds
+    WHERE d.sub_at <= bounds.y1 AND coalesce(d.end_at, TIMESTAMPTZ 'infinity') >= bounds.y0
+    {and_where}
+),
+-- Every period a dossier touches, by arithmetic rather than a range join: months m1..m2,
+-- the quarters and halves they fall in, and the year (period numbers as in qd766_period).
+touched AS (
+    SELECT b.*, unnest(list_concat(range(m1, m2 + 1), range(12 + m1 // 3, 13 + m2 // 3),
+                                   range(16 + m1 // 6, 17 + m2 // 6), [18])) AS pno
+    FROM base b
 )
 SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
     b.sub_at BETWEEN P.start_ts AND P.end_ts AS in_submitted,
@@ -36,9 +48,7 @@ SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
     -- An open dossier is judged at the period's end, or now for a period still running.
     NOT (least(coalesce(b.end_at, TIMESTAMPTZ 'infinity'), P.end_ts, get_current_timestamp()) > b.due_at
          OR b.supplement_count > 1) AS on_time
-FROM base b JOIN periods P
-  ON b.sub_at <= P.end_ts
- AND coalesce(b.end_at, TIMESTAMPTZ 'infinity') >= P.start_ts
+FROM touched b JOIN periods P ON P.pno = b.pno
 """
 
 
@@ -72,11 +82,11 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
 def _periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
     c = con
     c.execute(
-        "CREATE OR REPLACE TABLE qd766_period (code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)"
+        "CREATE OR REPLACE TABLE qd766_period (pno INTEGER, code VARCHAR, kind VARCHAR, start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ)"
     )
     c.executemany(
-        "INSERT INTO qd766_period VALUES (?, ?, ?, ?)",
-        [(p.code, p.kind, p.start, p.end) for p in periods],
+        "INSERT INTO qd766_period VALUES (?, ?, ?, ?, ?)",
+        [(i, p.code, p.kind, p.start, p.end) for i, p in enumerate(periods)],
     )
 
 
@@ -92,7 +102,7 @@ def _dossier_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog, dossier_fi
         else:
             cols.append(f'count(*) FILTER (WHERE {den} AND ({ind.numerator_sql})) AS "n|{ind.id}"')
         cols.append(f'count(*) FILTER (WHERE {den}) AS "d|{ind.id}"')
-    where = f"WHERE {dossier_filter}" if dossier_filter else ""
+    and_where = f"AND {dossier_filter}" if dossier_filter else ""
     # Counts are sums, so aggregate once at the finest grain (period × agency × commune ×
     # province) and roll that small table up to each kind of unit: one pass over the pairs.
     names = [c.split(" AS ")[-1] for c in cols]
@@ -101,7 +111,7 @@ def _dossier_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog, dossier_fi
         CREATE OR REPLACE TABLE qd766_wide AS
         WITH fine AS (
             SELECT period, agency_id, unit_id, province_id, {", ".join(cols)}
-            FROM ({PAIRS_SQL.format(where=where)}) pairs
+            FROM ({PAIRS_SQL.format(and_where=and_where)}) pairs
             GROUP BY period, agency_id, unit_id, province_id
         )
         SELECT period, 'agency' AS unit_kind, agency_id AS unit_id, {sums} FROM fine GROUP BY period, agency_id
@@ -388,7 +398,7 @@ def explain(
                     strftime(end_at, '%Y-%m-%d %H:%M') AS "Kết thúc",
                     supplement_count AS "Số lần bổ sung", on_time AS "Đúng hạn",
                     round(processing_days, 2) AS "Ngày xử lý"
-                FROM ({PAIRS_SQL.format(where="")}) pairs
+                FROM ({PAIRS_SQL.format(and_where="")}) pairs
                 JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
                 WHERE period = ? AND {col} = ? AND {cond}
                 ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
@@ -406,7 +416,7 @@ def late_dossiers(
         cur = lake.cursor().execute(
             f"""SELECT code, procedure_id, status, received_at, due_at, end_at,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
-                FROM ({PAIRS_SQL.format(where="")}) pairs
+                FROM ({PAIRS_SQL.format(and_where="")}) pairs
                 WHERE period = ? AND {_units(unit_kind)} = ? AND in_processed AND NOT on_time
                 ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
             [period.code, unit_id],
