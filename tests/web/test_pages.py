@@ -10,10 +10,13 @@ pytestmark = pytest.mark.browser
 
 
 def login(page, server: str, username: str, password: str = PASSWORD, next_path: str = "/") -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{server}/login?next={next_path}")
+    from urllib.parse import quote
+
+    page.goto(f"{server}/login?next={quote(next_path)}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
 
 
 def test_login_then_home(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
@@ -125,10 +128,7 @@ def test_services_page_shows_index_rankings_late_and_refreshes(
         json={"event_id": "live", "ts": "2025-07-23T10:00:00+07:00", "status": 9},
     )
     assert r.status_code == 201
-    page.wait_for_function(
-        "document.querySelector(\"tr[data-indicator='2.1']\").innerText.includes('75,00%')",
-        timeout=8000,
-    )
+    page.wait_for_selector("tr[data-indicator='2.1']:has-text('75,00%')", timeout=8000)
     page.wait_for_selector("#trend canvas")  # the ECharts trend, served locally
 
 
