@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -189,14 +190,9 @@ def report(
     console.print(table)
 
 
-@app.command("import-agencies")
-def import_agencies(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
-    partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
-) -> None:
-    """Import agencies (code, name, kind, unit code, parent code): all or nothing unless --partial."""
+def _run_import(importer: Callable[..., changes.ImportReport], file: Path, partial: bool) -> None:
     with cli_session() as session:
-        rep = changes.import_agencies(
+        rep = importer(
             session,
             principal=SYSTEM_PRINCIPAL,
             data=file.read_bytes(),
@@ -213,6 +209,15 @@ def import_agencies(
         f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, "
         f"bỏ qua {len(rep.errors)} dòng lỗi."
     )
+
+
+@app.command("import-agencies")
+def import_agencies(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
+    partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
+) -> None:
+    """Import agencies (code, name, kind, unit code, parent code): all or nothing unless --partial."""
+    _run_import(changes.import_agencies, file, partial)
 
 
 @app.command("import-villages")
@@ -221,21 +226,4 @@ def import_villages(
     partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
 ) -> None:
     """Import villages (thôn, bản, tổ dân phố) from CSV/XLSX: all or nothing unless --partial."""
-    with cli_session() as session:
-        rep = changes.import_villages(
-            session,
-            principal=SYSTEM_PRINCIPAL,
-            data=file.read_bytes(),
-            filename=file.name,
-            partial=partial,
-        )
-        for e in rep.errors:
-            err_console.print(f"  - {e}")
-        if not rep.committed:
-            session.rollback()
-            err_console.print(f"[red]Tệp có {len(rep.errors)} lỗi; không ghi dòng nào.[/]")
-            raise typer.Exit(2)
-    console.print(
-        f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, "
-        f"bỏ qua {len(rep.errors)} dòng lỗi."
-    )
+    _run_import(changes.import_villages, file, partial)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
@@ -186,17 +187,20 @@ async def read_upload(file: UploadFile) -> bytes:
     return data
 
 
-@router.post("/units:import", response_model=ImportResult, summary="Nhập thôn, bản từ CSV/XLSX")
-async def import_villages(
+Importer = Callable[..., changes.ImportReport]
+
+
+async def _import(
+    importer: Importer,
     session: SessionDep,
     principal: ApiPrincipal,
     response: Response,
-    file: Annotated[UploadFile, File()],
-    partial: bool = False,
+    file: UploadFile,
+    partial: bool,
 ) -> ImportResult:
-    """Villages from a CSV/XLSX file: all or nothing, or (``partial``) the valid rows only."""
+    """Run an all-or-nothing (or partial) import and answer with its report (422 if refused)."""
     data = await read_upload(file)
-    report = changes.import_villages(
+    report = importer(
         session,
         principal=principal,
         data=data,
@@ -214,6 +218,18 @@ async def import_villages(
         encoding=report.encoding,
         errors=[FieldErrorPublic(**e.as_dict()) for e in report.errors],
     )
+
+
+@router.post("/units:import", response_model=ImportResult, summary="Nhập thôn, bản từ CSV/XLSX")
+async def import_villages(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    response: Response,
+    file: Annotated[UploadFile, File()],
+    partial: bool = False,
+) -> ImportResult:
+    """Villages from a CSV/XLSX file: all or nothing, or (``partial``) the valid rows only."""
+    return await _import(changes.import_villages, session, principal, response, file, partial)
 
 
 @router.post(
@@ -230,25 +246,7 @@ async def import_agencies(
     partial: bool = False,
 ) -> ImportResult:
     """Agencies with their QCVN 102 codes: all or nothing, or (``partial``) the valid rows only."""
-    data = await read_upload(file)
-    report = changes.import_agencies(
-        session,
-        principal=principal,
-        data=data,
-        filename=file.filename or "upload.csv",
-        partial=partial,
-    )
-    if not report.committed:
-        session.rollback()
-        response.status_code = 422
-    return ImportResult(
-        committed=report.committed,
-        created=report.created,
-        updated=report.updated,
-        unchanged=report.unchanged,
-        encoding=report.encoding,
-        errors=[FieldErrorPublic(**e.as_dict()) for e in report.errors],
-    )
+    return await _import(changes.import_agencies, session, principal, response, file, partial)
 
 
 @router.get("/agencies", response_model=AgencyPage, summary="Danh sách cơ quan", tags=["agencies"])
