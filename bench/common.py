@@ -45,14 +45,18 @@ def peak_rss_mib() -> float:
 
 
 def append_results(title: str, body: str) -> None:
-    """Append a dated section to bench/RESULTS.md."""
-    header = (
-        ""
-        if RESULTS.exists()
-        else "# Benchmark results\n\nEach run appends a section: machine, date, figures.\n"
-    )
-    with RESULTS.open("a", encoding="utf-8") as f:
-        f.write(f"{header}\n## {title} — {date.today():%Y-%m-%d}\n\n{machine()}\n\n{body}\n")
+    """Add a dated section to bench/RESULTS.md, newest first (after the file's introduction)."""
+    section = f"## {title} — {date.today():%Y-%m-%d}\n\n{machine()}\n\n{body}\n"
+    if not RESULTS.exists():
+        RESULTS.write_text(
+            "# Benchmark results\n\nEach run adds a section: machine, date, figures.\n\n" + section,
+            encoding="utf-8",
+        )
+        return
+    text = RESULTS.read_text(encoding="utf-8")
+    cut = text.find("\n## ")
+    cut = len(text) if cut < 0 else cut + 1
+    RESULTS.write_text(text[:cut] + section + "\n" + text[cut:], encoding="utf-8")
 
 
 def git_rev() -> str:
