@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 import duckdb
+from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import GENERATE_SQL, append_results, git_rev, timed
@@ -64,16 +65,11 @@ def generate(db: Database, n: int, out: Path, fmt: str) -> None:
     con.execute("SET TimeZone = 'Asia/Ho_Chi_Minh'")
     with db.session() as s:
         procs = s.execute(
-            duckdb_rows := __import__("sqlalchemy").select(
-                Procedure.code, Procedure.legal_days, Procedure.fee, Procedure.online_mode
-            )
+            select(Procedure.code, Procedure.legal_days, Procedure.fee, Procedure.online_mode)
         ).all()
         agencies = s.execute(
-            __import__("sqlalchemy")
-            .select(Agency.code, Unit.code, Unit.level)
-            .join(Unit, Unit.id == Agency.unit_id)
+            select(Agency.code, Unit.code, Unit.level).join(Unit, Unit.id == Agency.unit_id)
         ).all()
-    del duckdb_rows
     con.execute(
         "CREATE TABLE bench_proc (idx INTEGER, code VARCHAR, legal_days DOUBLE, fee BIGINT, online BOOLEAN)"
     )

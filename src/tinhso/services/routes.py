@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 
-from tinhso.errors import AppError, InvalidInput, NotFound
+from tinhso.errors import InvalidInput, NotFound
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
 from tinhso.services.export import rows_to_xlsx
@@ -212,6 +212,3 @@ def qd766_explain(
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-__all__ = ["AppError", "router"]

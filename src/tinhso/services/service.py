@@ -20,7 +20,7 @@ from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
 from tinhso.services import ingest
-from tinhso.services.models import ONLINE_MODES, PROCEDURE_LEVELS, Dossier, DossierEvent, Procedure
+from tinhso.services.models import Dossier, DossierEvent, Procedure
 from tinhso.services.staging import stage_file, stage_records
 from tinhso.tabular import read_table
 from tinhso.text import nfc
@@ -373,6 +373,3 @@ def list_procedures(session: Session, *, principal: Principal) -> list[Procedure
     """Return the procedure catalogue (public information) in code order."""
     principal.require("read")
     return list(session.scalars(select(Procedure).order_by(Procedure.code)))
-
-
-__all__ = ["ONLINE_MODES", "PROCEDURE_LEVELS"]
