@@ -4,7 +4,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-VENDOR := src/tinhso/web/static/vendor
+VENDOR := frontend/dist
 export TINHSO_VAR_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help

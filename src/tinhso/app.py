@@ -81,6 +81,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.catalog = None
     problems.install(app)
     app.middleware("http")(_security_headers)
+    # Front-end packages fetched from the npm registry at set-up (make setup), served locally.
+    app.mount(
+        "/static/vendor", StaticFiles(directory=settings.assets_dir, check_dir=False), name="vendor"
+    )
     app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
     for module in (units_routes, accounts_routes, audit_routes, services_routes):
         app.include_router(module.router)

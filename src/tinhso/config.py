@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TINHSO_", env_file=".env", extra="ignore")
 
     var_dir: Path = Field(default=REPO_ROOT / "var")
+    assets_dir: Path = Field(default=REPO_ROOT / "frontend" / "dist")
     database_url: str = ""
     secret_key: str = ""
     # None: Secure cookies whenever the request came over HTTPS (as told by the proxy).
