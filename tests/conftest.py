@@ -121,7 +121,7 @@ def world(db: Database, tmp_path: Path) -> World:
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
-    return Settings(var_dir=tmp_path / "var", database_url=db.url, secret_key="test-secret")
+    return Settings(var_dir=tmp_path / "var", database_url=db.url)
 
 
 @pytest.fixture

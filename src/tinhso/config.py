@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,7 +19,6 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=REPO_ROOT / "var")
     assets_dir: Path = Field(default=REPO_ROOT / "frontend" / "dist")
     database_url: str = ""
-    secret_key: str = ""
     # None: Secure cookies whenever the request came over HTTPS (as told by the proxy).
     cookie_secure: bool | None = None
     session_hours: int = 12
@@ -37,17 +35,6 @@ class Settings(BaseSettings):
             return self.database_url
         self.var_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.var_dir / 'tinhso.db'}"
-
-    def resolved_secret_key(self) -> str:
-        """Return the signing key, creating and keeping one under var/ when none is set."""
-        if self.secret_key:
-            return self.secret_key
-        self.var_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.var_dir / "secret_key"
-        if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
-        return key_file.read_text().strip()
 
 
 @lru_cache

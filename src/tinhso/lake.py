@@ -133,21 +133,20 @@ class Lake:
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS lake_state (key VARCHAR PRIMARY KEY, value BIGINT)"
         )
-        if not self.con.execute(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name='workday'"
-        ).fetchone()[0]:  # type: ignore[index]
+        # The calendar is part of every deadline: when the province edits its data file, the
+        # copy's working days and every derived due time are worked out again.
+        if self._state("calendar") != self._calendar_digest():
             self._load_calendar()
+            self._rederive()
+            self._set_state("calendar", self._calendar_digest())
+
+    def _calendar_digest(self) -> int:
+        rows = self.calendar.index_table(*CALENDAR_YEARS)
+        return int(hashlib.sha256(repr(rows).encode()).hexdigest()[:15], 16)
 
     def _load_calendar(self) -> None:
         rows = self.calendar.index_table(*CALENDAR_YEARS)
         self._replace("workday", [("d", "DATE"), ("idx", "INTEGER"), ("working", "BOOLEAN")], rows)
-
-    def reload_calendar(self, calendar: WorkCalendar) -> None:
-        """Use a changed calendar (after the province edits its data file): deadlines move."""
-        with self.lock:
-            self.calendar = calendar
-            self._load_calendar()
-            self._rederive()
 
     def _state(self, key: str) -> int:
         row = self.con.execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,9 +117,3 @@ def read_table(
             record[name] = nfc(fixed)
         table.rows.append((number, record))
     return table
-
-
-def iter_errors(errors: list[FieldError]) -> Iterator[str]:
-    """Yield each error as one Vietnamese line."""
-    for e in errors:
-        yield str(e)

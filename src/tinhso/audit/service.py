@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -55,16 +53,6 @@ def current_actor(session: Session | None = None) -> Actor:
 def bind_actor(session: Session, actor: Actor) -> None:
     """Record ``actor`` as the author of every change made through this session."""
     session.info["actor"] = actor
-
-
-@contextmanager
-def acting_as(actor: Actor) -> Iterator[None]:
-    """Run the block with ``actor`` recorded as the author of every change."""
-    token = _actor.set(actor)
-    try:
-        yield
-    finally:
-        _actor.reset(token)
 
 
 def _jsonable(value: Any) -> Any:

@@ -10,7 +10,6 @@ SETS). Scores, shares and ranks are then worked out from those counts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import duckdb
 
@@ -335,13 +334,6 @@ def fetch(
     with lake.lock:
         rows = lake.cursor().execute(sql, params).fetchall()
     return score_rows(catalog, rows)
-
-
-def stamp() -> datetime:
-    """Return now, for "computed at" labels."""
-    from tinhso.db import utcnow
-
-    return utcnow()
 
 
 POPULATION_FLAGS = {
