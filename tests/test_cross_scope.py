@@ -89,9 +89,22 @@ CASES: list[Case] = [
         (422,),
     ),
     ("officer_dk", "GET", "/api/v1/agencies/{ubnd_bl}", lambda w: {}, (404,)),
-    ("officer_dk", "POST", "/api/v1/agencies:import",
-     lambda w: {"files": {"file": ("a.csv", "Mã định danh,Tên cơ quan,Loại,Mã đơn vị\n"
-                                            "000.00.61.H12,UBND X,UBND xã,03390\n".encode(), "text/csv")}}, (422,)),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/agencies:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "a.csv",
+                    "Mã định danh,Tên cơ quan,Loại,Mã đơn vị\n"
+                    "000.00.61.H12,UBND X,UBND xã,03390\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
     (
         "officer_dk",
         "POST",

@@ -35,9 +35,7 @@ def test_every_cli_command_is_documented() -> None:
 
 def test_every_api_route_is_documented(tmp_path: Path) -> None:
     text = (DOCS / "api.md").read_text(encoding="utf-8")
-    app = create_app(
-        Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'x.db'}")
-    )
+    app = create_app(Settings(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'x.db'}"))
     missing = [f"{m} {p}" for m, p in api_routes(app) if f"`{m} {p}`" not in text]
     assert missing == []
 

@@ -137,7 +137,9 @@ class Lake:
         # copy's working days and every derived due time are worked out again.
         if self._state("calendar") != self._calendar_digest():
             self._load_calendar()
-            self._rederive()
+            if self._state("dims_loaded"):  # a new copy has nothing to re-derive yet
+                self._rederive()
+            self.con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%'")  # counts are stale
             self._set_state("calendar", self._calendar_digest())
 
     def _calendar_digest(self) -> int:

@@ -34,7 +34,9 @@ def _count(world: World) -> int:
 
 def _ingest(world: World, path: Path, **kw: object):  # type: ignore[no-untyped-def]
     with world.db.session() as s:
-        rep = service.ingest_file(s, principal=SYSTEM_PRINCIPAL, path=path, filename=path.name, **kw)  # type: ignore[arg-type]
+        rep = service.ingest_file(
+            s, principal=SYSTEM_PRINCIPAL, path=path, filename=path.name, **kw
+        )  # type: ignore[arg-type]
         if not rep.committed:
             s.rollback()
     return rep
@@ -61,7 +63,9 @@ def test_parquet_and_ndjson(world: World, tmp_path: Path) -> None:
     ndjson.write_text("\n".join(json.dumps(d) for d in data.DOSSIERS[:3]) + "\n", encoding="utf-8")
     parquet = tmp_path / "hoso.parquet"
     con = duckdb.connect()
-    con.execute(f"COPY (SELECT * REPLACE ('P' || code AS code) FROM read_json('{ndjson}')) TO '{parquet}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT * REPLACE ('P' || code AS code) FROM read_json('{ndjson}')) TO '{parquet}' (FORMAT parquet)"
+    )
     assert _ingest(world, ndjson).unchanged == 3  # already there: idempotent
     assert _ingest(world, parquet).created == 3
 
@@ -72,8 +76,20 @@ def test_xlsx_with_dates_as_cells(world: World, tmp_path: Path) -> None:
     data.load(world)
     wb = openpyxl.Workbook()
     ws = wb.active
-    ws.append(["Mã hồ sơ", "Mã thủ tục", "Mã cơ quan", "Kênh", "Trạng thái", "Ngày tiếp nhận", "Ngày hẹn trả"])
-    ws.append(["X1", "2.001", "000.00.02.H12", 1, 2, datetime(2025, 9, 1, 8), datetime(2025, 9, 8, 8)])
+    ws.append(
+        [
+            "Mã hồ sơ",
+            "Mã thủ tục",
+            "Mã cơ quan",
+            "Kênh",
+            "Trạng thái",
+            "Ngày tiếp nhận",
+            "Ngày hẹn trả",
+        ]
+    )
+    ws.append(
+        ["X1", "2.001", "000.00.02.H12", 1, 2, datetime(2025, 9, 1, 8), datetime(2025, 9, 8, 8)]
+    )
     path = tmp_path / "hoso.xlsx"
     wb.save(path)
     rep = _ingest(world, path)
@@ -103,7 +119,9 @@ def test_xlsx_with_merged_header_is_refused(world: World, tmp_path: Path) -> Non
 def test_all_or_nothing_writes_nothing(world: World, tmp_path: Path) -> None:
     data.load(world)
     path = tmp_path / "hoso.csv"
-    path.write_text("\n".join([HEADER, ROWS[0], ROWS[1].replace("1.002", "9.999")]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join([HEADER, ROWS[0], ROWS[1].replace("1.002", "9.999")]) + "\n", encoding="utf-8"
+    )
     before = _count(world)
     rep = _ingest(world, path, all_or_nothing=True)
     assert not rep.committed and rep.refused_rows == 1

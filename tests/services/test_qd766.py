@@ -102,3 +102,33 @@ def test_not_applicable_is_left_out(lake: Lake, world: World) -> None:
     us = _unit(lake, world, "2025-Q3", "agency", "ubnd_bl")
     # Bình Lư has nothing of a procedure with… every indicator with an empty denominator is None.
     assert all(s.value is None or s.den for s in us.scores.values() if s.indicator.kind == "rate")
+
+
+def test_a_changed_calendar_moves_deadlines(lake: Lake, world: World, tmp_path: Path) -> None:
+    """A province edits its working days (16 July 2025 becomes a day off): the copy re-derives."""
+    before = _unit(lake, world, "2025-Q3", "agency", "ubnd_dk").scores["2.2"].value
+    lake.close()
+    changed = Lake(
+        world.db, tmp_path / "lake.duckdb", _without_day(WorkCalendar.load(), (2025, 7, 16))
+    )
+    after = _unit(changed, world, "2025-Q3", "agency", "ubnd_dk").scores["2.2"].value
+    changed.close()
+    # D3 (10/7 → 16/7) now ends on a day off: one working day fewer in its processing time.
+    assert after == pytest.approx(before - 1 / 3)
+
+
+def _without_day(calendar: WorkCalendar, ymd: tuple[int, int, int]) -> WorkCalendar:
+    from datetime import date
+
+    class Edited(WorkCalendar):
+        def index_table(self, start_year: int, end_year: int) -> list[tuple[date, int, bool]]:
+            rows, shift = [], 0
+            for d, idx, working in super().index_table(start_year, end_year):
+                if d == date(*ymd):
+                    working, shift = False, 1
+                rows.append((d, idx - shift, working))
+            return rows
+
+    edited = Edited.__new__(Edited)
+    edited.__dict__.update(calendar.__dict__)
+    return edited

@@ -193,7 +193,9 @@ AGENCY_HEADER = "Mã định danh,Tên cơ quan,Loại,Mã đơn vị,Mã cơ qu
 
 def _import_agencies(world: World, data: bytes, partial: bool = False) -> changes.ImportReport:
     with world.db.session() as s:
-        rep = changes.import_agencies(s, principal=SYSTEM_PRINCIPAL, data=data, filename="cq.csv", partial=partial)
+        rep = changes.import_agencies(
+            s, principal=SYSTEM_PRINCIPAL, data=data, filename="cq.csv", partial=partial
+        )
         if not rep.committed:
             s.rollback()
     return rep
@@ -220,25 +222,33 @@ def test_agency_import_parents_in_any_order(world: World) -> None:
 def test_agency_import_bad_rows_write_nothing(world: World) -> None:
     data = (
         f"{AGENCY_HEADER}\n"
-        "000.00.03.H12,Sở Nội vụ,Sở,12,000.00.00.H12\n"      # good
-        "000.00.3.H12,Sở Sai Mã,Sở,12,\n"                   # bad QCVN 102 code
-        "000.00.03.H12,Trùng,Sở,12,\n"                      # duplicate code
-        "000.00.04.H12,Sở Tài chính,Cục,12,\n"              # unknown kind
-        "000.00.05.H12,Sở Xây dựng,Sở,99,\n"                # unknown unit
-        "000.00.06.H12,Sở Y tế,Sở,15,\n"                    # Lào Cai: the importer's scope is all, so fine
-        "000.00.07.H12,Sở Tư pháp,Sở,12,000.00.09.H15\n"    # parent code of another province
+        "000.00.03.H12,Sở Nội vụ,Sở,12,000.00.00.H12\n"  # good
+        "000.00.3.H12,Sở Sai Mã,Sở,12,\n"  # bad QCVN 102 code
+        "000.00.03.H12,Trùng,Sở,12,\n"  # duplicate code
+        "000.00.04.H12,Sở Tài chính,Cục,12,\n"  # unknown kind
+        "000.00.05.H12,Sở Xây dựng,Sở,99,\n"  # unknown unit
+        "000.00.06.H12,Sở Y tế,Sở,15,\n"  # Lào Cai: the importer's scope is all, so fine
+        "000.00.07.H12,Sở Tư pháp,Sở,12,000.00.09.H15\n"  # parent code of another province
     ).encode()
     before = _agencies(world)
     rep = _import_agencies(world, data)
     assert not rep.committed
     got = [(e.row, e.field) for e in rep.errors]
-    assert (3, "code") in got and (4, "code") in got and (5, "kind") in got and (6, "unit_code") in got
+    assert (
+        (3, "code") in got and (4, "code") in got and (5, "kind") in got and (6, "unit_code") in got
+    )
     assert "NNN.NN.NN.Xnn" in next(e.reason for e in rep.errors if e.row == 3)
     assert _agencies(world) == before
 
 
 def test_agency_import_outside_scope(client, world: World) -> None:  # type: ignore[no-untyped-def]
-    files = {"file": ("cq.csv", f"{AGENCY_HEADER}\n000.00.61.H12,UBND X,UBND xã,03390,\n".encode(), "text/csv")}
+    files = {
+        "file": (
+            "cq.csv",
+            f"{AGENCY_HEADER}\n000.00.61.H12,UBND X,UBND xã,03390,\n".encode(),
+            "text/csv",
+        )
+    }
     r = client.post("/api/v1/agencies:import", files=files, headers=world.auth("officer_dk"))
     assert r.status_code == 422
     assert "ngoài phạm vi" in r.json()["errors"][0]["reason"]
