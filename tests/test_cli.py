@@ -28,7 +28,10 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Wor
 
 def run(*args: str, input: str | None = None) -> tuple[int, str]:
     result = runner.invoke(app, list(args), input=input)
-    return result.exit_code, result.output
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        output += f"\n{type(result.exception).__name__}: {result.exception}"
+    return result.exit_code, output
 
 
 def test_units_list_json_counts(cli: World) -> None:
@@ -127,3 +130,58 @@ def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch: pytest.MonkeyPatch)
         assert code == 0
     finally:
         get_settings.cache_clear()
+
+
+def test_services_commands(cli: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.services import data
+
+    procs = tmp_path / "tthc.csv"
+    procs.write_text(data.PROCEDURES_CSV, encoding="utf-8")
+    code, out = run("services", "import-procedures", str(procs))
+    assert code == 0 and "thêm mới 4" in out
+    dossiers = tmp_path / "hoso.ndjson"
+    dossiers.write_text("\n".join(json.dumps(d) for d in data.DOSSIERS) + "\n", encoding="utf-8")
+    code, out = run("services", "import", str(dossiers))
+    assert code == 0 and "thêm mới 8" in out
+    code, out = run("services", "import", str(dossiers))
+    assert "thêm mới 0" in out and "không đổi 8" in out
+    code, out = run(
+        "services", "index", "--period", "2025-Q3", "--unit", "000.00.50.H12", "--format", "json"
+    )
+    assert code == 0, out
+    unit = json.loads(out)["units"][0]
+    ind = {i["id"]: i for i in unit["indicators"]}
+    assert (ind["2.1"]["numerator"], ind["2.1"]["denominator"]) == (2, 4)
+    code, out = run("services", "index", "--period", "2025-Q3")
+    assert code == 0 and "Phường Đoàn Kết" in out and "Xếp hạng" in out
+    xlsx = tmp_path / "ds.xlsx"
+    code, out = run(
+        "services",
+        "explain",
+        "--period",
+        "2025-Q3",
+        "--unit",
+        "000.00.50.H12",
+        "--indicator",
+        "2.1",
+        "--part",
+        "numerator",
+        "--out",
+        str(xlsx),
+    )
+    assert code == 0 and "Đã ghi 2 dòng" in out and xlsx.exists()
+
+
+def test_services_import_refuses_a_bad_file(cli: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "hoso.csv"
+    bad.write_text(
+        "code,procedure_code,agency_code,channel,status\nX,9.9,000.00.50.H12,7,1\n",
+        encoding="utf-8",
+    )
+    code, out = run("services", "import", str(bad))
+    assert code == 2
+    assert (
+        "mã thủ tục không có trong danh mục thủ tục" in out and "phải là một trong: 1, 2, 3" in out
+    )
+    code, out = run("services", "index", "--period", "2025-Q9")
+    assert code == 2 and "không hợp lệ" in out

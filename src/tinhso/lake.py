@@ -116,6 +116,8 @@ class Lake:
         self.path = path
         self.calendar = calendar
         self.lock = threading.RLock()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         temp = (path.parent if path else Path(tempfile.gettempdir())) / "lake-spill"
         self.con = connect(path or ":memory:", temp_dir=temp)
         self._init_schema()
