@@ -24,3 +24,8 @@ def vn_number(value: float | int | None, decimals: int = 0) -> str:
         return "—"
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def local_today() -> date:
+    """Return today's date in Việt Nam (the server's clock may run on UTC)."""
+    return datetime.now(LOCAL_TZ).date()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from tinhso.accounts import service
 from tinhso.accounts.scope import ROLE_LABELS, SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, err_console
+from tinhso.fmt import local_today
 from tinhso.units import service as units
 from tinhso.units.models import Agency
 
@@ -53,7 +53,7 @@ def add(
         scopes = []
         for code in unit or []:
             found = units.find_by_code(
-                session, principal=SYSTEM_PRINCIPAL, code=code, on=date.today()
+                session, principal=SYSTEM_PRINCIPAL, code=code, on=local_today()
             )
             if not found:
                 err_console.print(f"[red]Không có đơn vị mã {code} đang có hiệu lực.[/]")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -13,6 +12,7 @@ from tinhso.accounts import service
 from tinhso.accounts.models import ROLES, User
 from tinhso.accounts.scope import Principal
 from tinhso.errors import AppError, FieldError
+from tinhso.fmt import local_today
 from tinhso.units import service as units
 from tinhso.units.models import Agency, Unit
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
@@ -49,7 +49,7 @@ def create_user(
         scopes = []
         if unit_code.strip():
             found = units.find_by_code(
-                session, principal=principal, code=unit_code, on=date.today()
+                session, principal=principal, code=unit_code, on=local_today()
             )
             if not found:
                 raise AppError(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -20,6 +19,7 @@ from tinhso.accounts import service as accounts
 from tinhso.accounts.models import User
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.demo.dossiers import build_dossiers
+from tinhso.fmt import local_today
 from tinhso.units import changes, register, service
 from tinhso.units.codes import REFORM_DATE
 from tinhso.units.models import Agency, Unit
@@ -120,11 +120,11 @@ def build_demo(
     if session.scalar(select(func.count()).select_from(Unit)) == 0:
         register.load_register(session)
     province = service.find_by_code(
-        session, principal=SYSTEM_PRINCIPAL, code=province_code, level="province", on=date.today()
+        session, principal=SYSTEM_PRINCIPAL, code=province_code, level="province", on=local_today()
     )[0]
     report = DemoReport(province=province.name)
     communes = service.children(
-        session, principal=SYSTEM_PRINCIPAL, unit=province, as_of=date.today()
+        session, principal=SYSTEM_PRINCIPAL, unit=province, as_of=local_today()
     )
     for commune in communes:
         if service.children(session, principal=SYSTEM_PRINCIPAL, unit=commune):
@@ -176,7 +176,7 @@ def build_demo(
             province=province,
             calendar=WorkCalendar.default(),
             work=Path(work or tmp),
-            today=date.today(),
+            today=local_today(),
             per_year=dossiers_per_year,
         )
     report.procedures, report.dossiers = services_report.procedures, services_report.dossiers

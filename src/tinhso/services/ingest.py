@@ -79,6 +79,8 @@ def _references(session: Session, staged: Staged, principal: Principal) -> None:
         session.execute(select(Procedure.code, Procedure.id)),
     )
     in_scope = set(session.scalars(select(Agency.id).where(principal.agency_data_write())))
+    # An existing dossier may only be replaced by someone who may write for its current agency.
+    staged.allowed_agencies = None if principal.is_global else in_scope
     load_rows(
         con,
         "ref_agency",
@@ -139,6 +141,14 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
         ("finished_at", "status = 9", "trạng thái 9 (đã xử lý xong) cần ngày xử lý xong"),
         ("returned_at", "status = 10", "trạng thái 10 (đã trả kết quả) cần ngày trả kết quả"),
     ]
+    any_time = " OR ".join(f"{c} IS NOT NULL" for c in TIMESTAMPS)
+    needs.append(
+        (
+            "as_of",
+            f"NOT ({any_time})",
+            "cần ít nhất một mốc thời gian (ngày nộp, tiếp nhận, xử lý xong…)",
+        )
+    )
     for col, when, reason in needs:
         parts.append(
             f"SELECT row_no, '{col}', '{reason}', CAST(status AS VARCHAR) FROM typed "
@@ -261,14 +271,58 @@ def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: 
     return int(row[0]) if row else 0
 
 
-def _merge(session: Session, report: IngestReport) -> None:
-    """Merge the stage into the dossiers with set-based SQL: insert new, update newer, count the rest."""
+def _refuse_foreign(session: Session, staged: Staged, report: IngestReport) -> int:
+    """Drop from the stage the rows that would replace a dossier of an agency outside the
+    caller's scope; report them as refused; return how many."""
+    if staged.allowed_agencies is None:
+        return 0
+    conn = session.connection()
+    allowed = ", ".join(str(int(a)) for a in sorted(staged.allowed_agencies)) or "NULL"
+    foreign = [
+        code
+        for (code,) in conn.exec_driver_sql(
+            f"SELECT s.code FROM {STAGE} s JOIN dossier d ON d.id = s.existing_id "
+            f"WHERE d.agency_id NOT IN ({allowed})"
+        )
+    ]
+    if not foreign:
+        return 0
+    rows = dict(
+        staged.con.execute(
+            "SELECT code, row_no FROM accepted WHERE list_contains(?, code)", [foreign]
+        ).fetchall()
+    )
+    for code in foreign:
+        report.errors.append(
+            FieldError(
+                "code",
+                "hồ sơ đã có, thuộc cơ quan nằm ngoài phạm vi được phân quyền",
+                row=int(rows.get(code, 0)) or None,
+                value=str(code),
+            )
+        )
+    for i in range(0, len(foreign), 500):
+        chunk = foreign[i : i + 500]
+        conn.exec_driver_sql(
+            f"DELETE FROM {STAGE} WHERE code IN ({', '.join('?' * 1 for _ in chunk)})"
+            if conn.dialect.name == "sqlite"
+            else f"DELETE FROM {STAGE} WHERE code = ANY(%(codes)s)",
+            tuple(chunk) if conn.dialect.name == "sqlite" else {"codes": chunk},
+        )
+    report.refused_rows += len(foreign)
+    return len(foreign)
+
+
+def _merge(session: Session, staged: Staged, report: IngestReport) -> int:
+    """Merge the stage into the dossiers with set-based SQL: insert new, update newer, count the
+    rest; return how many rows were refused for scope."""
     conn = session.connection()
     same = "IS NOT DISTINCT FROM" if conn.dialect.name == "postgresql" else "IS"
     conn.exec_driver_sql(f"ALTER TABLE {STAGE} ADD COLUMN existing_id BIGINT")
     conn.exec_driver_sql(
         f"UPDATE {STAGE} SET existing_id = (SELECT d.id FROM dossier d WHERE d.code = {STAGE}.code)"
     )
+    refused = _refuse_foreign(session, staged, report)
     cols = ", ".join(COLUMNS)
     created = conn.exec_driver_sql(
         f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} WHERE existing_id IS NULL"
@@ -286,6 +340,7 @@ def _merge(session: Session, report: IngestReport) -> None:
     report.created += max(created, 0)
     report.updated += max(updated, 0)
     report.stale += int(stale or 0)
+    return refused
 
 
 def write(
@@ -312,8 +367,12 @@ def write(
         with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
             _fill_stage(session, staged, base, source, Path(work))
         before = report.created + report.updated + report.stale
-        _merge(session, report)
-        report.unchanged += accepted - (report.created + report.updated + report.stale - before)
+        refused = _merge(session, staged, report)
+        report.unchanged += (
+            accepted - refused - (report.created + report.updated + report.stale - before)
+        )
+        if refused and all_or_nothing:
+            return report
     if report.created or report.updated:
         audit.record(
             session,

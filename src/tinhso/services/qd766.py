@@ -321,6 +321,13 @@ def fetch(
     unit_ids: list[int] | None = None,
 ) -> dict[tuple[str, str, int], UnitScore]:
     """Return the scores of a period for the given units (all units when ``unit_ids`` is None)."""
+    with lake.lock:  # the counts of one year, computed and read without another year between
+        return _fetch(lake, catalog, period, unit_kind, unit_ids)
+
+
+def _fetch(
+    lake: Lake, catalog: Catalog, period: Period, unit_kind: str | None, unit_ids: list[int] | None
+) -> dict[tuple[str, str, int], UnitScore]:
     current(lake, catalog, period.first.year)
     sql = "SELECT period, unit_kind, unit_id, indicator, num, den FROM qd766_count WHERE period = ?"
     params: list[object] = [period.code]
@@ -358,9 +365,9 @@ def explain(
     ind = catalog.indicator(indicator)
     if ind.kind == "complement":
         raise KeyError(indicator)
-    current(lake, catalog, period.first.year)
     col = _units(unit_kind)
     with lake.lock:
+        current(lake, catalog, period.first.year)
         con = lake.cursor()
         if ind.population == "procedures":
             cond = ind.denominator_sql + (
@@ -403,8 +410,8 @@ def late_dossiers(
     lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int, limit: int = 50
 ) -> list[dict[str, object]]:
     """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
-    current(lake, catalog, period.first.year)
     with lake.lock:
+        current(lake, catalog, period.first.year)
         cur = lake.cursor().execute(
             f"""SELECT code, procedure_id, status, received_at, due_at, end_at,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late

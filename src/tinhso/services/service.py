@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -36,7 +37,7 @@ def dossier_read(principal: Principal) -> ColumnElement[bool]:
         return Dossier.id.is_not(None)
     return or_(
         Dossier.agency_id.in_(select(Agency.id).where(principal.agency_read())),
-        Dossier.unit_id.in_(select(Unit.id).where(principal.unit_read())),
+        Dossier.unit_id.in_(select(Unit.id).where(principal.unit_data_read())),
     )
 
 
@@ -162,6 +163,7 @@ def push_event(
     Idempotent: the same event id with the same content changes nothing; the same id with
     different content is a conflict.
     """
+    event = EventInput(event.event_id.strip(), event.ts, event.status, event.note)
     errors = []
     if event.status not in range(1, 11):
         errors.append(FieldError("status", "phải là một trong 1–10", value=str(event.status)))
@@ -169,15 +171,18 @@ def push_event(
         errors.append(
             FieldError("ts", "thời điểm phải kèm múi giờ, ví dụ 2025-07-01T08:00:00+07:00")
         )
-    if not event.event_id.strip():
+    if not event.event_id:
         errors.append(FieldError("event_id", "bắt buộc phải có"))
     if errors:
         raise InvalidInput("sự kiện không hợp lệ", errors)
     dossier = session.scalars(
-        select(Dossier).where(
+        select(Dossier)
+        .where(
             Dossier.code == code,
             Dossier.agency_id.in_(select(Agency.id).where(principal.agency_data_write())),
         )
+        # Locked: two events of one dossier derive its state one after the other.
+        .with_for_update()
     ).first()
     if dossier is None:
         raise NotFound(f"không tìm thấy hồ sơ '{code}' trong phạm vi được gửi dữ liệu")
@@ -190,17 +195,22 @@ def push_event(
         if same.ts == event.ts and same.status == event.status:
             return dossier, False
         raise Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
-    session.add(
-        DossierEvent(
-            dossier_id=dossier.id,
-            event_id=event.event_id.strip(),
-            ts=event.ts,
-            status=event.status,
-            note=nfc(event.note),
-            received_at=utcnow(),
-        )
-    )
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.add(
+                DossierEvent(
+                    dossier_id=dossier.id,
+                    event_id=event.event_id,
+                    ts=event.ts,
+                    status=event.status,
+                    note=nfc(event.note),
+                    received_at=utcnow(),
+                )
+            )
+    except IntegrityError as exc:  # the same event sent twice at once: the other one was first
+        raise Conflict(
+            f"sự kiện '{event.event_id}' đang được ghi bởi một yêu cầu khác; hãy gửi lại"
+        ) from exc
     changes = derive(dossier, dossier_events(session, dossier), calendar)
     changed = {k: v for k, v in changes.items() if getattr(dossier, k) != v}
     if changed:
@@ -272,9 +282,11 @@ def import_procedures(
         principal.require("agencies.write")
     table = read_table(data, filename, columns=PROCEDURE_COLUMNS, required=("code", "name"))
     report = ingest.IngestReport(total=len(table.rows), encoding=table.encoding)
+    # A procedure changes every unit's score: only its own agency's administrators (or the
+    # administrators of the whole installation) may create or change it.
     agencies = {
         c: i
-        for c, i in session.execute(select(Agency.code, Agency.id).where(principal.agency_read()))
+        for c, i in session.execute(select(Agency.code, Agency.id).where(principal.agency_write()))
     }
     parsed: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -345,6 +357,22 @@ def import_procedures(
                 errs.append(
                     FieldError(
                         "published_on", "ngày không hợp lệ (YYYY-MM-DD)", row=row, value=published
+                    )
+                )
+        if not principal.is_global and not errs:
+            existing = session.scalars(
+                select(Procedure).where(Procedure.code == item["code"])
+            ).first()
+            owner_ok = item["agency_id"] is not None and (
+                existing is None or existing.agency_id in agencies.values()
+            )
+            if not owner_ok:
+                errs.append(
+                    FieldError(
+                        "agency_code",
+                        "chỉ quản trị toàn hệ thống hoặc cơ quan chủ quản được sửa thủ tục này",
+                        row=row,
+                        value=code,
                     )
                 )
         report.errors += errs

@@ -59,6 +59,8 @@ class Staged:
         self.con = con
         self.encoding = encoding
         self.total = total
+        # Agencies whose existing dossiers the caller may replace (None: all of them).
+        self.allowed_agencies: set[int] | None = None
 
     def close(self) -> None:
         """Release the DuckDB connection."""
@@ -87,11 +89,7 @@ def _transcode(path: Path, encoding: str, work: Path) -> Path:
             if cut == 0:
                 rest = data
                 continue
-            dst.write(
-                decode_bytes(data[:cut])[0]
-                if encoding != "tcvn3"
-                else _decode(data[:cut], encoding)
-            )
+            dst.write(_decode(data[:cut], encoding))
             rest = data[cut:]
         if rest:
             dst.write(_decode(rest, encoding))
@@ -104,9 +102,19 @@ def _decode(data: bytes, encoding: str) -> str:
     return decode_tcvn3(data) if encoding == "tcvn3" else decode_vni(data)
 
 
+def sql_string(value: object) -> str:
+    """Return a SQL string literal: headers come from users' files, so quotes are doubled."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def sql_ident(name: str) -> str:
+    """Return a SQL quoted identifier, with embedded double quotes doubled."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _literal(path: Path) -> str:
     """Return a path as a SQL string literal (views cannot take prepared parameters)."""
-    return "'" + str(path).replace("'", "''") + "'"
+    return sql_string(path)
 
 
 def _header_map(headers: Sequence[str]) -> tuple[dict[str, str], list[FieldError]]:
@@ -149,7 +157,9 @@ def _project(con: duckdb.DuckDBPyConnection, raw: str, offset: int) -> int:
     cols = []
     for f in DOSSIER_FIELDS:
         if f.name in by_field:
-            cols.append(f"nullif(trim(CAST(\"{by_field[f.name]}\" AS VARCHAR)), '') AS {f.name}")
+            cols.append(
+                f"nullif(trim(CAST({sql_ident(by_field[f.name])} AS VARCHAR)), '') AS {f.name}"
+            )
         else:
             cols.append(f"CAST(NULL AS VARCHAR) AS {f.name}")
     con.execute(
@@ -218,9 +228,10 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, work: Path) -> int:
         w.writerow(names)
         for r in rows:
             w.writerow([_xlsx_cell(c) for c in r])
+    columns = ", ".join(sql_string(n) + ": 'VARCHAR'" for n in names)
     con.execute(
         "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar=true, header=true, auto_detect=false,"
-        f" columns={{{', '.join(repr(n) + ': ' + repr('VARCHAR') for n in names)}}})",
+        f" columns={{{columns}}})",
         [str(out)],
     )
     return 1

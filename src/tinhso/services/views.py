@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +11,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from tinhso.errors import AppError
+from tinhso.fmt import local_today
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
 from tinhso.services.fields import STATUS_LABELS
@@ -32,7 +32,7 @@ def _period_choices(year: int) -> list[tuple[str, str]]:
 
 
 def _default_period() -> str:
-    today = date.today()
+    today = local_today()
     return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
 
 
@@ -68,7 +68,7 @@ def _context(
         trend = idx.trend(session, lake, catalog, principal=principal, ref=ref, year=p.first.year)
     return {
         "period": p,
-        "periods": _period_choices(max(date.today().year, p.first.year)),
+        "periods": _period_choices(max(local_today().year, p.first.year)),
         "unit": chosen,
         "catalog": catalog,
         "agencies": [u for u in units if u["kind"] == "agency"],

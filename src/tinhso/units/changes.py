@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal, subtree_of
 from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
+from tinhso.fmt import local_today
 from tinhso.tabular import read_table
 from tinhso.text import fold, nfc
 from tinhso.units.codes import (
@@ -148,6 +150,33 @@ def update_unit(
     return unit
 
 
+def _refuse_if_referenced(
+    session: Session, *, unit_id: int | None = None, agency_id: int | None = None
+) -> None:
+    """Raise Conflict when users' scopes, procedures or dossiers still refer to the record."""
+    from tinhso.accounts.models import UserScope
+    from tinhso.services.models import Dossier, Procedure
+
+    checks: list[tuple[Any, str]] = []
+    if unit_id is not None:
+        checks += [
+            (select(UserScope.id).where(UserScope.unit_id == unit_id), "phạm vi của người dùng"),
+            (select(Dossier.id).where(Dossier.unit_id == unit_id), "hồ sơ"),
+        ]
+    if agency_id is not None:
+        checks += [
+            (
+                select(UserScope.id).where(UserScope.agency_id == agency_id),
+                "phạm vi của người dùng",
+            ),
+            (select(Procedure.id).where(Procedure.agency_id == agency_id), "thủ tục hành chính"),
+            (select(Dossier.id).where(Dossier.agency_id == agency_id), "hồ sơ"),
+        ]
+    for stmt, what in checks:
+        if session.scalars(stmt.limit(1)).first() is not None:
+            raise Conflict(f"còn {what} gắn với đơn vị, cơ quan này; không xóa được")
+
+
 def delete_unit(session: Session, *, principal: Principal, unit_id: int) -> None:
     """Delete a village that nothing refers to."""
     unit = _writable_unit(session, principal, unit_id)
@@ -157,6 +186,7 @@ def delete_unit(session: Session, *, principal: Principal, unit_id: int) -> None
         )
     if session.scalars(select(Agency.id).where(Agency.unit_id == unit.id)).first():
         raise Conflict("thôn đang có cơ quan gắn với nó, không xóa được")
+    _refuse_if_referenced(session, unit_id=unit.id)
     session.delete(unit)
     session.flush()
 
@@ -200,7 +230,7 @@ def import_villages(
         data, filename, columns=VILLAGE_COLUMNS, required=("code", "name", "type", "commune_code")
     )
     report = ImportReport(encoding=table.encoding)
-    today = date.today()
+    today = local_today()
     communes: dict[str, Unit | None] = {}
     seen: dict[tuple[str, str], int] = {}
     accepted: list[tuple[int, Unit, VillageInput]] = []
@@ -406,6 +436,7 @@ def delete_agency(session: Session, *, principal: Principal, agency_id: int) -> 
     agency = get_writable_agency(session, principal, agency_id)
     if session.scalars(select(Agency.id).where(Agency.parent_id == agency.id)).first():
         raise Conflict("cơ quan còn cơ quan cấp dưới, không xóa được")
+    _refuse_if_referenced(session, agency_id=agency.id)
     session.delete(agency)
     session.flush()
 
@@ -453,7 +484,7 @@ def import_agencies(
         data, filename, columns=AGENCY_COLUMNS, required=("code", "name", "kind", "unit_code")
     )
     report = ImportReport(encoding=table.encoding)
-    today = date.today()
+    today = local_today()
     rows: dict[str, tuple[int, dict[str, str]]] = {}
     for row, rec in table.rows:
         errs: list[FieldError] = []

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, err_console, print_json, progress_bar
+from tinhso.fmt import local_today
 from tinhso.units import changes, register, service
 from tinhso.units.codes import unit_label
 from tinhso.units.lineage_report import lineage_report
@@ -93,7 +94,7 @@ def list_units(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """List the units of a level valid on a date, optionally under a parent."""
-    day = _parse_date(as_of) if as_of else date.today()
+    day = _parse_date(as_of) if as_of else local_today()
     with cli_session() as session:
         parent_id = _resolve(session, parent, day, None).id if parent else None
         _total, units = service.list_units(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 
 from tinhso.errors import AppError
+from tinhso.fmt import local_today
 from tinhso.units import changes, service
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
@@ -19,9 +20,9 @@ router = APIRouter(include_in_schema=False)
 
 def _parse_day(raw: str | None) -> date:
     try:
-        return date.fromisoformat(raw) if raw else date.today()
+        return date.fromisoformat(raw) if raw else local_today()
     except ValueError:
-        return date.today()
+        return local_today()
 
 
 @router.get("/units")

@@ -92,7 +92,7 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
         user, web = found
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             sent = request.headers.get("x-csrf-token", "")
-            if not hmac.compare_digest(sent, web.csrf_token):
+            if not hmac.compare_digest(sent.encode(), web.csrf_token.encode()):
                 raise Forbidden("thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token)")
         client = "web"
     bind_actor(session, Actor(name=user.username, user_id=user.id, client=client, ip=ip))
@@ -135,7 +135,7 @@ PageUser = Annotated[tuple[Principal, WebSession, User], Depends(page_user)]
 
 def check_form_csrf(web: WebSession, token: str) -> None:
     """Raise Forbidden unless the form carried the session's CSRF token."""
-    if not hmac.compare_digest(token or "", web.csrf_token):
+    if not hmac.compare_digest((token or "").encode(), web.csrf_token.encode()):
         raise Forbidden("phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang")
 
 

@@ -85,7 +85,7 @@ def login(
     """Check the credentials, open a session and go where the user was heading."""
     next_url = _safe_next(next)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not cookie or not hmac.compare_digest(cookie, login_csrf):
+    if not cookie or not hmac.compare_digest(cookie.encode(), login_csrf.encode()):
         return _login_page(
             request,
             settings.cookie_secure,

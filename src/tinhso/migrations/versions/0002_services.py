@@ -126,6 +126,9 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+    # The counter row exists from the start, so that two first writers lock it rather than race
+    # to insert it.
+    op.execute("INSERT INTO change_counter (name, value) VALUES ('dossier', 0)")
 
 
 def downgrade() -> None:
