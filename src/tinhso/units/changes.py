@@ -486,6 +486,7 @@ def import_agencies(
     report = ImportReport(encoding=table.encoding)
     today = local_today()
     rows: dict[str, tuple[int, dict[str, str]]] = {}
+    unit_of: dict[str, int] = {}  # agency code → the unit found for it in the first pass
     for row, rec in table.rows:
         errs: list[FieldError] = []
         code = rec["code"]
@@ -537,6 +538,8 @@ def import_agencies(
             report.errors += errs
         else:
             rows[code] = (row, rec)
+            assert unit is not None
+            unit_of[code] = unit.id
     # Parents first: a file may list a department before the UBND it belongs to.
     ordered: list[tuple[int, dict[str, str]]] = []
     placed: set[str] = set()
@@ -578,12 +581,12 @@ def import_agencies(
                 )
                 continue
             parent_id = parent.id
-        unit = session.scalars(
-            select(Unit).where(Unit.code == rec["unit_code"], valid_on(today))
-        ).first()
-        assert unit is not None
         item = AgencyInput(
-            rec["code"], rec["name"], _agency_kind(rec["kind"]) or "khac", unit.id, parent_id
+            rec["code"],
+            rec["name"],
+            _agency_kind(rec["kind"]) or "khac",
+            unit_of[rec["code"]],
+            parent_id,
         )
         existing = session.scalars(select(Agency).where(Agency.code == item.code)).first()
         try:
