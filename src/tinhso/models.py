@@ -3,6 +3,8 @@
 from tinhso.accounts.models import ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.audit.models import AuditEntry, AuditHead
 from tinhso.db import Base
+from tinhso.indicators.models import DataElement
+from tinhso.reporting.models import DataValue
 from tinhso.services.models import ChangeCounter, Dossier, DossierEvent, Procedure
 from tinhso.units.models import Agency, Unit, UnitLineage
 
@@ -13,6 +15,8 @@ __all__ = [
     "AuditHead",
     "Base",
     "ChangeCounter",
+    "DataElement",
+    "DataValue",
     "Dossier",
     "DossierEvent",
     "LoginAttempt",

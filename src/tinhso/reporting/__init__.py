@@ -1,0 +1,1 @@
+"""The shared reporting system: report forms, periods, data entry, approval, completeness."""
