@@ -3,7 +3,14 @@
 from tinhso.accounts.models import ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.audit.models import AuditEntry, AuditHead
 from tinhso.db import Base
-from tinhso.indicators.models import DataElement
+from tinhso.indicators.models import (
+    CatalogSource,
+    CompositeIndex,
+    DataElement,
+    IndexNode,
+    Indicator,
+    Target,
+)
 from tinhso.reporting.models import DataValue
 from tinhso.services.models import ChangeCounter, Dossier, DossierEvent, Procedure
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -14,13 +21,18 @@ __all__ = [
     "AuditEntry",
     "AuditHead",
     "Base",
+    "CatalogSource",
     "ChangeCounter",
+    "CompositeIndex",
     "DataElement",
     "DataValue",
     "Dossier",
     "DossierEvent",
+    "IndexNode",
+    "Indicator",
     "LoginAttempt",
     "Procedure",
+    "Target",
     "Unit",
     "UnitLineage",
     "User",
