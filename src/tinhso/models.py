@@ -11,7 +11,16 @@ from tinhso.indicators.models import (
     Indicator,
     Target,
 )
-from tinhso.reporting.models import DataValue
+from tinhso.reporting.models import (
+    DataValue,
+    DataValueHistory,
+    FormAssignment,
+    FormElement,
+    FormRule,
+    PeriodClosure,
+    ReportForm,
+    Submission,
+)
 from tinhso.services.models import ChangeCounter, Dossier, DossierEvent, Procedure
 from tinhso.units.models import Agency, Unit, UnitLineage
 
@@ -26,12 +35,19 @@ __all__ = [
     "CompositeIndex",
     "DataElement",
     "DataValue",
+    "DataValueHistory",
     "Dossier",
     "DossierEvent",
+    "FormAssignment",
+    "FormElement",
+    "FormRule",
     "IndexNode",
     "Indicator",
     "LoginAttempt",
+    "PeriodClosure",
     "Procedure",
+    "ReportForm",
+    "Submission",
     "Target",
     "Unit",
     "UnitLineage",
