@@ -1,0 +1,133 @@
+"""The organisations that report (units and agencies), resolved within the caller's scope, and
+who may approve their reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.errors import NotFound
+from tinhso.units.models import Agency, Unit
+
+
+@dataclass(frozen=True)
+class Org:
+    """A reporting organisation: a unit or an agency, with what pages and checks need."""
+
+    kind: str  # "unit" or "agency"
+    id: int
+    code: str
+    name: str
+    path: str
+    unit_path: str
+    level: str = ""
+
+    @property
+    def key(self) -> str:
+        """Return the organisation's key in URLs and workbooks: "u-12" or "a-5"."""
+        return f"{self.kind[0]}-{self.id}"
+
+    @property
+    def unit_id(self) -> int | None:
+        """Return the id to store in ``unit_id`` (None for an agency)."""
+        return self.id if self.kind == "unit" else None
+
+    @property
+    def agency_id(self) -> int | None:
+        """Return the id to store in ``agency_id`` (None for a unit)."""
+        return self.id if self.kind == "agency" else None
+
+
+def _unit(u: Unit) -> Org:
+    return Org("unit", u.id, u.code, u.name, u.path, u.path, u.level)
+
+
+def _agency(a: Agency, unit_path: str) -> Org:
+    return Org("agency", a.id, a.code, a.name, a.path, unit_path, a.kind)
+
+
+def readable(session: Session, principal: Principal, kind: str, ids: list[int]) -> list[Org]:
+    """Return the organisations of ``ids`` that the caller may read figures of."""
+    if not ids:
+        return []
+    if kind == "unit":
+        units = session.scalars(select(Unit).where(Unit.id.in_(ids), principal.unit_data_read()))
+        return [_unit(u) for u in units]
+    rows = session.execute(
+        select(Agency, Unit.path)
+        .join(Unit, Unit.id == Agency.unit_id)
+        .where(Agency.id.in_(ids), principal.agency_read())
+    )
+    return [_agency(a, p) for a, p in rows]
+
+
+def writable(session: Session, principal: Principal, org: Org) -> bool:
+    """Return True when the caller may enter and submit this organisation's reports."""
+    if not (principal.can("data.write") or principal.role == "admin"):
+        return False
+    if org.kind == "unit":
+        return principal.covers_unit_path(org.path)
+    found = session.scalars(
+        select(Agency.id).where(Agency.id == org.id, principal.agency_data_write())
+    ).first()
+    return found is not None
+
+
+def can_approve(principal: Principal, org: Org) -> bool:
+    """Return True when the caller may approve or return this organisation's reports.
+
+    An approver is an officer or administrator above the organisation: the whole province
+    (a global scope, or a scope rooted at the province), the unit's parent or any ancestor,
+    or for an agency its parent agency. Nobody approves their own report.
+    """
+    if principal.role not in ("admin", "officer"):
+        return False
+    if principal.is_global:
+        return True
+    if org.kind == "unit":
+        return any(org.path.startswith(p) and org.path != p for p in principal.unit_paths)
+    if any(org.path.startswith(p) and org.path != p for p in principal.agency_paths):
+        return True
+    # Province officers approve the province's departments.
+    return any(org.unit_path.startswith(p) and p.count("/") == 2 for p in principal.unit_paths)
+
+
+def resolve(
+    session: Session,
+    principal: Principal,
+    *,
+    key: str | None = None,
+    unit_code: str | None = None,
+    agency_code: str | None = None,
+) -> Org:
+    """Return the organisation named by key, unit code or agency code, if the caller may read
+    its figures; else NotFound (missing and out of scope are not told apart)."""
+    if key:
+        kind, _, raw = key.partition("-")
+        if kind in ("u", "a") and raw.isdigit():
+            found = readable(session, principal, "unit" if kind == "u" else "agency", [int(raw)])
+            if found:
+                return found[0]
+        raise NotFound(f"không tìm thấy đơn vị báo cáo '{key}'")
+    if unit_code:
+        u = session.scalars(
+            select(Unit)
+            .where(Unit.code == unit_code, principal.unit_data_read())
+            .order_by(Unit.valid_to.is_not(None), Unit.valid_from.desc())
+        ).first()
+        if u is None or u.level == "district":
+            raise NotFound(f"không tìm thấy đơn vị mã '{unit_code}'")
+        return _unit(u)
+    if agency_code:
+        row = session.execute(
+            select(Agency, Unit.path)
+            .join(Unit, Unit.id == Agency.unit_id)
+            .where(Agency.code == agency_code, principal.agency_read())
+        ).first()
+        if row is None:
+            raise NotFound(f"không tìm thấy cơ quan mã định danh '{agency_code}'")
+        return _agency(row[0], row[1])
+    raise NotFound("chưa chọn đơn vị báo cáo")
