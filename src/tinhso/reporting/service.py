@@ -299,8 +299,9 @@ def write_values(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     history: list[dict[str, Any]] = []
-    touched: list[tuple[OrgReport, Submission | None]] = []
+    touched: list[tuple[OrgReport, Submission | None, int]] = []
     for i, rep in enumerate(reports):
+        before = len(inserts) + len(updates)
         sub = submission(session, form, rep.org, rep.period.code)
         status = (
             "submitted" if submit or (sub is not None and sub.status == "submitted") else "draft"
@@ -351,10 +352,12 @@ def write_values(
                     value_num=value.num, value_text=value.text, comment=comment, source=source
                 )
             updates.append(change)
-        touched.append((rep, sub))
+        touched.append((rep, sub, len(inserts) + len(updates) - before))
     _write(session, inserts, updates, history)
     result.created, result.updated = len(inserts), len(updates)
-    for rep, sub in touched:
+    for rep, sub, changed in touched:
+        if not changed and not (submit and (sub is None or sub.status != "submitted")):
+            continue
         if sub is None:
             sub = Submission(
                 form_id=form.id,
@@ -372,6 +375,8 @@ def write_values(
         elif sub.status not in ("submitted",):
             sub.status = "draft"
     session.flush()
+    if not (result.created or result.updated or result.submitted):
+        return result
     audit.record(
         session,
         action="submit" if submit else "save",
