@@ -1,0 +1,202 @@
+"""The indicator engine: element values rolled up in DuckDB, indicators, points per unit.
+
+For a period, one scan of ``ind_value`` (submitted and approved values inside the period)
+aggregates each element first over time per reporting organisation — keeping only the longest
+period type reported, so a yearly figure is not added to the months it covers — and then up
+the bridge to every unit and agency it counts for (``indicators/lake.py``). Each element
+aggregates by its rule: ``sum``; ``average`` as Σ values ÷ number of values over the whole
+subtree (weighted, never an average of averages); ``max``; ``last`` (each organisation's
+latest value, summed); ``none`` (the unit's own value for exactly that period). Indicators
+are then evaluated on the rolled-up values in the same query: ``factor × numerator ÷
+denominator`` — a ratio of sums. Points, totals, ranks and changes are worked out from those
+few thousand rows in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tinhso.indicators import expr
+from tinhso.indicators import lake as ilake
+from tinhso.indicators.spec import IndexSpec, IndicatorSpec, NodeSpec
+from tinhso.lake import Lake
+from tinhso.services.periods import Period
+
+NOTE_NO_DATA = "chưa có số liệu"
+NOTE_ZERO = "mẫu số bằng 0"
+
+
+@dataclass
+class IndicatorValue:
+    """An indicator of one organisation and period."""
+
+    numerator: float | None
+    denominator: float | None
+    value: float | None
+    note: str = ""
+
+
+@dataclass
+class OrgResult:
+    """One organisation's index for a period: indicator values, points per node, total."""
+
+    org: int
+    values: dict[str, IndicatorValue] = field(default_factory=dict)
+    points: dict[str, float | None] = field(default_factory=dict)
+    max_points: dict[str, float] = field(default_factory=dict)
+    partial: bool = False
+
+    @property
+    def total(self) -> float | None:
+        """Return the points of the whole index."""
+        return self.points.get("")
+
+
+def indicator_value(spec: IndicatorSpec, num: float | None, den: float | None) -> IndicatorValue:
+    """Return factor × numerator ÷ denominator, or a missing value with the reason."""
+    if num is None or den is None:
+        return IndicatorValue(num, den, None, NOTE_NO_DATA)
+    if den == 0:
+        return IndicatorValue(num, den, None, NOTE_ZERO)
+    return IndicatorValue(num, den, spec.factor * num / den)
+
+
+def points_for(node: NodeSpec, value: float | None) -> float | None:
+    """Return the points a leaf earns for a value (None when there is no value)."""
+    if value is None:
+        return None
+    top = node.max_points
+    if node.rule == "yes_no":
+        return top if value != 0 else 0.0
+    if node.rule == "bands":
+        for band in node.params.get("bands", []):
+            if ("from" in band and value >= band["from"]) or ("to" in band and value <= band["to"]):
+                return float(band["points"])
+        return 0.0
+    full, zero = float(node.params["full"]), float(node.params.get("zero", 0.0))
+    share = (value - zero) / (full - zero)
+    return top * min(1.0, max(0.0, share))
+
+
+def score(spec: IndexSpec, result: OrgResult) -> None:
+    """Fill in the points of every node: leaves by their rule, groups as sums of children.
+
+    With ``missing: zero`` a leaf without a value earns 0 of its maximum; with ``skip`` it is
+    left out of both the points and the maximum of its groups.
+    """
+    for node in reversed(spec.nodes):  # children come after their parent in ``nodes``
+        if node.indicator:
+            iv = result.values.get(node.indicator)
+            pts = points_for(node, iv.value if iv else None)
+            if pts is None and spec.missing == "zero":
+                pts = 0.0
+            result.points[node.code] = pts
+            result.max_points[node.code] = 0.0 if pts is None else node.max_points
+        else:
+            kids = spec.children(node.code)
+            got = [result.points.get(k.code) for k in kids]
+            result.points[node.code] = (
+                None if all(g is None for g in got) else sum(g or 0.0 for g in got)
+            )
+            result.max_points[node.code] = sum(result.max_points.get(k.code, 0.0) for k in kids)
+    tops = spec.children(None)
+    got = [result.points.get(t.code) for t in tops]
+    result.points[""] = None if all(g is None for g in got) else sum(g or 0.0 for g in got)
+    result.max_points[""] = sum(result.max_points.get(t.code, 0.0) for t in tops)
+
+
+ROLLUP_SQL = """
+CREATE OR REPLACE TABLE ind_rolled AS
+WITH v AS (
+    SELECT element_id, org AS src, ptype, period, period_end, value_num AS x
+    FROM ind_value
+    WHERE status IN ('submitted', 'approved') AND value_num IS NOT NULL
+      AND period_start >= $first AND period_end <= $last AND element_id IN ({elements})
+),
+t AS (
+    SELECT element_id, src, ptype, sum(x) AS s, count(*) AS c, max(x) AS mx,
+        arg_max(x, period_end) AS lst, max(x) FILTER (WHERE period = $code) AS own
+    FROM v GROUP BY element_id, src, ptype
+    QUALIFY ptype = max(ptype) OVER (PARTITION BY element_id, src)
+),
+r AS (
+    SELECT b.tgt AS org, t.element_id, sum(t.s) AS s, sum(t.c) AS c, max(t.mx) AS mx,
+        sum(t.lst) AS lst, max(t.own) FILTER (WHERE b.own) AS own, bool_or(b.part) AS part
+    FROM t JOIN ind_bridge b ON b.src = t.src
+    GROUP BY b.tgt, t.element_id
+)
+SELECT r.org, r.element_id, r.part,
+    CASE e.aggregation WHEN 'sum' THEN r.s WHEN 'average' THEN r.s / r.c WHEN 'max' THEN r.mx
+        WHEN 'last' THEN r.lst ELSE r.own END AS value
+FROM r JOIN ind_element e ON e.id = r.element_id
+"""
+
+
+def _columns(spec: IndexSpec) -> dict[str, str]:
+    """Return the SQL of every indicator's value, inlining indicators used by others."""
+    memo: dict[str, str] = {}
+
+    def column(code: str) -> str:
+        if code in spec.elements:
+            return f'"e{spec.elements[code]}"'
+        if code.startswith("qd766."):
+            return f'"x{spec.external.index(code)}"'
+        if code not in memo:
+            i = spec.indicators[code]
+            num, den = expr.to_sql(i.numerator, column), expr.to_sql(i.denominator, column)
+            memo[code] = f"({i.factor!r} * {num} / nullif({den}, 0))"
+        return memo[code]
+
+    out = {}
+    for code, i in spec.indicators.items():
+        out[f"n|{code}"] = expr.to_sql(i.numerator, column)
+        out[f"d|{code}"] = expr.to_sql(i.denominator, column)
+    return out
+
+
+def compute(
+    lake: Lake,
+    spec: IndexSpec,
+    period: Period,
+    day: date,
+    orgs: list[int],
+    external: dict[int, dict[str, float | None]] | None = None,
+) -> dict[int, OrgResult]:
+    """Return the index of every organisation in ``orgs`` for the period (units valid on ``day``).
+
+    ``external`` gives the other domains' figures per organisation (``qd766.3.3`` …).
+    """
+    with lake.lock:
+        ilake.ensure_bridge(lake, day)
+        con = lake.cursor()
+        ilake.load_rows_orgs(con, orgs)
+        elements = ", ".join(str(i) for i in spec.elements.values()) or "NULL"
+        con.execute(
+            ROLLUP_SQL.format(elements=elements),
+            {"first": period.first, "last": period.last, "code": period.code},
+        )
+        pivot = ", ".join(
+            f'max(value) FILTER (WHERE element_id = {i}) AS "e{i}"' for i in spec.elements.values()
+        )
+        ext_cols = [(f"x{k}", "DOUBLE") for k in range(len(spec.external))]
+        ilake.load_external(con, ext_cols, spec.external, external or {})
+        cols = _columns(spec)
+        select = ", ".join(f'{sql} AS "{name}"' for name, sql in cols.items())
+        wide = f"SELECT org, bool_or(part) AS part{', ' + pivot if pivot else ''} FROM ind_rolled GROUP BY org"
+        sql = f"""SELECT o.org, coalesce(w.part, FALSE) AS part{", " + select if select else ""}
+            FROM ind_orgs o LEFT JOIN ({wide}) w ON w.org = o.org
+            LEFT JOIN ind_ext x ON x.org = o.org"""
+        cur = con.execute(sql)
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    out: dict[int, OrgResult] = {}
+    for row in rows:
+        data: dict[str, Any] = dict(zip(names, row, strict=True))
+        res = OrgResult(int(data["org"]), partial=bool(data["part"]))
+        for code, i in spec.indicators.items():
+            res.values[code] = indicator_value(i, data[f"n|{code}"], data[f"d|{code}"])
+        score(spec, res)
+        out[res.org] = res
+    return out

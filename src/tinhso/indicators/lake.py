@@ -1,0 +1,306 @@
+"""Data values and the catalog's dimensions in the analytics copy, and the roll-up bridge.
+
+The engine reads the services' ``Lake`` (one DuckDB file) through its connection and lock and
+keeps tables of its own, prefixed ``ind_``: ``ind_value`` follows ``data_value`` by change
+number (the ``data_value_seq`` watermark in ``lake_state``), as the dossiers do; the small
+dimension tables (units at every level, lineage, agencies, data elements) are reloaded when the
+audit log head moves. Nothing in ``lake.py`` changes for it.
+
+The **bridge** says which organisation each reported value counts for: a unit counts for itself
+and its ancestors; a unit no longer valid on the reference date counts, through the lineage,
+for the units it became (and their ancestors), so data reported on old communes in 2025-H1
+shows on the new ones; an agency counts for itself and its unit. Each (source, target) pair is
+kept once, so a commune split between two new communes of one province counts once for the
+province. Organisations are numbered ``unit id`` and ``-agency id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+from sqlalchemy import func, select
+
+from tinhso.audit.models import AuditHead
+from tinhso.duck import load_rows
+from tinhso.indicators.models import DataElement
+from tinhso.lake import Lake
+from tinhso.reporting.models import DataValue
+from tinhso.units.models import Agency, Unit, UnitLineage
+
+VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("id", "BIGINT"),
+    ("element_id", "BIGINT"),
+    ("org", "BIGINT"),
+    ("period", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("period_end", "DATE"),
+    ("value_num", "DOUBLE"),
+    ("status", "VARCHAR"),
+    ("seq", "BIGINT"),
+)
+# A value for a longer period wins over the sum of its parts (a yearly figure over monthly ones).
+PTYPE_SQL = """CASE WHEN length(period) = 4 THEN 5 WHEN period LIKE '%-H%' THEN 4
+    WHEN period LIKE '%-Q%' THEN 3 WHEN period LIKE '%-W%' THEN 1 ELSE 2 END"""
+BATCH = 500_000
+TARGET_LEVELS = ("province", "commune")
+
+
+def init(lake: Lake) -> None:
+    """Create the engine's tables in the copy if they are missing."""
+    cols = ", ".join(f"{n} {t}" for n, t in VALUE_COLUMNS)
+    with lake.lock:
+        con = lake.cursor()
+        con.execute(
+            f"CREATE TABLE IF NOT EXISTS ind_value ({cols}, ptype TINYINT, PRIMARY KEY (id))"
+        )
+
+
+def state(lake: Lake, key: str) -> int:
+    """Return a watermark of the copy (0 when unset)."""
+    row = lake.cursor().execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _set_state(lake: Lake, key: str, value: int) -> None:
+    lake.cursor().execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
+
+
+def sync(lake: Lake) -> int:
+    """Copy the data values and dimensions that changed; return how many values were copied."""
+    init(lake)
+    with lake.lock:
+        _sync_dimensions(lake)
+        watermark = state(lake, "data_value_seq")
+        copied = 0
+        with lake.db.engine.connect() as conn:
+            top = conn.execute(select(func.max(DataValue.seq))).scalar() or 0
+            while watermark < top:
+                rows = conn.execute(
+                    select(
+                        DataValue.id,
+                        DataValue.element_id,
+                        func.coalesce(DataValue.unit_id, -DataValue.agency_id),
+                        DataValue.period,
+                        DataValue.period_start,
+                        DataValue.period_end,
+                        DataValue.value_num,
+                        DataValue.status,
+                        DataValue.seq,
+                    )
+                    .where(DataValue.seq > watermark)
+                    .order_by(DataValue.seq)
+                    .limit(BATCH)
+                ).all()
+                if not rows:
+                    break
+                con = lake.cursor()
+                load_rows(con, "ind_value_batch", VALUE_COLUMNS, rows)
+                con.execute(
+                    f"INSERT OR REPLACE INTO ind_value SELECT *, {PTYPE_SQL} FROM ind_value_batch"
+                )
+                con.execute("DROP TABLE ind_value_batch")
+                copied += len(rows)
+                watermark = int(rows[-1][-1])
+        _set_state(lake, "data_value_seq", watermark)
+        return copied
+
+
+def _sync_dimensions(lake: Lake) -> None:
+    with lake.db.engine.connect() as conn:
+        head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
+        if head == state(lake, "ind_dims") and state(lake, "ind_dims_loaded"):
+            return
+        con = lake.cursor()
+        load_rows(
+            con,
+            "ind_unit",
+            [
+                ("id", "BIGINT"),
+                ("code", "VARCHAR"),
+                ("name", "VARCHAR"),
+                ("level", "VARCHAR"),
+                ("parent_id", "BIGINT"),
+                ("valid_from", "DATE"),
+                ("valid_to", "DATE"),
+            ],
+            conn.execute(
+                select(
+                    Unit.id,
+                    Unit.code,
+                    Unit.name,
+                    Unit.level,
+                    Unit.parent_id,
+                    Unit.valid_from,
+                    Unit.valid_to,
+                )
+            ),
+        )
+        load_rows(
+            con,
+            "ind_lineage",
+            [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
+            conn.execute(select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share)),
+        )
+        load_rows(
+            con,
+            "ind_agency",
+            [("id", "BIGINT"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("unit_id", "BIGINT")],
+            conn.execute(select(Agency.id, Agency.code, Agency.name, Agency.unit_id)),
+        )
+        load_rows(
+            con,
+            "ind_element",
+            [("id", "BIGINT"), ("code", "VARCHAR"), ("aggregation", "VARCHAR")],
+            conn.execute(select(DataElement.id, DataElement.code, DataElement.aggregation)),
+        )
+    _set_state(lake, "ind_dims", int(head))
+    _set_state(lake, "ind_dims_loaded", 1)
+    _set_state(lake, "ind_bridge_day", 0)  # the bridge follows the units
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    """A unit as the bridge needs it."""
+
+    id: int
+    level: str
+    parent_id: int | None
+    valid_from: date
+    valid_to: date | None
+
+    def valid_on(self, day: date) -> bool:
+        """Return True when the unit exists on ``day``."""
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+def bridge_rows(
+    units: Iterable[UnitRow],
+    lineage: Iterable[tuple[int, int, str]],
+    agencies: Iterable[tuple[int, int]],
+    day: date,
+) -> list[tuple[int, int, bool, bool]]:
+    """Return (source org, target org, own, part) pairs for the units valid on ``day``.
+
+    ``own`` marks the unit itself (or the unit it became), whose own figure a non-aggregated
+    element shows; ``part`` marks a path through a partial lineage link.
+    """
+    by_id = {u.id: u for u in units}
+    succ: dict[int, list[tuple[int, bool]]] = {}
+    for s, t, share in lineage:
+        succ.setdefault(s, []).append((t, share == "part"))
+
+    def ancestors(uid: int) -> list[int]:
+        out, seen = [], set()
+        cur = by_id.get(uid)
+        while cur is not None and cur.parent_id is not None and cur.parent_id not in seen:
+            seen.add(cur.parent_id)
+            out.append(cur.parent_id)
+            cur = by_id.get(cur.parent_id)
+        return out
+
+    def forward(uid: int) -> dict[int, bool]:
+        """Map a unit to the units valid on ``day`` it became (unit → part flag)."""
+        out: dict[int, bool] = {}
+        frontier, seen = [(uid, False)], {uid}
+        while frontier:
+            nxt = []
+            for x, part in frontier:
+                u = by_id.get(x)
+                if u is None:
+                    continue
+                if u.valid_on(day):
+                    out[x] = out.get(x, True) and part
+                    continue
+                if u.valid_from > day:
+                    continue  # a newer unit: figures are not mapped backwards
+                for t, p in succ.get(x, []):
+                    if t not in seen:
+                        seen.add(t)
+                        nxt.append((t, part or p))
+            frontier = nxt
+        return out
+
+    pairs: dict[tuple[int, int], tuple[bool, bool]] = {}
+
+    def add(src: int, tgt: int, own: bool, part: bool) -> None:
+        u = by_id.get(tgt)
+        if tgt > 0 and (u is None or u.level not in TARGET_LEVELS):
+            return
+        o, p = pairs.get((src, tgt), (False, True))
+        pairs[(src, tgt)] = (o or own, p and part)
+
+    for u in by_id.values():
+        for x in [u.id, *ancestors(u.id)]:
+            for y, part in forward(x).items():
+                add(u.id, y, x == u.id, part)
+                for a in ancestors(y):
+                    add(u.id, a, False, part)
+    by_src: dict[int, list[tuple[int, bool]]] = {}
+    for (src, tgt), (_own, part) in pairs.items():
+        by_src.setdefault(src, []).append((tgt, part))
+    for aid, unit_id in agencies:
+        add(-aid, -aid, True, False)
+        for tgt, part in by_src.get(unit_id, []):
+            add(-aid, tgt, False, part)
+    return [(s, t, o, p) for (s, t), (o, p) in pairs.items()]
+
+
+def ensure_bridge(lake: Lake, day: date) -> None:
+    """Build the bridge for the reference date unless the one in the copy is for it."""
+    stamp = day.toordinal()
+    if state(lake, "ind_bridge_day") == stamp:
+        return
+    con = lake.cursor()
+    units = [
+        UnitRow(*r)
+        for r in con.execute(
+            "SELECT id, level, parent_id, valid_from, valid_to FROM ind_unit"
+        ).fetchall()
+    ]
+    lineage = con.execute("SELECT source_id, target_id, share FROM ind_lineage").fetchall()
+    agencies = con.execute("SELECT id, unit_id FROM ind_agency").fetchall()
+    rows = bridge_rows(units, lineage, agencies, day)
+    load_rows(
+        con,
+        "ind_bridge",
+        [("src", "BIGINT"), ("tgt", "BIGINT"), ("own", "BOOLEAN"), ("part", "BOOLEAN")],
+        rows,
+    )
+    _set_state(lake, "ind_bridge_day", stamp)
+
+
+def load_values(lake: Lake, rows: Sequence[Sequence[object]]) -> None:
+    """Put value rows (VALUE_COLUMNS) straight into the copy: for benchmarks and tests."""
+    init(lake)
+    con = lake.cursor()
+    load_rows(con, "ind_value_batch", VALUE_COLUMNS, rows)
+    con.execute(f"INSERT OR REPLACE INTO ind_value SELECT *, {PTYPE_SQL} FROM ind_value_batch")
+    con.execute("DROP TABLE ind_value_batch")
+
+
+def parquet_import(lake: Lake, path: Path) -> None:
+    """Append a Parquet file of value rows (VALUE_COLUMNS) to the copy: for benchmarks."""
+    init(lake)
+    lake.cursor().execute(
+        f"INSERT INTO ind_value SELECT *, {PTYPE_SQL} FROM read_parquet(?)", [str(path)]
+    )
+
+
+def load_rows_orgs(con: duckdb.DuckDBPyConnection, orgs: Sequence[int]) -> None:
+    """Fill ``ind_orgs`` with the organisations a computation reports on."""
+    load_rows(con, "ind_orgs", [("org", "BIGINT")], [(o,) for o in orgs])
+
+
+def load_external(
+    con: duckdb.DuckDBPyConnection,
+    columns: Sequence[tuple[str, str]],
+    refs: Sequence[str],
+    values: dict[int, dict[str, float | None]],
+) -> None:
+    """Fill ``ind_ext`` with other domains' figures: one row per organisation, a column per ref."""
+    rows = [[org, *(vals.get(r) for r in refs)] for org, vals in values.items()]
+    load_rows(con, "ind_ext", [("org", "BIGINT"), *columns], rows)

@@ -1,0 +1,308 @@
+"""Indicator values as users ask for them: scoped, ranked, compared, measured against targets."""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.errors import NotFound
+from tinhso.indicators import engine
+from tinhso.indicators import lake as ilake
+from tinhso.indicators.spec import IndexSpec, TargetSpec, load_spec
+from tinhso.lake import Lake
+from tinhso.services.periods import Period, parse_period, previous
+from tinhso.units.models import Agency, Unit
+
+LEVELS_COMPUTED = {"province": ("province",), "commune": ("commune", "province")}
+BUCKETS = (
+    (1.0, "dat", "Hoàn thành, vượt (≥100%)"),
+    (0.7, "tren_70", "Trên 70%"),
+    (0.5, "tren_50", "Trên 50%"),
+    (float("-inf"), "duoi_50", "Dưới 50%"),
+)
+_CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
+
+
+@dataclass(frozen=True)
+class Org:
+    """A unit or agency the index is computed for."""
+
+    org: int
+    kind: str  # province, commune, agency
+    code: str
+    name: str
+    parent: int | None
+
+
+def bucket(achievement: float) -> tuple[str, str]:
+    """Return the achievement bucket (code, Vietnamese label): ≥100%, >70%, >50%, else."""
+    for bound, code, label in BUCKETS:
+        if achievement >= bound if bound == 1.0 else achievement > bound:
+            return code, label
+    return BUCKETS[-1][1], BUCKETS[-1][2]
+
+
+def achievement(direction: str, value: float, planned: float) -> float:
+    """Return how much of the plan is achieved (1.0 = 100%); lower-is-better inverts it."""
+    if direction == "lower":
+        return 1.0 if value <= planned else (planned / value if value else 1.0)
+    if planned == 0:
+        return 1.0
+    return value / planned
+
+
+def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
+    con = lake.cursor()
+    if spec.level == "agency":
+        rows = con.execute("SELECT id, code, name, unit_id FROM ind_agency").fetchall()
+        return {-int(r[0]): Org(-int(r[0]), "agency", r[1], r[2], None) for r in rows}
+    levels = LEVELS_COMPUTED[spec.level]
+    rows = con.execute(
+        f"""SELECT id, level, code, name, parent_id FROM ind_unit
+        WHERE level IN ({", ".join(f"'{lv}'" for lv in levels)})
+          AND valid_from <= ? AND (valid_to IS NULL OR valid_to >= ?)""",
+        [day, day],
+    ).fetchall()
+    return {int(r[0]): Org(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows}
+
+
+def _external(lake: Lake, spec: IndexSpec, period: Period) -> dict[int, dict[str, float | None]]:
+    if not spec.external:
+        return {}
+    from tinhso.services import qd766
+    from tinhso.services.catalog import load_catalog
+
+    out: dict[int, dict[str, float | None]] = {}
+    for (_p, kind, uid), us in qd766.fetch(lake, load_catalog(), period).items():
+        org = -uid if kind == "agency" else uid
+        vals = out.setdefault(org, {})
+        for ref in spec.external:
+            ind_id, _, part = ref.removeprefix("qd766.").partition(".")
+            if part not in ("", "num", "den"):  # an id like 5.4a has no part
+                ind_id, part = ref.removeprefix("qd766."), ""
+            s = us.scores.get(ind_id)
+            if s is not None:
+                vals[ref] = s.num if part == "num" else s.den if part == "den" else s.value
+    return out
+
+
+def computed(
+    lake: Lake, spec: IndexSpec, period: Period, day: date
+) -> tuple[dict[int, Org], dict[int, engine.OrgResult]]:
+    """Return the organisations and their results, from the cache while nothing changed."""
+    ilake.sync(lake)
+    with lake.lock:
+        key = (
+            spec.digest,
+            period.code,
+            day,
+            ilake.state(lake, "data_value_seq"),
+            ilake.state(lake, "ind_dims"),
+            ilake.state(lake, "dossier_seq") if spec.external else 0,
+        )
+        cache = _CACHE.setdefault(lake, {})
+        if key in cache:
+            return cache[key]  # type: ignore[no-any-return]
+        orgs = _orgs(lake, spec, day)
+        external = _external(lake, spec, period)
+        results = engine.compute(lake, spec, period, day, list(orgs), external)
+        if len(cache) > 16:
+            cache.clear()
+        cache[key] = (orgs, results)
+        return orgs, results
+
+
+def _ranks(
+    orgs: dict[int, Org], results: dict[int, engine.OrgResult], node: str
+) -> dict[int, tuple[int, int]]:
+    """Return each organisation's rank among its siblings (same kind, same parent) on a node."""
+    groups: dict[tuple[str, int | None], list[tuple[float, int]]] = {}
+    for org, o in orgs.items():
+        pts = results[org].points.get(node) if org in results else None
+        if pts is not None:
+            groups.setdefault((o.kind, o.parent), []).append((pts, org))
+    out: dict[int, tuple[int, int]] = {}
+    for items in groups.values():
+        items.sort(key=lambda x: -x[0])
+        rank, last = 0, None
+        for i, (pts, org) in enumerate(items, start=1):
+            if pts != last:
+                rank, last = i, pts
+            out[org] = (rank, len(items))
+    return out
+
+
+def _target(spec: IndexSpec, indicator: str, org: Org, year: int) -> TargetSpec | None:
+    own = [t for t in spec.targets if t.indicator == indicator and t.year == year]
+    for t in own:
+        if t.unit_id is not None and t.unit_id == org.org:
+            return t
+    for t in own:
+        if t.unit_id is None and t.level == org.kind:
+            return t
+    return None
+
+
+def _round(v: float | None, digits: int = 4) -> float | None:
+    return None if v is None else round(v, digits)
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 6)
+
+
+def org_json(
+    spec: IndexSpec,
+    org: Org,
+    cur: engine.OrgResult,
+    prev: engine.OrgResult | None,
+    ranks: dict[str, dict[int, tuple[int, int]]],
+    year: int,
+    depth: int | None = None,
+) -> dict[str, Any]:
+    """Return one organisation's index as plain data: the API's and the page's shape."""
+    total = cur.total
+    rank = ranks[""].get(org.org)
+    nodes = []
+    for n in spec.nodes:
+        if depth is not None and n.depth > depth:
+            continue
+        pts, before = cur.points.get(n.code), prev.points.get(n.code) if prev else None
+        r = ranks.get(n.code, {}).get(org.org)
+        item: dict[str, Any] = {
+            "code": n.code,
+            "name": n.name,
+            "parent": n.parent,
+            "depth": n.depth,
+            "max_points": n.max_points,
+            "points": _round(pts),
+            "previous": _round(before),
+            "change": _diff(pts, before),
+            "rank": r[0] if r else None,
+            "rank_of": r[1] if r else None,
+        }
+        if n.indicator:
+            i = spec.indicators[n.indicator]
+            iv, pv = cur.values[n.indicator], prev.values.get(n.indicator) if prev else None
+            item["indicator"] = {
+                "code": i.code,
+                "name": i.name,
+                "unit": i.unit,
+                "decimals": i.decimals,
+                "direction": i.direction,
+                "numerator": iv.numerator,
+                "denominator": iv.denominator,
+                "value": _round(iv.value, 6),
+                "note": iv.note,
+                "previous": _round(pv.value, 6) if pv else None,
+                "change": _diff(iv.value, pv.value if pv else None),
+            }
+            t = _target(spec, n.indicator, org, year)
+            item["target"] = None
+            if t is not None:
+                ach = None if iv.value is None else achievement(i.direction, iv.value, t.planned)
+                code, label = bucket(ach) if ach is not None else ("", "chưa có số liệu")
+                item["target"] = {
+                    "year": t.year,
+                    "planned": t.planned,
+                    "achievement": _round(ach),
+                    "bucket": code,
+                    "label": label,
+                }
+        nodes.append(item)
+    before_total = prev.total if prev else None
+    return {
+        "kind": org.kind,
+        "id": abs(org.org),
+        "code": org.code,
+        "name": org.name,
+        "points": _round(total),
+        "max_points": spec.max_points,
+        "normalised": _round(None if total is None else total / spec.normalise, 4),
+        "previous": _round(before_total),
+        "change": _diff(total, before_total),
+        "rank": rank[0] if rank else None,
+        "rank_of": rank[1] if rank else None,
+        "partial": cur.partial,
+        "nodes": nodes,
+    }
+
+
+def _visible(session: Session, principal: Principal, orgs: dict[int, Org]) -> set[int]:
+    unit_ids = [o for o in orgs if o > 0]
+    agency_ids = [-o for o in orgs if o < 0]
+    seen: set[int] = set()
+    if unit_ids:
+        seen |= set(
+            session.scalars(
+                select(Unit.id).where(principal.unit_data_read(), Unit.id.in_(unit_ids))
+            )
+        )
+    if agency_ids:
+        seen |= {
+            -a
+            for a in session.scalars(
+                select(Agency.id).where(principal.agency_read(), Agency.id.in_(agency_ids))
+            )
+        }
+    return seen
+
+
+def values(
+    session: Session,
+    lake: Lake,
+    *,
+    principal: Principal,
+    index: str,
+    period: str,
+    unit_code: str | None = None,
+) -> dict[str, Any]:
+    """Return an index for a period: one unit in full, or every unit the caller may see
+    (totals and main indicators), with ranks among siblings and the change from the period
+    before. Units are those valid at the period's end; older data counts through the lineage."""
+    principal.require("read")
+    spec = load_spec(session, index)
+    p = parse_period(period)
+    before = previous(p)
+    orgs, cur = computed(lake, spec, p, p.last)
+    _o, prev = computed(lake, spec, before, p.last)
+    visible = _visible(session, principal, orgs)
+    if unit_code is not None:
+        found = [o for o in orgs.values() if o.code == unit_code.strip() and o.org in visible]
+        if not found:
+            raise NotFound(
+                f"không tìm thấy đơn vị '{unit_code}' trong phạm vi được xem của bộ chỉ số {index}"
+            )
+        chosen, depth = found[:1], None
+    else:
+        chosen = [o for o in orgs.values() if o.org in visible]
+        depth = 1
+    ranks = {"": _ranks(orgs, cur, "")}
+    for n in spec.nodes:
+        if depth is None or n.depth <= depth:
+            ranks[n.code] = _ranks(orgs, cur, n.code)
+    items = [
+        org_json(spec, o, cur[o.org], prev.get(o.org), ranks, p.first.year, depth) for o in chosen
+    ]
+    order = {"province": 0, "commune": 1, "agency": 2}
+    items.sort(key=lambda u: (order[u["kind"]], -(u["points"] or -1), u["name"]))
+    return {
+        "index": {
+            "code": spec.code,
+            "name": spec.name,
+            "version": spec.version,
+            "level": spec.level,
+            "max_points": spec.max_points,
+            "normalise": spec.normalise,
+        },
+        "period": p.code,
+        "label": p.label,
+        "previous_period": before.code,
+        "units": items,
+    }

@@ -1,0 +1,127 @@
+"""The engine on a hand-worked example (tests/indicators/data.py), on SQLite and PostgreSQL.
+
+Each assertion names the rule it checks (docs/architecture.md, "Indicators").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.indicators import data
+from tests.world import World
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.indicators import service
+from tinhso.lake import Lake
+from tinhso.workdays import WorkCalendar
+
+
+@pytest.fixture
+def lake(world: World, tmp_path: Path) -> Iterator[Lake]:
+    data.load_catalog(world, tmp_path / "catalog")
+    data.put(world, data.VALUES_2025)
+    data.put(world, data.VALUES_2024)
+    data.put(world, [("t.ho_cap_quang", "binh_lu", "2025-07", 999)], status="draft")
+    lk = Lake(world.db, tmp_path / "lake.duckdb", WorkCalendar.default())
+    yield lk
+    lk.close()
+
+
+def _units(world: World, lake: Lake, unit: str | None = None) -> dict[str, dict]:  # type: ignore[type-arg]
+    with world.db.session() as s:
+        out = service.values(
+            s, lake, principal=SYSTEM_PRINCIPAL, index="test-xa", period="2025", unit_code=unit
+        )
+    return {u["code"]: u for u in out["units"]}
+
+
+def _node(unit: dict, code: str) -> dict:  # type: ignore[type-arg]
+    return next(n for n in unit["nodes"] if n["code"] == code)
+
+
+def test_hand_worked_commune_and_province(world: World, lake: Lake) -> None:
+    dk = _units(world, lake, "03388")["03388"]
+    l1 = _node(dk, "L1")
+    # Roll-up across the lineage: old Đoàn Kết (H1) + old Quyết Tiến (Q1, Q2) + new Đoàn Kết (H2).
+    assert l1["indicator"]["numerator"] == 300 + 100 + 50 + 200
+    assert l1["indicator"]["denominator"] == 500 + 400 + 100 + 1000
+    assert l1["indicator"]["value"] == pytest.approx(32.5)
+    # Linear rule: 40 points × 32.5 ÷ 80.
+    assert l1["points"] == pytest.approx(16.25)
+    # Bands: the head of the steering committee is the chairman (2) → full 20 points.
+    assert _node(dk, "L2")["points"] == 20
+    # Average element: (6 + 8) ÷ 2 = 7 → 40 × 7 ÷ 10.
+    assert _node(dk, "L3")["indicator"]["value"] == pytest.approx(7)
+    assert _node(dk, "L3")["points"] == pytest.approx(28)
+    # Group = sum of its children; total = sum of groups.
+    assert _node(dk, "G1")["points"] == pytest.approx(36.25)
+    assert dk["points"] == pytest.approx(64.25)
+    assert dk["normalised"] == pytest.approx(0.6425)
+
+    bl = _units(world, lake, "03390")["03390"]
+    # A yearly figure wins over the monthly one it covers (900, not 905); drafts count nowhere.
+    assert _node(bl, "L1")["indicator"]["numerator"] == 900
+    assert _node(bl, "L1")["points"] == 40  # 90% ≥ 80%: full points, never more
+    assert _node(bl, "L2")["points"] == 10  # the deputy (1): half
+    assert bl["points"] == pytest.approx(90)
+
+
+def test_province_is_ratio_of_sums_and_weighted_average(world: World, lake: Lake) -> None:
+    lc = _units(world, lake, "12")["12"]
+    l1 = _node(lc, "L1")
+    # Ratio of sums: (650 + 900) ÷ (2000 + 1000), not the mean of 32.5% and 90%.
+    assert l1["indicator"]["value"] == pytest.approx(100 * 1550 / 3000)
+    # Weighted average: (6 + 8 + 10) ÷ 3 = 8, not the mean of the communes' 7 and 10.
+    assert _node(lc, "L3")["indicator"]["value"] == pytest.approx(8)
+    # "none" does not roll up: the province reported no head of committee → 0 points (missing: zero).
+    assert _node(lc, "L2")["indicator"]["value"] is None
+    assert _node(lc, "L2")["points"] == 0
+    assert _node(lc, "L2")["indicator"]["note"] == "chưa có số liệu"
+
+
+def test_partial_lineage_shows_on_both_and_counts_once(world: World, lake: Lake) -> None:
+    units = _units(world, lake)
+    # Old Tà Chải was split: both new communes show its 100/200, flagged partial.
+    for code in ("04279", "02600"):
+        assert _node(units[code], "L1")["indicator"]["value"] == pytest.approx(50)
+        assert units[code]["partial"] is True
+    # The province Lào Cai counts the old commune once, not twice.
+    assert _node(units["15"], "L1")["indicator"]["numerator"] == 100
+    assert _node(units["15"], "L1")["indicator"]["denominator"] == 200
+
+
+def test_ranks_among_siblings_and_change(world: World, lake: Lake) -> None:
+    units = _units(world, lake)
+    # Communes of Lai Châu are ranked among themselves: Bình Lư 90 > Đoàn Kết 64.25.
+    assert (units["03390"]["rank"], units["03390"]["rank_of"]) == (1, 2)
+    assert (units["03388"]["rank"], units["03388"]["rank_of"]) == (2, 2)
+    # Lào Cai's communes form their own sibling group.
+    assert units["04279"]["rank_of"] == 2
+    # Provinces among provinces.
+    assert units["12"]["rank_of"] == 2
+    # Change from 2024 on today's unit: old Đoàn Kết 2024 = 10% → 5 points; 64.25 − 5.
+    assert units["03388"]["previous"] == pytest.approx(5)
+    assert units["03388"]["change"] == pytest.approx(59.25)
+
+
+def test_targets_and_buckets(world: World, lake: Lake) -> None:
+    dk = _units(world, lake, "03388")["03388"]
+    t = _node(dk, "L1")["target"]
+    # The commune-level default (50%): 32.5 ÷ 50 = 65% → "above 50%".
+    assert (t["planned"], t["achievement"], t["bucket"]) == (50, 0.65, "tren_50")
+    bl = _node(_units(world, lake, "03390")["03390"], "L1")["target"]
+    assert bl["bucket"] == "dat" and bl["label"] == "Hoàn thành, vượt (≥100%)"
+    # A unit's own target wins over its level's: Lai Châu 60% → 51.67 ÷ 60 = 86% → "above 70%".
+    lc = _node(_units(world, lake, "12")["12"], "L1")["target"]
+    assert lc["planned"] == 60 and lc["bucket"] == "tren_70"
+
+
+def test_new_value_reaches_the_next_read(world: World, lake: Lake) -> None:
+    before = _units(world, lake, "03390")["03390"]["points"]
+    data.put(world, [("t.diem", "binh_lu", "2025-08", 0)])
+    after = _units(world, lake, "03390")["03390"]
+    # The lake follows data_value by change number: (10 + 0) ÷ 2 = 5 → 20 points of 40.
+    assert _node(after, "L3")["points"] == pytest.approx(20)
+    assert after["points"] == pytest.approx(before - 20)
