@@ -64,8 +64,31 @@ DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("due_at", "TIMESTAMPTZ"),
     ("processing_days", "DOUBLE"),
     ("counted", "BOOLEAN"),
+    # Local months (year × 12 + month − 1) of the times the index buckets by: the 766 counts
+    # are integer arithmetic on these, not calendar work per row. ``due_m`` is the month of the
+    # first period end that falls after the due time (month of due + 1 µs).
+    ("sub_m", "INTEGER"),
+    ("rec_m", "INTEGER"),
+    ("done_m", "INTEGER"),
+    ("end_m", "INTEGER"),
+    ("due_m", "INTEGER"),
 )
-DERIVE_SQL = """
+# The shape of the copy: a file of another shape is rebuilt from the system of record.
+SCHEMA_VERSION = 2
+MONTH_SQL = "year({t}) * 12 + month({t}) - 1"
+DERIVE_SQL = (
+    "SELECT x.*, "
+    + ", ".join(
+        MONTH_SQL.format(t=t) + f" AS {n}"
+        for n, t in (
+            ("sub_m", "x.sub_at"),
+            ("rec_m", "x.received_at"),
+            ("done_m", "x.done_at"),
+            ("end_m", "x.end_at"),
+            ("due_m", "(x.due_at + INTERVAL 1 MICROSECOND)"),
+        )
+    )
+    + """ FROM (
 SELECT b.*,
     CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) AS province_id,
     coalesce(b.received_at, b.submitted_at) AS sub_at,
@@ -85,7 +108,8 @@ LEFT JOIN (SELECT idx, d FROM workday WHERE working) wdue
        ON wdue.idx = wapp.idx + CAST(ceil(coalesce(b.supplement_days, 0)) AS INTEGER)
 LEFT JOIN workday wrec ON wrec.d = CAST(b.received_at AS DATE)
 LEFT JOIN workday wdone ON wdone.d = CAST(coalesce(b.finished_at, b.returned_at) AS DATE)
-"""
+) x"""
+)
 CALENDAR_YEARS = (2015, 2035)
 BATCH = 200_000
 
@@ -131,10 +155,15 @@ class Lake:
     def _init_schema(self) -> None:
         cols = ", ".join(f"{n} {t}" for n, t in DOSSIER_COLUMNS)
         derived = ", ".join(f"{n} {t}" for n, t in DERIVED_COLUMNS)
-        self.con.execute(f"CREATE TABLE IF NOT EXISTS dossier ({cols}, {derived})")
         self.con.execute(
             "CREATE TABLE IF NOT EXISTS lake_state (key VARCHAR PRIMARY KEY, value BIGINT)"
         )
+        if self._state("schema") != SCHEMA_VERSION:
+            # A copy of an older shape: start again (it is a copy; the watermark goes back to 0).
+            self.con.execute("DROP TABLE IF EXISTS dossier")
+            self.con.execute("DELETE FROM lake_state")
+            self._set_state("schema", SCHEMA_VERSION)
+        self.con.execute(f"CREATE TABLE IF NOT EXISTS dossier ({cols}, {derived})")
         # The calendar is part of every deadline: when the province edits its data file, the
         # copy's working days and every derived due time are worked out again.
         if self._state("calendar") != self._calendar_digest():

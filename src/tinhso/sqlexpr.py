@@ -41,9 +41,10 @@ def _literal(value: object, where: str) -> str:
 
 
 class _Translator:
-    def __init__(self, source: str, columns: set[str]) -> None:
+    def __init__(self, source: str, columns: set[str], bindings: dict[str, str]) -> None:
         self.source = source
         self.columns = columns
+        self.bindings = bindings
 
     def fail(self, node: ast.AST, reason: str) -> ExpressionError:
         col = getattr(node, "col_offset", 0)
@@ -72,7 +73,7 @@ class _Translator:
             if node.id not in self.columns:
                 known = ", ".join(sorted(self.columns))
                 raise self.fail(node, f"không có trường '{node.id}' (các trường: {known})")
-            return node.id
+            return self.bindings.get(node.id, node.id)
         if isinstance(node, ast.Constant):
             return _literal(node.value, f"biểu thức '{self.source}'")
         if isinstance(node, ast.Call):
@@ -106,8 +107,7 @@ class _Translator:
         return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 
-def to_sql(expression: str, columns: Iterable[str]) -> str:
-    """Return the SQL for a filter expression over the allowed columns, or raise ExpressionError."""
+def _parse(expression: str) -> tuple[str, ast.Expression]:
     text = expression.strip()
     if not text:
         raise ExpressionError("biểu thức rỗng")
@@ -117,4 +117,20 @@ def to_sql(expression: str, columns: Iterable[str]) -> str:
         raise ExpressionError(
             f"biểu thức '{text}' sai cú pháp ở vị trí {(exc.offset or 1)}: {exc.msg}"
         ) from exc
-    return _Translator(text, set(columns)).visit(tree)
+    return text, tree
+
+
+def to_sql(expression: str, columns: Iterable[str], bindings: dict[str, str] | None = None) -> str:
+    """Return the SQL for a filter expression over the allowed columns, or raise ExpressionError.
+
+    ``bindings`` replaces some columns by SQL values (``{"on_time": "TRUE"}``), so that one
+    expression can be evaluated under each value a column may take.
+    """
+    text, tree = _parse(expression)
+    return _Translator(text, set(columns), bindings or {}).visit(tree)
+
+
+def names(expression: str) -> set[str]:
+    """Return the names an expression refers to (it need not be valid otherwise)."""
+    _text, tree = _parse(expression)
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from tinhso import sqlexpr
 from tinhso.config import REPO_ROOT
 from tinhso.sqlexpr import ExpressionError, to_sql
 
@@ -85,6 +86,7 @@ class Indicator:
     numerator: str = ""
     denominator: str = ""
     value: str = ""
+    value_expr: str = ""
     points: float = 0.0
     threshold: float = 1.0
     direction: str = "higher"
@@ -94,6 +96,23 @@ class Indicator:
     def scored(self) -> bool:
         """Return True when the indicator carries points."""
         return self.points > 0
+
+    def expressions(self) -> dict[str, str]:
+        """Return the indicator's source expressions by part (numerator, denominator, value)."""
+        out = {"denominator": self.denominator or "True"}
+        if self.kind == "rate":
+            out["numerator"] = self.numerator or "True"
+        if self.kind == "average":
+            out["value"] = self.value_expr
+        return out
+
+    def uses(self, name: str) -> bool:
+        """Return True when one of the indicator's expressions refers to ``name``."""
+        return any(name in sqlexpr.names(e) for e in self.expressions().values())
+
+    def sql(self, part: str, bindings: dict[str, str]) -> str:
+        """Return one part's SQL with some fields bound to SQL values."""
+        return sqlexpr.to_sql(self.expressions()[part], POPULATIONS[self.population], bindings)
 
 
 @dataclass(frozen=True)
@@ -177,6 +196,7 @@ def _indicator(raw: dict[str, Any], groups: set[str], where: str) -> Indicator:
         numerator=str(raw.get("numerator", "")),
         denominator=str(raw.get("denominator", "")),
         value=value,
+        value_expr=str(raw.get("value", "")) if kind == "average" else "",
     )
 
 
