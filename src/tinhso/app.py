@@ -17,6 +17,8 @@ from tinhso.audit import routes as audit_routes
 from tinhso.audit import service as audit
 from tinhso.config import Settings, get_settings
 from tinhso.db import Database
+from tinhso.indicators import routes as indicators_routes
+from tinhso.indicators import views as indicators_views
 from tinhso.services import routes as services_routes
 from tinhso.services import views as services_views
 from tinhso.units import routes as units_routes
@@ -86,9 +88,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         "/static/vendor", StaticFiles(directory=settings.assets_dir, check_dir=False), name="vendor"
     )
     app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
-    for module in (units_routes, accounts_routes, audit_routes, services_routes):
+    for module in (units_routes, accounts_routes, audit_routes, services_routes, indicators_routes):
         app.include_router(module.router)
-    for module in (views, units_views, accounts_views, services_views):
+    for module in (views, units_views, accounts_views, services_views, indicators_views):
         app.include_router(module.router)
 
     @app.get("/api/v1/docs", include_in_schema=False)

@@ -11,6 +11,9 @@ from tinhso.audit.cli import app as audit_app
 from tinhso.clitools import console
 from tinhso.config import get_settings
 from tinhso.demo.cli import demo
+from tinhso.indicators.cli import app as indicators_app
+from tinhso.indicators.cli import catalog_app
+from tinhso.reporting.cli import app as reporting_app
 from tinhso.services.cli import app as services_app
 from tinhso.units.cli import app as units_app
 
@@ -23,6 +26,9 @@ app.add_typer(units_app, name="units")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(services_app, name="services")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(indicators_app, name="indicators")
+app.add_typer(reporting_app, name="reporting")
 app.command("demo")(demo)
 
 

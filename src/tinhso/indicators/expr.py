@@ -95,43 +95,41 @@ _AST_OPS: dict[type[ast.operator], str] = {
 }
 
 
-def _placeholders(text: str) -> tuple[str, dict[str, tuple[str, int]]]:
-    """Return the text with references replaced by ``_rN`` names, and what each name stands for."""
+def _placeholders(text: str) -> tuple[str, dict[str, tuple[str, int]], list[int]]:
+    """Return the text with references replaced by ``_rN`` names, what each name stands for,
+    and for each character of the new text the position it came from (for error messages)."""
     out: list[str] = []
+    where: list[int] = []
     refs: dict[str, tuple[str, int]] = {}
     for m in _TOKEN.finditer(text):
+        piece = m.group(0)
         if m.group("ref") is not None:
             code = m.group("ref")
             rest = text[m.end() :].lstrip()
-            if code in FUNCTIONS and rest.startswith("("):
-                out.append(code)
+            if not (code in FUNCTIONS and rest.startswith("(")):
+                piece = f"_r{len(refs)}"
+                refs[piece] = (code, m.start())
+                out.append(piece)
+                where += [m.start()] * len(piece)
                 continue
-            name = f"_r{len(refs)}"
-            refs[name] = (code, m.start())
-            out.append(name)
-        else:
-            out.append(m.group(0))
-    return "".join(out), refs
+        out.append(piece)
+        where += range(m.start(), m.end())
+    return "".join(out), refs, where
 
 
 class _Builder:
-    def __init__(self, source: str, refs: dict[str, tuple[str, int]]) -> None:
+    def __init__(self, source: str, refs: dict[str, tuple[str, int]], where: list[int]) -> None:
         self.source = source
         self.refs = refs
+        self.where = where
 
     def fail(self, node: ast.AST, reason: str) -> ExpressionError:
         pos = self._pos(node)
         return ExpressionError(f"biểu thức '{self.source}', vị trí {pos + 1}: {reason}")
 
     def _pos(self, node: ast.AST) -> int:
-        # Map the position in the placeholder text back to the source: find the first
-        # placeholder at or after the node, else fall back to the raw offset.
-        if isinstance(node, ast.Name) and node.id in self.refs:
-            return self.refs[node.id][1]
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Name) and sub.id in self.refs:
-                return self.refs[sub.id][1]
-        return int(getattr(node, "col_offset", 0))
+        col = int(getattr(node, "col_offset", 0))
+        return self.where[col] if 0 <= col < len(self.where) else col
 
     def build(self, node: ast.AST) -> Expr:
         if isinstance(node, ast.Expression):
@@ -166,6 +164,7 @@ class _Builder:
             return Binary(op, self.build(node.left), right)
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else ""
+            name = self.refs[name][0] if name in self.refs else name
             if name not in FUNCTIONS or node.keywords:
                 raise self.fail(
                     node, f"hàm '{name}' không được hỗ trợ (chỉ {', '.join(FUNCTIONS)})"
@@ -173,6 +172,8 @@ class _Builder:
             if not node.args or (name == "abs" and len(node.args) != 1):
                 raise self.fail(node, f"hàm '{name}' nhận sai số đối số")
             return Call(name, tuple(self.build(a) for a in node.args))
+        if isinstance(node, ast.Compare | ast.BoolOp):
+            raise self.fail(node, "phép so sánh, logic không được hỗ trợ (chỉ + - * /)")
         raise self.fail(node, f"cú pháp '{type(node).__name__}' không được hỗ trợ")
 
 
@@ -183,7 +184,10 @@ def parse(text: str) -> Expr:
         raise ExpressionError("biểu thức rỗng")
     if len(source) > MAX_LENGTH:
         raise ExpressionError(f"biểu thức dài quá {MAX_LENGTH} ký tự")
-    replaced, refs = _placeholders(source)
+    for i, ch in enumerate(source):
+        if ch in "'\"" or ch == "\\":
+            raise ExpressionError(f"biểu thức '{source}', vị trí {i + 1}: không dùng chuỗi ký tự")
+    replaced, refs, where = _placeholders(source)
     try:
         tree = ast.parse(replaced, mode="eval")
     except SyntaxError as exc:
@@ -191,7 +195,7 @@ def parse(text: str) -> Expr:
     except (ValueError, RecursionError, MemoryError) as exc:
         raise ExpressionError(f"biểu thức '{source}' không đọc được") from exc
     try:
-        return _Builder(source, refs).build(tree)
+        return _Builder(source, refs, where).build(tree)
     except RecursionError as exc:
         raise ExpressionError(f"biểu thức '{source}' lồng nhau quá sâu") from exc
 

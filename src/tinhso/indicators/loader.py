@@ -304,9 +304,16 @@ def _write_index(session: Session, ix: IndexDef, catalog: str, inds: dict[str, I
     )
     session.flush()
     old = list(session.scalars(select(IndexNode).where(IndexNode.index_id == row.id)))
-    for node in sorted(old, key=lambda n: -n.id):  # children were created after their parents
-        session.delete(node)
-    session.flush()
+    # Leaves first, one level per flush: the database cascades a parent's delete to its
+    # children, which the session must not then try to delete again.
+    parents = {n.parent_id for n in old}
+    while old:
+        level = [n for n in old if n.id not in parents]
+        for node in level:
+            session.delete(node)
+        session.flush()
+        old = [n for n in old if n not in level]
+        parents = {n.parent_id for n in old}
 
     def add(node: NodeDef, parent: int | None, position: int) -> None:
         ind = inds.get(node.indicator) if node.indicator else None

@@ -306,3 +306,90 @@ def values(
         "previous_period": before.code,
         "units": items,
     }
+
+
+def _summary(
+    o: Org,
+    cur: engine.OrgResult,
+    prev: engine.OrgResult | None,
+    spec: IndexSpec,
+    rank: tuple[int, int] | None,
+) -> dict[str, Any]:
+    total, before = cur.total, prev.total if prev else None
+    return {
+        "kind": o.kind,
+        "code": o.code,
+        "name": o.name,
+        "points": _round(total),
+        "normalised": _round(None if total is None else total / spec.normalise),
+        "change": _diff(total, before),
+        "rank": rank[0] if rank else None,
+        "rank_of": rank[1] if rank else None,
+    }
+
+
+def page(
+    session: Session,
+    lake: Lake,
+    *,
+    principal: Principal,
+    index: str,
+    period: str,
+    unit_code: str | None = None,
+) -> dict[str, Any]:
+    """Return what a unit's page shows: its whole tree, its parent, siblings and children.
+
+    Without a unit, the first the caller may see (its province, else its commune). Only the
+    units shown are checked against the caller's scope, so the page stays fast on 3,000 units.
+    """
+    principal.require("read")
+    spec = load_spec(session, index)
+    p = parse_period(period)
+    before = previous(p)
+    orgs, cur = computed(lake, spec, p, p.last)
+    _o, prev = computed(lake, spec, before, p.last)
+    code = (unit_code or "").strip()
+    if code:
+        candidates = [o for o in orgs.values() if o.code == code]
+    else:
+        order = {"province": 0, "commune": 1, "agency": 2}
+        candidates = sorted(orgs.values(), key=lambda o: (order[o.kind], o.name))
+    if not code and not principal.is_global:
+        allowed = _visible(session, principal, orgs)
+        candidates = [o for o in candidates if o.org in allowed]
+    else:
+        allowed = _visible(session, principal, {o.org: o for o in candidates[:50]})
+        candidates = [o for o in candidates if o.org in allowed]
+    if not candidates:
+        raise NotFound(
+            f"không tìm thấy đơn vị '{code}' trong phạm vi được xem của bộ chỉ số {index}"
+        )
+    unit = candidates[0]
+    ranks = {"": _ranks(orgs, cur, "")} | {n.code: _ranks(orgs, cur, n.code) for n in spec.nodes}
+    detail = org_json(spec, unit, cur[unit.org], prev.get(unit.org), ranks, p.first.year)
+    near = [o for o in orgs.values() if o.org != unit.org and o.parent in (unit.parent, unit.org)]
+    if unit.parent in orgs:
+        near.append(orgs[unit.parent])
+    seen = _visible(session, principal, {o.org: o for o in near})
+    rows = {
+        o.org: _summary(o, cur[o.org], prev.get(o.org), spec, ranks[""].get(o.org))
+        for o in near
+        if o.org in seen
+    }
+
+    def by_rank(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return sorted(items, key=lambda r: (r["rank"] or 10**9, r["name"]))
+
+    me = _summary(unit, cur[unit.org], prev.get(unit.org), spec, ranks[""].get(unit.org))
+    return {
+        "index": {"code": spec.code, "name": spec.name, "version": spec.version},
+        "period": p,
+        "previous_period": before,
+        "unit": detail,
+        "parent": rows.get(unit.parent) if unit.parent is not None else None,
+        "siblings": by_rank(
+            [me]
+            + [r for o, r in rows.items() if orgs[o].parent == unit.parent and o != unit.parent]
+        ),
+        "children": by_rank([r for o, r in rows.items() if orgs[o].parent == unit.org]),
+    }
