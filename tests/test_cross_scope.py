@@ -15,9 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from tests.reporting.conftest import load_catalog_forms
+from tests.reporting.helpers import binh_lu_template
 from tests.routes import api_routes
 from tests.world import World
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.db import Base, Database
+from tinhso.indicators import loader as indicator_catalog
 from tinhso.models import ApiToken
 
 # Columns that legitimately move on a refused request: the token's last use, login records.
@@ -45,6 +49,8 @@ def _token_of(world: World, user: str) -> int:
     with world.db.session() as s:
         return s.scalars(select(ApiToken.id).where(ApiToken.user_id == world.users[user])).first()  # type: ignore[return-value]
 
+
+_XA_BL = {"form": "BC-CDS-XA-THANG", "period": "2025-07", "unit": "03390"}
 
 # (who, method, path template, request kwargs, accepted statuses)
 CASES: list[Case] = [
@@ -232,6 +238,70 @@ CASES: list[Case] = [
         lambda w: {"params": {"period": "2025-Q3", "unit": "12"}},
         (404,),
     ),
+    # Indicators: another commune's or province's index (the shipped DTI catalogs are loaded).
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/indicators/values",
+        lambda w: {"params": {"index": "dti-commune-2025", "period": "2025", "unit": "03390"}},
+        (404,),
+    ),
+    (
+        "viewer15",
+        "GET",
+        "/api/v1/indicators/values",
+        lambda w: {"params": {"index": "dti-province-2025", "period": "2025", "unit": "12"}},
+        (404,),
+    ),
+    # Reporting: another commune's values, report, completeness, template, upload.
+    *[
+        ("officer_dk", m, path, kw, st)
+        for m, path, kw, st in [
+            ("GET", "/api/v1/datavalues", lambda w: {"params": _XA_BL}, (404,)),
+            (
+                "POST",
+                "/api/v1/datavalues",
+                lambda w: {
+                    "json": {
+                        "form": "BC-CDS-XA-THANG",
+                        "items": [
+                            {
+                                "unit": "03390",
+                                "period": "2025-07",
+                                "element": "XA_THON_TONG",
+                                "value": 9,
+                            }
+                        ],
+                    }
+                },
+                (422,),
+            ),
+            (
+                "POST",
+                "/api/v1/reporting/submissions",
+                lambda w: {"json": {**_XA_BL, "action": "submit"}},
+                (404,),
+            ),
+            ("GET", "/api/v1/reporting/completeness", lambda w: {"params": _XA_BL}, (404,)),
+            ("GET", "/api/v1/reporting/template", lambda w: {"params": _XA_BL}, (404,)),
+            (
+                "POST",
+                "/api/v1/reporting/upload",
+                lambda w: {
+                    "params": {"form": "BC-CDS-XA-THANG", "period": "2025-07"},
+                    "files": {"file": ("m.xlsx", binh_lu_template(w), "application/octet-stream")},
+                },
+                (422,),
+            ),
+        ]
+    ],
+    (
+        "viewer15",
+        "GET",
+        "/api/v1/reporting/report",
+        lambda w: {"params": {"form": "BC-CDS-XA-THANG", "period": "2025-07", "unit": "12"}},
+        (404,),
+    ),
     # A province administrator reaching into another province.
     ("admin12", "GET", "/api/v1/units/{lao_cai}", lambda w: {}, (404,)),
     ("admin12", "GET", "/api/v1/agencies/{ubnd_bh}", lambda w: {}, (404,)),
@@ -270,6 +340,8 @@ LISTS = {
     ("GET", "/api/v1/agencies"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/procedures"),  # the procedure catalogue is public information
+    ("GET", "/api/v1/reporting/forms"),  # so is the catalogue of report forms
+    ("GET", "/api/v1/reporting/forms/{}"),  # (a path parameter, as the check shapes it)
 }
 
 
@@ -279,6 +351,11 @@ def _services_data(world: World) -> None:
     from tests.services import data
 
     data.load(world)
+    with world.db.session() as s:  # the shipped indicator catalogs (catalog/*.yaml)
+        indicator_catalog.load(
+            s, principal=SYSTEM_PRINCIPAL, paths=indicator_catalog.default_files()
+        )
+    load_catalog_forms(world)  # and the report forms of catalog/forms
 
 
 def _path(world: World, template: str) -> str:

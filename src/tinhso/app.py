@@ -19,6 +19,8 @@ from tinhso.config import Settings, get_settings
 from tinhso.db import Database
 from tinhso.indicators import routes as indicators_routes
 from tinhso.indicators import views as indicators_views
+from tinhso.reporting import routes as reporting_routes
+from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
 from tinhso.services import views as services_views
 from tinhso.units import routes as units_routes
@@ -92,6 +94,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         app.include_router(module.router)
     for module in (views, units_views, accounts_views, services_views, indicators_views):
         app.include_router(module.router)
+
+    app.include_router(reporting_routes.router)
+    app.include_router(reporting_views.router)
 
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

@@ -46,3 +46,23 @@ def reporting_state(world: World) -> str:
         for row in s.scalars(select(ChangeCounter).order_by(ChangeCounter.name)):
             h.update(repr((row.name, row.value)).encode())
     return h.hexdigest()
+
+
+def binh_lu_template(world: World) -> bytes:
+    """Return a filled template of Xã Bình Lư for July 2025 (made by the system)."""
+    from tests.reporting.excel import fill
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.reporting import orgs, workbook
+    from tinhso.reporting.forms import get_form
+    from tinhso.reporting.periods import parse_report_period
+
+    with world.db.session() as s:
+        org = orgs.resolve(s, SYSTEM_PRINCIPAL, key=f"u-{world.units['binh_lu']}")
+        tpl = workbook.build_template(
+            s,
+            principal=SYSTEM_PRINCIPAL,
+            form=get_form(s, XA),
+            period=parse_report_period("2025-07"),
+            targets=[org],
+        )
+    return fill(tpl, {"03390": {"XA_TO_CNS_TONG": 3}})

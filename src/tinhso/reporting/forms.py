@@ -343,3 +343,39 @@ def form_rules(session: Session, form: ReportForm) -> list[FormRule]:
 def list_forms(session: Session) -> list[ReportForm]:
     """Return every form, by code (the forms are the province's public catalogue)."""
     return list(session.scalars(select(ReportForm).order_by(ReportForm.code)))
+
+
+def close_period(
+    session: Session,
+    *,
+    principal: Principal,
+    form: ReportForm,
+    period: str,
+    reason: str = "",
+    reopen: bool = False,
+) -> bool:
+    """Close a period of the form to data entry (or reopen it); return True if it changed."""
+    from tinhso.db import utcnow
+    from tinhso.reporting.models import PeriodClosure
+
+    principal.require("users.manage")
+    p = parse_report_period(period)
+    if p.type != form.period_type:
+        raise InvalidInput(f"biểu {form.code} không có kỳ {p.code}")
+    row = session.scalars(
+        select(PeriodClosure).where(
+            PeriodClosure.form_id == form.id, PeriodClosure.period == p.code
+        )
+    ).first()
+    if reopen:
+        if row is None:
+            return False
+        session.delete(row)
+    else:
+        if row is not None:
+            return False
+        session.add(
+            PeriodClosure(form_id=form.id, period=p.code, closed_at=utcnow(), reason=nfc(reason))
+        )
+    session.flush()
+    return True

@@ -68,6 +68,7 @@ class OrgReport:
     period: ReportPeriod
     entries: list[Entry] = field(default_factory=list)
     sheet: str | None = None
+    row: int | None = None
 
 
 @dataclass
@@ -84,7 +85,7 @@ class WriteResult:
 def _where(rep: OrgReport, entry: Entry | None, code: str | None) -> dict[str, Any]:
     if entry is not None:
         return {"sheet": entry.sheet, "cell": entry.cell, "row": entry.row}
-    return {"sheet": rep.sheet}
+    return {"sheet": rep.sheet, "row": rep.row}
 
 
 def _org_clause(model: Any, org: Org) -> Any:
@@ -172,7 +173,7 @@ def assigned(session: Session, form: ReportForm, org: Org) -> bool:
 def _org_errors(
     session: Session, principal: Principal, form: ReportForm, rep: OrgReport
 ) -> list[FieldError]:
-    where: dict[str, Any] = {"sheet": rep.sheet}
+    where: dict[str, Any] = {"sheet": rep.sheet, "row": rep.row}
     if not orgs.writable(session, principal, rep.org):
         return [FieldError("unit", f"{rep.org.name} nằm ngoài phạm vi được phân quyền", **where)]
     if not assigned(session, form, rep.org):

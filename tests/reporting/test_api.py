@@ -1,0 +1,182 @@
+"""The reporting API: batches of values (all or nothing, idempotent, per-item errors),
+reads, submissions, completeness, templates and uploads."""
+
+from __future__ import annotations
+
+from tests.reporting.excel import fill
+from tests.reporting.helpers import XA, reporting_state
+from tests.world import World
+
+ITEMS = [
+    {"unit": "03388", "period": "2025-07", "element": "XA_TO_CNS_TONG", "value": 12},
+    {"unit": "03388", "period": "2025-07", "element": "XA_TO_CNS_HOAT_DONG", "value": "10"},
+    {"unit": "03388", "period": "2025-07", "element": "XA_HS_TIEP_NHAN", "value": 1250},
+    {"unit": "03388", "period": "2025-07", "element": "XA_TL_THANH_TOAN_TT", "value": "53,8%"},
+    {
+        "unit": "03390",
+        "period": "2025-07",
+        "element": "XA_TO_CNS_TONG",
+        "value": 7,
+        "comment": "Mới thành lập 2 tổ",
+    },
+]
+
+
+def test_batch_is_idempotent_and_readable(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": ITEMS}, headers=w.auth("system12")
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {"created": 5, "updated": 0, "unchanged": 0, "submitted": 0, "warnings": []}
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": ITEMS}, headers=w.auth("system12")
+    )
+    assert r.json()["unchanged"] == 5 and r.json()["created"] == 0
+    r = client.get(
+        "/api/v1/datavalues",
+        params={"form": XA, "period": "2025-07", "unit": "03390"},
+        headers=w.auth("officer_bl"),
+    )
+    assert r.status_code == 200
+    body = r.json()
+    assert body["org_name"] == "Xã Bình Lư" and body["status"] == "draft"
+    assert [(v["element"], v["value"], v["comment"], v["source"]) for v in body["values"]] == [
+        ("XA_TO_CNS_TONG", 7.0, "Mới thành lập 2 tổ", "api")
+    ]
+
+
+def test_batch_errors_name_each_item_and_write_nothing(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    before = reporting_state(w)
+    items = [
+        *ITEMS[:2],
+        {"unit": "03388", "period": "2025-07", "element": "XA_THON_TONG", "value": "hai mươi lăm"},
+        {"unit": "03388", "period": "2025-7", "element": "XA_THON_TONG", "value": 25},
+        {"unit": "03388", "period": "2025-07", "element": "KHONG_CO", "value": 1},
+        {"unit": "04279", "period": "2025-07", "element": "XA_THON_TONG", "value": 25},
+    ]
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": items}, headers=w.auth("system12")
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"] == [
+        {"field": "period", "reason": "kỳ báo cáo '2025-7' không hợp lệ", "row": 4},
+        {"field": "unit", "reason": "không tìm thấy đơn vị mã '04279'", "row": 6},
+    ]
+    assert reporting_state(w) == before
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": items[:3] + items[4:5]},
+        headers=w.auth("system12"),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {
+            "field": "XA_THON_TONG",
+            "reason": "'hai mươi lăm' không phải là số",
+            "row": 3,
+            "value": "hai mươi lăm",
+        },
+        {
+            "field": "KHONG_CO",
+            "reason": "chỉ tiêu 'KHONG_CO' không thuộc biểu BC-CDS-XA-THANG",
+            "row": 4,
+        },
+    ]
+    assert reporting_state(w) == before
+
+
+def test_submit_approve_and_completeness(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": ITEMS[:4], "submit": True},
+        headers=w.auth("system12"),
+    )
+    assert r.status_code == 422  # the required XA_THON_TONG is missing
+    assert r.json()["errors"] == [
+        {"field": "XA_THON_TONG", "reason": "chỉ tiêu bắt buộc chưa có giá trị", "row": 1}
+    ]
+    items = [
+        *ITEMS[:4],
+        {"unit": "03388", "period": "2025-07", "element": "XA_THON_TONG", "value": 25},
+    ]
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": items, "submit": True},
+        headers=w.auth("system12"),
+    )
+    assert r.status_code == 200 and r.json()["submitted"] == 1
+    act = {"form": XA, "period": "2025-07", "unit": "03388"}
+    r = client.post(
+        "/api/v1/reporting/submissions",
+        json={**act, "action": "approve"},
+        headers=w.auth("officer_dk"),
+    )
+    assert r.status_code == 403
+    r = client.post(
+        "/api/v1/reporting/submissions",
+        json={**act, "action": "approve"},
+        headers=w.auth("admin12"),
+    )
+    assert r.status_code == 200 and r.json()["status"] == "approved"
+    r = client.get(
+        "/api/v1/reporting/completeness",
+        params={"form": XA, "period": "2025-07"},
+        headers=w.auth("leader12"),
+    )
+    body = r.json()
+    assert (body["expected"], body["submitted"], body["approved"]) == (2, 1, 1)
+    assert [(x["name"], x["status"], x["overdue"]) for x in body["rows"]] == [
+        ("Phường Đoàn Kết", "approved", False),
+        ("Xã Bình Lư", "none", True),
+    ]
+    r = client.get(
+        "/api/v1/reporting/completeness",
+        params={"form": XA, "period": "2025-07"},
+        headers=w.auth("officer_bl"),
+    )
+    assert [x["name"] for x in r.json()["rows"]] == ["Xã Bình Lư"]
+
+
+def test_forms_template_and_upload(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    r = client.get("/api/v1/reporting/forms", headers=w.auth("viewer15"))
+    assert [f["code"] for f in r.json()] == ["BC-CDS-SO-QUY", "BC-CDS-XA-THANG"]
+    r = client.get(f"/api/v1/reporting/forms/{XA}", headers=w.auth("officer_dk"))
+    assert r.json()["elements"][0]["name"] == "Số tổ công nghệ số cộng đồng đã thành lập"
+    assert r.json()["assigned"] == 1
+    r = client.get(
+        "/api/v1/reporting/template",
+        params={"form": XA, "period": "2025-07"},
+        headers=w.auth("officer_dk"),
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
+    data = fill(r.content, {"03388": {"XA_TO_CNS_TONG": 5, "XA_TO_CNS_HOAT_DONG": "6"}})
+    files = {"file": ("mau.xlsx", data, "application/octet-stream")}
+    r = client.post(
+        "/api/v1/reporting/upload",
+        params={"form": XA, "period": "2025-07"},
+        files=files,
+        headers=w.auth("officer_dk"),
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {
+            "field": "XA_TO_CNS_HOAT_DONG",
+            "reason": "“Số tổ công nghệ số cộng đồng hoạt động thường xuyên” (6) không được lớn hơn “Số tổ công nghệ số cộng đồng đã thành lập” (5)",
+            "sheet": "03388 Phường Đoàn Kết",
+            "cell": "E9",
+        }
+    ]
+    data = fill(data, {"03388": {"XA_TO_CNS_HOAT_DONG": 4}})
+    files = {"file": ("mau.xlsx", data, "application/octet-stream")}
+    r = client.post(
+        "/api/v1/reporting/upload",
+        params={"form": XA, "period": "2025-07"},
+        files=files,
+        headers=w.auth("officer_dk"),
+    )
+    assert r.status_code == 200 and r.json()["created"] == 2
