@@ -8,6 +8,7 @@ analytics copy follows it.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,93 +103,131 @@ def _references(session: Session, staged: Staged, principal: Principal) -> None:
     )
 
 
+LATER = [
+    ("finished_at", "ngày xử lý xong trước ngày tiếp nhận"),
+    ("returned_at", "ngày trả kết quả trước ngày tiếp nhận"),
+    ("stopped_at", "ngày dừng xử lý trước ngày tiếp nhận"),
+    ("appointment_at", "ngày hẹn trả trước ngày tiếp nhận"),
+]
+_ANY_TIME = " OR ".join(f"{c} IS NOT NULL" for c in TIMESTAMPS)
+NEEDS = [
+    ("received_at", "status IN (2, 4, 5, 6, 8, 9, 10)", "trạng thái này cần ngày tiếp nhận"),
+    (
+        "appointment_at",
+        "received_at IS NOT NULL AND status NOT IN (3, 7)",
+        "hồ sơ đã tiếp nhận cần ngày hẹn trả",
+    ),
+    ("finished_at", "status = 9", "trạng thái 9 (đã xử lý xong) cần ngày xử lý xong"),
+    ("returned_at", "status = 10", "trạng thái 10 (đã trả kết quả) cần ngày trả kết quả"),
+    (
+        "as_of",
+        f"NOT ({_ANY_TIME})",
+        "cần ít nhất một mốc thời gian (ngày nộp, tiếp nhận, xử lý xong…)",
+    ),
+]
+REFERENCES = [
+    "SELECT row_no, 'procedure_code', 'mã thủ tục không có trong danh mục thủ tục', procedure_code "
+    "FROM src WHERE procedure_code IS NOT NULL AND procedure_code NOT IN (SELECT code FROM ref_procedure)",
+    "SELECT row_no, 'agency_code', 'mã cơ quan không có trong danh mục cơ quan', agency_code "
+    "FROM src WHERE agency_code IS NOT NULL AND agency_code NOT IN (SELECT code FROM ref_agency)",
+    "SELECT s.row_no, 'agency_code', 'cơ quan nằm ngoài phạm vi được phân quyền', s.agency_code "
+    "FROM src s JOIN ref_agency a ON a.code = s.agency_code WHERE NOT a.in_scope",
+    "SELECT row_no, 'commune_code', 'mã xã không có trong danh mục đơn vị hành chính', commune_code "
+    "FROM src WHERE commune_code IS NOT NULL AND commune_code NOT IN (SELECT code FROM ref_commune)",
+]
+
+
 def check(session: Session, staged: Staged, principal: Principal) -> None:
-    """Create DuckDB tables ``errors`` (row_no, field, reason, value) and ``accepted`` (typed)."""
+    """Create DuckDB tables ``errors`` (row_no, field, reason, value) and ``accepted`` (typed).
+
+    Records are read once: one pass types every field and flags the rows that fail any field,
+    date or status check; only the flagged rows (usually none) are read again to name each
+    failure. References are checked with anti-joins, repeated codes only when there are any.
+    """
     con = staged.con
     _references(session, staged, principal)
-    typed = ", ".join(f"{typed_expr(f)} AS {f.name}" for f in DOSSIER_FIELDS)
+    typed = ", ".join(f"{typed_expr(f)} AS t_{f.name}" for f in DOSSIER_FIELDS)
+    fails = [cond for f in DOSSIER_FIELDS for cond, _r in field_checks(f, typed=f"t_{f.name}")]
+    fails += [f"t_{c} < t_received_at" for c, _r in LATER]
+    fails += [f"({_typed_names(when)}) AND t_{col} IS NULL" for col, when, _r in NEEDS]
     con.execute(
-        f"CREATE TABLE typed AS SELECT row_no, {typed}, "
-        "md5(concat_ws('|', "
-        + ", ".join(f"coalesce({f.name}, '')" for f in DOSSIER_FIELDS)
-        + ")) AS h FROM src"
+        "CREATE TABLE typed AS SELECT row_no, "
+        + ", ".join(f"t_{f.name} AS {f.name}" for f in DOSSIER_FIELDS)
+        + f", coalesce({' OR '.join(f'({c})' for c in fails)}, FALSE) AS bad "
+        f"FROM (SELECT src.*, {typed} FROM src)"
+    )
+    con.execute(
+        "CREATE TEMP TABLE flagged AS SELECT * FROM src WHERE row_no IN (SELECT row_no FROM typed WHERE bad)"
     )
     parts = []
     for f in DOSSIER_FIELDS:
         for cond, reason in field_checks(f):
             parts.append(
                 f"SELECT row_no, '{f.name}' AS field, '{reason}' AS reason, {f.name} AS value "
-                f"FROM src WHERE {cond}"
+                f"FROM flagged WHERE {cond}"
             )
-    later = [
-        ("finished_at", "ngày xử lý xong trước ngày tiếp nhận"),
-        ("returned_at", "ngày trả kết quả trước ngày tiếp nhận"),
-        ("stopped_at", "ngày dừng xử lý trước ngày tiếp nhận"),
-        ("appointment_at", "ngày hẹn trả trước ngày tiếp nhận"),
-    ]
-    for col, reason in later:
+    for col, reason in LATER:
         parts.append(
             f"SELECT row_no, '{col}', '{reason}', CAST({col} AS VARCHAR) FROM typed "
-            f"WHERE {col} < received_at"
+            f"WHERE bad AND {col} < received_at"
         )
-    needs = [
-        ("received_at", "status IN (2, 4, 5, 6, 8, 9, 10)", "trạng thái này cần ngày tiếp nhận"),
-        (
-            "appointment_at",
-            "received_at IS NOT NULL AND status NOT IN (3, 7)",
-            "hồ sơ đã tiếp nhận cần ngày hẹn trả",
-        ),
-        ("finished_at", "status = 9", "trạng thái 9 (đã xử lý xong) cần ngày xử lý xong"),
-        ("returned_at", "status = 10", "trạng thái 10 (đã trả kết quả) cần ngày trả kết quả"),
-    ]
-    any_time = " OR ".join(f"{c} IS NOT NULL" for c in TIMESTAMPS)
-    needs.append(
-        (
-            "as_of",
-            f"NOT ({any_time})",
-            "cần ít nhất một mốc thời gian (ngày nộp, tiếp nhận, xử lý xong…)",
-        )
-    )
-    for col, when, reason in needs:
+    for col, when, reason in NEEDS:
         parts.append(
             f"SELECT row_no, '{col}', '{reason}', CAST(status AS VARCHAR) FROM typed "
-            f"WHERE {when} AND {col} IS NULL"
+            f"WHERE bad AND {when} AND {col} IS NULL"
         )
-    parts += [
-        "SELECT row_no, 'procedure_code', 'mã thủ tục không có trong danh mục thủ tục', procedure_code "
-        "FROM src WHERE procedure_code IS NOT NULL AND procedure_code NOT IN (SELECT code FROM ref_procedure)",
-        "SELECT row_no, 'agency_code', 'mã cơ quan không có trong danh mục cơ quan', agency_code "
-        "FROM src WHERE agency_code IS NOT NULL AND agency_code NOT IN (SELECT code FROM ref_agency)",
-        "SELECT s.row_no, 'agency_code', 'cơ quan nằm ngoài phạm vi được phân quyền', s.agency_code "
-        "FROM src s JOIN ref_agency a ON a.code = s.agency_code WHERE NOT a.in_scope",
-        "SELECT row_no, 'commune_code', 'mã xã không có trong danh mục đơn vị hành chính', commune_code "
-        "FROM src WHERE commune_code IS NOT NULL AND commune_code NOT IN (SELECT code FROM ref_commune)",
-        # The same code twice with different data: the first occurrence stands, the others are refused.
-        "SELECT row_no, 'code', 'mã hồ sơ trùng với dòng ' || first_row || ' nhưng dữ liệu khác', code "
-        "FROM (SELECT row_no, code, h, min(row_no) OVER (PARTITION BY code) AS first_row, "
-        "first_value(h) OVER (PARTITION BY code ORDER BY row_no) AS first_h FROM typed "
-        "WHERE code IS NOT NULL) WHERE h <> first_h",
-    ]
+    parts += REFERENCES
+    if _scalar(con, "SELECT count(code) - count(DISTINCT code) FROM typed"):
+        # The same code twice with different data: the first occurrence stands, the others
+        # are refused. Only repeated codes are hashed.
+        con.execute(
+            "CREATE TEMP TABLE repeated AS SELECT s.row_no, s.code, md5(concat_ws('|', "
+            + ", ".join(f"coalesce(s.{f.name}, '')" for f in DOSSIER_FIELDS)
+            + ")) AS h FROM src s WHERE s.code IN "
+            "(SELECT code FROM src WHERE code IS NOT NULL GROUP BY code HAVING count(*) > 1)"
+        )
+        parts.append(
+            "SELECT row_no, 'code', 'mã hồ sơ trùng với dòng ' || first_row || ' nhưng dữ liệu khác', code "
+            "FROM (SELECT row_no, code, h, min(row_no) OVER (PARTITION BY code) AS first_row, "
+            "first_value(h) OVER (PARTITION BY code ORDER BY row_no) AS first_h FROM repeated) "
+            "WHERE h <> first_h"
+        )
+        first_only = "QUALIFY row_number() OVER (PARTITION BY t.code ORDER BY t.row_no) = 1"
+    else:
+        first_only = ""
     con.execute("CREATE TABLE errors AS " + " UNION ALL ".join(parts))
-    ts_cols = ", ".join(f"t.{c}" for c in TIMESTAMPS if c != "as_of")
+    ts_cols = ", ".join(f"ok.{c}" for c in TIMESTAMPS if c != "as_of")
     con.execute(
         f"""
         CREATE TABLE accepted AS
         WITH ok AS (
-            SELECT t.* FROM typed t
+            SELECT t.*, coalesce(t.received_at, t.submitted_at, t.as_of)::DATE AS on_day
+            FROM typed t
             WHERE t.row_no NOT IN (SELECT row_no FROM errors)
-            QUALIFY row_number() OVER (PARTITION BY t.code ORDER BY t.row_no) = 1
+            {first_only}
+        ),
+        -- A commune code names the commune valid on the reception day (codes are reused
+        -- across the 2025 reform); resolved once per code and day, not once per record.
+        commune AS (
+            SELECT k.commune_code, k.on_day,
+                arg_max(c.id, (c.valid_from <= k.on_day
+                    AND coalesce(c.valid_to, DATE '9999-12-31') >= k.on_day, c.valid_from)) AS unit_id
+            FROM (SELECT DISTINCT commune_code, on_day FROM ok WHERE commune_code IS NOT NULL) k
+            JOIN ref_commune c ON c.code = k.commune_code
+            GROUP BY ALL
         )
-        SELECT ok.row_no, ok.code, p.id AS procedure_id, a.id AS agency_id,
-            (SELECT arg_max(c.id, (c.valid_from <= coalesce(ok.received_at, ok.submitted_at, ok.as_of)::DATE
-                 AND coalesce(c.valid_to, DATE '9999-12-31')
-                     >= coalesce(ok.received_at, ok.submitted_at, ok.as_of)::DATE, c.valid_from))
-             FROM ref_commune c WHERE c.code = ok.commune_code) AS unit_id,
+        SELECT ok.row_no, ok.code, p.id AS procedure_id, a.id AS agency_id, cm.unit_id,
             {", ".join(f"ok.{c}" for c in STORED if c not in ("code", "as_of"))},
-            coalesce(ok.as_of, greatest({ts_cols.replace("t.", "ok.")})) AS as_of
+            coalesce(ok.as_of, greatest({ts_cols})) AS as_of
         FROM ok JOIN ref_procedure p ON p.code = ok.procedure_code JOIN ref_agency a ON a.code = ok.agency_code
+        LEFT JOIN commune cm ON cm.commune_code = ok.commune_code AND cm.on_day = ok.on_day
         """
     )
+
+
+def _typed_names(condition: str) -> str:
+    """Return a condition on the typed columns (``t_`` names) of the typing pass."""
+    return re.sub(r"\b(" + "|".join(f.name for f in DOSSIER_FIELDS) + r")\b", r"t_\1", condition)
 
 
 _DEFAULTS: dict[str, str] = {

@@ -147,9 +147,18 @@ def _header_map(headers: Sequence[str]) -> tuple[dict[str, str], list[FieldError
     return mapping, errors
 
 
-def _project(con: duckdb.DuckDBPyConnection, raw: str, offset: int) -> int:
-    """Create view ``src`` with the canonical columns; return the row count."""
+def _project(
+    con: duckdb.DuckDBPyConnection, raw: str, offset: int, row_no: str | None = None
+) -> int:
+    """Create table ``src`` with the canonical columns; return the row count.
+
+    ``row_no`` is the source's own row number column (0-based), when it has one: numbering by
+    a window instead makes DuckDB read the whole source in one thread.
+    """
     headers = [r[0] for r in con.execute(f'DESCRIBE "{raw}"').fetchall()]
+    if row_no == "rowid" and "rowid" in headers:  # a column of the file shadows the row id
+        row_no = None
+    headers = [h for h in headers if h != row_no]
     mapping, errors = _header_map(headers)
     if errors:
         raise InvalidInput("tiêu đề của tệp không hợp lệ", errors)
@@ -162,8 +171,9 @@ def _project(con: duckdb.DuckDBPyConnection, raw: str, offset: int) -> int:
             )
         else:
             cols.append(f"CAST(NULL AS VARCHAR) AS {f.name}")
+    number = f"{row_no} + 1" if row_no else "row_number() OVER ()"
     con.execute(
-        f"CREATE OR REPLACE TABLE src AS SELECT row_number() OVER () + {offset} AS row_no, "
+        f"CREATE OR REPLACE TABLE src AS SELECT {number} + {offset} AS row_no, "
         f'{", ".join(cols)} FROM "{raw}"'
     )
     return int(con.execute("SELECT count(*) FROM src").fetchone()[0])  # type: ignore[index]
@@ -178,6 +188,7 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
         )
     con = connect(temp_dir=work / "spill")
     encoding: str | None = None
+    row_no: str | None = "rowid"  # tables number their rows in insertion (file) order
     try:
         if kind == "csv":
             with path.open("rb") as f:
@@ -191,17 +202,19 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
             )
             offset = 1
         elif kind == "parquet":
-            con.execute(f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)})")
-            offset = 0
+            con.execute(
+                f"CREATE VIEW raw AS SELECT * FROM read_parquet({_literal(path)}, file_row_number=true)"
+            )
+            row_no, offset = "file_row_number", 0
         elif kind == "ndjson":
             con.execute(
                 f"CREATE VIEW raw AS SELECT * FROM read_json({_literal(path)}, "
                 "format='newline_delimited', sample_size=-1)"
             )
-            offset = 0
+            row_no, offset = None, 0
         else:
             offset = _stage_xlsx(con, path, work)
-        total = _project(con, "raw", offset)
+        total = _project(con, "raw", offset, row_no)
     except duckdb.Error as exc:
         con.close()
         raise InvalidInput(f"không đọc được tệp '{filename}': {str(exc).splitlines()[0]}") from exc
@@ -289,9 +302,12 @@ def typed_expr(f: Field) -> str:
     return c
 
 
-def field_checks(f: Field) -> list[tuple[str, str]]:
-    """Return (SQL condition that is TRUE when the value is wrong, Vietnamese reason)."""
-    c, typed = f.name, typed_expr(f)
+def field_checks(f: Field, typed: str | None = None) -> list[tuple[str, str]]:
+    """Return (SQL condition that is TRUE when the value is wrong, Vietnamese reason).
+
+    The conditions read the text column; ``typed`` names its already typed value, if there is one.
+    """
+    c, typed = f.name, typed or typed_expr(f)
     checks: list[tuple[str, str]] = []
     if f.required:
         checks.append((f"{c} IS NULL", "bắt buộc phải có"))
