@@ -144,9 +144,12 @@ def logout(
 
 
 @router.get("/")
-def home(request: Request, current: PageUser) -> Response:
-    """The home page: where to go from here."""
-    return render(request, "home.html")
+def home(request: Request, session: SessionDep, current: PageUser) -> Response:
+    """The home page: where to go from here, and the reports the user's units owe."""
+    from tinhso.reporting.completeness import reminders
+
+    owed, followed = reminders(session, principal=current[0])
+    return render(request, "home.html", {"reminders": owed, "report_summaries": followed})
 
 
 @router.get("/healthz")

@@ -1,0 +1,80 @@
+"""The reporting pages over HTTP (the browser test drives them in Chromium)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.accounts.test_auth import _login
+from tests.reporting.helpers import XA
+from tests.world import World
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+
+def test_entry_check_save_submit_approve(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    _login(client, "officer_dk")
+    r = client.get("/reporting")
+    assert r.status_code == 200 and "Phường Đoàn Kết" in r.text and "Xã Bình Lư" not in r.text
+    url = f"/reporting/entry/{XA}/2025-07/u-{w.units['doan_ket']}"
+    r = client.get(url)
+    assert r.status_code == 200 and "Số tổ công nghệ số cộng đồng đã thành lập" in r.text
+    token = _csrf(r.text)
+    r = client.post(url + "/check", data={"csrf_token": token, "v_XA_THON_TONG": "hai"})
+    assert r.status_code == 200
+    assert (
+        '<span class="msg" id="msg-XA_THON_TONG" hx-swap-oob="true"><span class="error">&#39;hai&#39; không phải là số</span></span>'
+        in r.text
+    )
+    r = client.post(url, data={"csrf_token": token, "action": "save", "v_XA_THON_TONG": "hai"})
+    assert r.status_code == 422 and "chưa ghi giá trị nào" in r.text and 'value="hai"' in r.text
+    form = {
+        "csrf_token": token,
+        "action": "save",
+        "v_XA_TO_CNS_TONG": "12",
+        "v_XA_TO_CNS_HOAT_DONG": "10",
+        "v_XA_THON_TONG": "25",
+        "v_XA_HS_TIEP_NHAN": "1.250",
+        "c_XA_HS_TIEP_NHAN": "gồm hồ sơ liên thông",
+    }
+    r = client.post(url, data=form)
+    assert r.status_code == 200 and "Đã lưu nháp." in r.text and 'value="1.250"' in r.text
+    r = client.post(url, data={**form, "action": "submit"})
+    assert (
+        r.status_code == 200 and "Đã nộp báo cáo." in r.text and "<strong>Đã nộp</strong>" in r.text
+    )
+    assert "Duyệt và khóa số liệu" not in r.text  # a unit does not approve itself
+    client.post("/logout", data={"csrf_token": token})
+    _login(client, "admin12")
+    r = client.get(url)
+    assert "Duyệt và khóa số liệu" in r.text
+    r = client.post(url, data={"csrf_token": _csrf(r.text), "action": "approve"})
+    assert "Đã duyệt báo cáo; số liệu đã được khóa." in r.text and "disabled" in r.text
+
+
+def test_pages_across_scope_and_completeness(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    _login(client, "officer_dk")
+    r = client.get(f"/reporting/entry/{XA}/2025-07/u-{w.units['binh_lu']}")
+    assert r.status_code == 404 and "Bình Lư" not in r.text
+    r = client.get("/reporting/completeness", params={"form": XA, "period": "2025-07"})
+    assert r.status_code == 200 and "Phường Đoàn Kết" in r.text and "Bình Lư" not in r.text
+    _login(client, "leader12")
+    r = client.get("/reporting/completeness", params={"form": XA, "period": "2025-07"})
+    missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
+    assert "Xã Bình Lư" in missing and "Quá hạn, chưa nộp" in missing
+    assert client.get("/reporting/excel").status_code == 200
+
+
+def test_home_reminds_late_units(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    _login(client, "officer_dk")
+    r = client.get("/")
+    box = r.text[r.text.index('id="reminders"') :]
+    # Every month since the form opened is overdue for this unit; the three latest are listed.
+    assert box.count("Phường Đoàn Kết") == 3 and "Quá hạn, chưa nộp" in box
+    _login(client, "leader12")
+    r = client.get("/")
+    assert 'id="reminders"' not in r.text
+    assert "2 đơn vị chưa nộp" in r.text
