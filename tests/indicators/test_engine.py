@@ -125,3 +125,41 @@ def test_new_value_reaches_the_next_read(world: World, lake: Lake) -> None:
     # The lake follows data_value by change number: (10 + 0) ÷ 2 = 5 → 20 points of 40.
     assert _node(after, "L3")["points"] == pytest.approx(20)
     assert after["points"] == pytest.approx(before - 20)
+
+
+def test_766_figures_feed_the_dti(world: World, tmp_path: Path) -> None:
+    from sqlalchemy import select as sa_select
+
+    from tests.services import data as services_data
+    from tinhso.indicators import loader
+    from tinhso.services import qd766
+    from tinhso.services.catalog import load_catalog
+    from tinhso.services.periods import parse_period
+    from tinhso.units.models import Unit
+
+    services_data.load(world)
+    with world.db.session() as s:
+        loader.load(s, principal=SYSTEM_PRINCIPAL, paths=loader.default_files())
+    lk = Lake(world.db, tmp_path / "lake766.duckdb", WorkCalendar.default())
+    try:
+        with world.db.session() as s:
+            out = service.values(
+                s,
+                lk,
+                principal=SYSTEM_PRINCIPAL,
+                index="dti-commune-2025",
+                period="2025-Q3",
+                unit_code="03388",
+            )
+            dk = s.scalars(sa_select(Unit.id).where(Unit.id == world.units["doan_ket"])).one()
+        scores = qd766.fetch(lk, load_catalog(), parse_period("2025-Q3"), "commune", [dk])
+        online = scores[("2025-Q3", "commune", dk)].scores["3.3"]
+    finally:
+        lk.close()
+    node = _node(out["units"][0], "6.1")
+    # dtip.i.ho_so_truc_tuyen = 100 × qd766.3.3.num ÷ qd766.3.3.den, as the 766 engine counts.
+    assert node["indicator"]["numerator"] == online.num
+    assert node["indicator"]["denominator"] == online.den
+    assert node["indicator"]["value"] == pytest.approx(100 * (online.value or 0))
+    # Linear up to 80%: 70 points × min(1, value ÷ 80).
+    assert node["points"] == pytest.approx(70 * min(1.0, 100 * (online.value or 0) / 80))

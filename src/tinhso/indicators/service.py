@@ -83,9 +83,9 @@ def _external(lake: Lake, spec: IndexSpec, period: Period) -> dict[int, dict[str
         org = -uid if kind == "agency" else uid
         vals = out.setdefault(org, {})
         for ref in spec.external:
-            ind_id, _, part = ref.removeprefix("qd766.").partition(".")
-            if part not in ("", "num", "den"):  # an id like 5.4a has no part
-                ind_id, part = ref.removeprefix("qd766."), ""
+            ind_id, part = ref.removeprefix("qd766."), ""
+            if ind_id.endswith((".num", ".den")):  # ids have dots too: 3.3.num
+                ind_id, part = ind_id[:-4], ind_id[-3:]
             s = us.scores.get(ind_id)
             if s is not None:
                 vals[ref] = s.num if part == "num" else s.den if part == "den" else s.value
