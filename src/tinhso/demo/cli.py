@@ -21,6 +21,11 @@ def demo(
         f"Tỉnh mẫu: {rep.province} — thêm {rep.villages} thôn, bản và {rep.agencies} cơ quan; "
         f"{rep.procedures} thủ tục và {rep.dossiers} hồ sơ một năm."
     )
+    if rep.reports:
+        console.print(
+            f"Báo cáo định kỳ: {rep.reports} báo cáo đã nộp trong một năm; "
+            f"{rep.reports_missing} báo cáo chưa nộp (cố ý, để trang theo dõi có đơn vị chậm)."
+        )
     if rep.users:
         console.print(f"Tài khoản mẫu (mật khẩu chung: [bold]{DEMO_PASSWORD}[/]):")
         for username, role, name in rep.users:

@@ -95,6 +95,8 @@ class DemoReport:
     token: str | None = None
     procedures: int = 0
     dossiers: int = 0
+    reports: int = 0
+    reports_missing: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
@@ -180,6 +182,10 @@ def build_demo(
             per_year=dossiers_per_year,
         )
     report.procedures, report.dossiers = services_report.procedures, services_report.dossiers
+    from tinhso.demo.reports import build_reports
+
+    reports = build_reports(session, province=province, seed=seed)
+    report.reports, report.reports_missing = reports.reports, reports.missing
     return report
 
 

@@ -1,0 +1,174 @@
+"""The demo province's periodic reports: the catalog's forms with a year of submitted data,
+written through the real write path; some units late and some missing, on purpose, so that the
+completeness page and the home-page reminders have something to show."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.fmt import LOCAL_TZ
+from tinhso.reporting import service
+from tinhso.reporting.completeness import due_periods
+from tinhso.reporting.forms import form_files, get_form, load_forms
+from tinhso.reporting.models import ReportForm, Submission
+from tinhso.reporting.orgs import Org
+from tinhso.reporting.periods import ReportPeriod
+from tinhso.reporting.service import Entry, OrgReport
+from tinhso.units.models import Unit
+
+LATE_COMMUNE = "03388"  # the demo commune officer's own commune is late, so the reminder shows
+
+
+@dataclass
+class ReportsDemo:
+    """What the demo reports created."""
+
+    forms: int = 0
+    reports: int = 0
+    missing: int = 0
+
+
+def _commune_values(rng: random.Random, base: dict[str, float], month: int) -> dict[str, object]:
+    teams = int(base["teams"])
+    active = max(0, teams - rng.randint(0, 2))
+    villages = int(base["villages"])
+    received = int(
+        base["received"] * (0.85 + 0.3 * rng.random()) * (1.25 if month in (3, 9) else 1)
+    )
+    online = int(received * min(0.95, base["online"] + 0.02 * month / 12 + 0.05 * rng.random()))
+    return {
+        "XA_TO_CNS_TONG": teams,
+        "XA_TO_CNS_HOAT_DONG": active,
+        "XA_THON_TONG": villages,
+        "XA_THON_CAP_QUANG": min(villages, int(base["fibre"]) + month // 4),
+        "XA_THON_4G": min(villages, int(base["g4"]) + month // 3),
+        "XA_HS_TIEP_NHAN": received,
+        "XA_HS_TRUC_TUYEN": online,
+        "XA_TL_THANH_TOAN_TT": f"{round(100 * base['pay'] + 1.5 * month * rng.random(), 1)}%",
+        "XA_BCD_KIEN_TOAN": "Có" if base["committee"] else "Không",
+        "XA_KHO_KHAN": rng.choice(
+            ["", "Thiếu thiết bị đầu cuối ở bản vùng cao", "Sóng di động yếu ở một số bản", ""]
+        ),
+    }
+
+
+def _agency_values(rng: random.Random, base: dict[str, float], quarter: int) -> dict[str, object]:
+    systems = int(base["systems"])
+    return {
+        "SO_HTTT_TONG": systems,
+        "SO_HTTT_CAP_DO": min(systems, int(base["approved"]) + quarter // 2),
+        "SO_TL_VB_DIEN_TU": f"{min(100.0, round(base['edoc'] + quarter * rng.random(), 1))}%",
+        "SO_NGAY_KH_CDS": "15/02/2026" if quarter > 4 else "20/02/2025",
+    }
+
+
+def _backdate(
+    session: Session, form: ReportForm, org: Org, period: ReportPeriod, days: float
+) -> None:
+    when = datetime.combine(period.last, time(9), LOCAL_TZ) + timedelta(days=days)
+    stmt = update(Submission).where(Submission.form_id == form.id, Submission.period == period.code)
+    stmt = stmt.where(
+        Submission.unit_id == org.id if org.kind == "unit" else Submission.agency_id == org.id
+    )
+    session.execute(stmt.values(submitted_at=when.astimezone(UTC), saved_at=when.astimezone(UTC)))
+
+
+def _fill(
+    session: Session,
+    rng: random.Random,
+    form: ReportForm,
+    targets: list[Org],
+    periods: list[ReportPeriod],
+    values_of: object,
+    out: ReportsDemo,
+) -> None:
+    bases = {o.key: _base(rng, o) for o in targets}
+    missing = set(rng.sample([o.key for o in targets], k=max(1, len(targets) // 10)))
+    late = set(rng.sample([o.key for o in targets], k=max(1, len(targets) // 8)))
+    for age, period in enumerate(reversed(periods)):  # oldest first
+        newest = age >= len(periods) - 2
+        reports: list[tuple[Org, float]] = []
+        for o in targets:
+            if newest and (o.key in missing or o.code == LATE_COMMUNE):
+                out.missing += 1
+                continue
+            days = rng.uniform(0, form.deadline_days)
+            if o.key in late:
+                days = form.deadline_days + rng.uniform(1, 12)
+            reports.append((o, days))
+        values = [
+            OrgReport(
+                o,
+                period,
+                [Entry(c, v) for c, v in values_of(rng, bases[o.key], age + 1).items()],  # type: ignore[operator]
+            )
+            for o, _ in reports
+        ]
+        if not values:
+            continue
+        source = rng.choice(["form", "excel", "api"])
+        service.write_values(
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            form=form,
+            reports=values,
+            source=source,
+            submit=True,
+        )
+        for o, days in reports:
+            _backdate(session, form, o, period, days)
+            if age < len(periods) - 3:
+                service.act(
+                    session,
+                    principal=SYSTEM_PRINCIPAL,
+                    form=form,
+                    org=o,
+                    period=period,
+                    action="approve",
+                )
+        out.reports += len(reports)
+
+
+def _base(rng: random.Random, org: Org) -> dict[str, float]:
+    villages = rng.randint(6, 14)
+    return {
+        "teams": villages,
+        "villages": villages,
+        "fibre": rng.randint(1, villages // 2),
+        "g4": rng.randint(villages // 2, villages - 1),
+        "received": rng.randint(80, 600),
+        "online": rng.uniform(0.3, 0.7),
+        "pay": rng.uniform(0.05, 0.25),
+        "committee": rng.random() < 0.9,
+        "systems": rng.randint(3, 12),
+        "approved": rng.randint(1, 3),
+        "edoc": rng.uniform(80, 95),
+    }
+
+
+def build_reports(session: Session, *, province: Unit, seed: int = 2025) -> ReportsDemo:
+    """Load the catalog's forms and fill a year of reports (idempotent: skipped once done)."""
+    out = ReportsDemo()
+    rep = load_forms(session, principal=SYSTEM_PRINCIPAL, paths=form_files())
+    out.forms = len(rep.forms)
+    rng = random.Random(seed)
+    for code, count, values_of in (
+        ("BC-CDS-XA-THANG", 12, _commune_values),
+        ("BC-CDS-SO-QUY", 4, _agency_values),
+    ):
+        form = get_form(session, code)
+        if session.scalars(select(Submission.id).where(Submission.form_id == form.id)).first():
+            continue
+        targets = [
+            o
+            for o in service.orgs_of_form(session, principal=SYSTEM_PRINCIPAL, form=form)
+            if o.unit_path.startswith(province.path)
+        ]
+        _fill(session, rng, form, targets, due_periods(form, count), values_of, out)
+    return out

@@ -1,0 +1,33 @@
+"""The demo's reports: a year of submitted data, some units late or missing on purpose."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.reporting.helpers import XA
+from tests.world import World
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.demo.reports import build_reports
+from tinhso.models import Submission, Unit
+from tinhso.reporting.completeness import completeness, due_periods
+from tinhso.reporting.forms import get_form
+
+
+def test_demo_reports_have_late_units(world: World) -> None:
+    with world.db.session() as s:
+        province = s.get(Unit, world.units["lai_chau"])
+        assert province is not None
+        out = build_reports(s, province=province)
+        assert out.forms == 2 and out.reports > 0 and out.missing > 0
+        form = get_form(s, XA)
+        latest = due_periods(form, 1)[0]
+        c = completeness(s, principal=SYSTEM_PRINCIPAL, form=form, period=latest)
+        # Phường Đoàn Kết (the demo officer's commune) has not reported the latest month.
+        assert "Phường Đoàn Kết" in [r.org.name for r in c.missing]
+        assert all(r.overdue for r in c.missing)
+        statuses = set(s.scalars(select(Submission.status)))
+        assert {"submitted", "approved"} <= statuses
+        # A second run adds nothing.
+        n = len(list(s.scalars(select(Submission.id))))
+        assert build_reports(s, province=province).reports == 0
+        assert len(list(s.scalars(select(Submission.id)))) == n
