@@ -74,10 +74,15 @@ class IndexSpec:
     external: tuple[str, ...]  # qd766.… references
     targets: tuple[TargetSpec, ...]
     digest: str
+    kids: dict[str | None, list[NodeSpec]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        for n in self.nodes:
+            self.kids.setdefault(n.parent, []).append(n)
 
     def children(self, code: str | None) -> list[NodeSpec]:
         """Return the nodes directly under ``code`` (None: the top groups)."""
-        return [n for n in self.nodes if n.parent == code]
+        return self.kids.get(code, [])
 
 
 def list_indices(session: Session) -> list[CompositeIndex]:
