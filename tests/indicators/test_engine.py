@@ -163,3 +163,37 @@ def test_766_figures_feed_the_dti(world: World, tmp_path: Path) -> None:
     assert node["indicator"]["value"] == pytest.approx(100 * (online.value or 0))
     # Linear up to 80%: 70 points × min(1, value ÷ 80).
     assert node["points"] == pytest.approx(70 * min(1.0, 100 * (online.value or 0) / 80))
+
+
+def test_agency_values_count_for_their_unit(world: World, lake: Lake) -> None:
+    data.put(world, [("t.ho_cap_quang", "so_khcn", "2025", 50)])
+    lc = _units(world, lake, "12")["12"]
+    # An agency's figure counts for the unit it belongs to (Sở KH&CN → Lai Châu): 1550 + 50.
+    assert _node(lc, "L1")["indicator"]["numerator"] == 1600
+
+
+def test_bridge_pairs_are_unique_and_follow_the_lineage() -> None:
+    from datetime import date
+
+    from tinhso.indicators.lake import UnitRow, bridge_rows
+
+    d0, reform = date(2008, 1, 1), date(2025, 7, 1)
+    units = [
+        UnitRow(1, "province", None, d0, None),  # a province that kept its borders
+        UnitRow(10, "commune", 1, d0, date(2025, 6, 30)),  # old, split in two
+        UnitRow(11, "commune", 1, reform, None),
+        UnitRow(12, "commune", 1, reform, None),
+        UnitRow(13, "village", 11, reform, None),  # villages are not targets
+    ]
+    rows = bridge_rows(units, [(10, 11, "part"), (10, 12, "part")], [(7, 11)], date(2025, 12, 31))
+    pairs = {(s, t): (own, part) for s, t, own, part in rows}
+    assert len(pairs) == len(rows)
+    assert pairs[(10, 11)] == (True, True) and pairs[(10, 12)] == (True, True)
+    assert pairs[(10, 1)] == (False, False)  # the province itself, once and whole
+    assert pairs[(13, 11)] == (False, False) and (13, 13) not in pairs
+    assert pairs[(-7, -7)] == (True, False) and pairs[(-7, 11)] == (False, False)
+    # On a date before the reform the old commune is itself, the new ones are not yet.
+    before = {
+        (s, t) for s, t, _o, _p in bridge_rows(units, [(10, 11, "part")], [], date(2024, 1, 1))
+    }
+    assert (10, 10) in before and (10, 11) not in before
