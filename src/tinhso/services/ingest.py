@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,8 @@ from tinhso.services.staging import Staged, field_checks, typed_expr
 from tinhso.units.models import Agency, Unit
 
 CHUNK = 5000
+BULK = 20_000  # rows a batch of the direct insert
+BULK_CACHE_KIB = 256 * 1024  # SQLite page cache during a large load
 MAX_REPORTED_ERRORS = 10_000
 STORED = [
     f.name
@@ -273,8 +278,11 @@ def _stage_select(base: int, source: str, dialect: str) -> str:
     return f"SELECT {', '.join(cols)} FROM accepted ORDER BY row_no"
 
 
-def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: Path) -> int:
-    """Copy the accepted rows into a temporary table of the system of record; return the count."""
+def _fill_stage(
+    session: Session, staged: Staged, base: int, source: str, work: Path, only: str = ""
+) -> int:
+    """Copy the accepted rows (those matching ``only``, a condition on the stage columns) into a
+    temporary table of the system of record; return the count."""
     conn = session.connection()
     dialect = conn.dialect.name
     stage = Table(
@@ -286,6 +294,8 @@ def _fill_stage(session: Session, staged: Staged, base: int, source: str, work: 
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
     stage.create(conn)
     query = _stage_select(base, source, dialect)
+    if only:
+        query = f"SELECT * FROM ({query}) WHERE {only} ORDER BY seq"
     if dialect == "postgresql":
         path = work / "stage.csv"
         staged.con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
@@ -382,6 +392,46 @@ def _merge(session: Session, staged: Staged, report: IngestReport) -> int:
     return refused
 
 
+def _insert_new_sqlite(session: Session, staged: Staged, base: int, source: str) -> int:
+    """Insert the accepted rows whose code is new straight into the dossiers; return how many.
+
+    No stage, no merge: for a load of new records (the bulk case) each row is bound once and
+    written once. A code already stored is skipped here and merged afterwards.
+    """
+    conn = session.connection()
+    insert = (
+        f"INSERT INTO dossier ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)}) "
+        "ON CONFLICT (code) DO NOTHING"
+    )
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cur = staged.con.execute(_stage_select(base, source, "sqlite"))
+    written = 0
+    # The next batch is fetched from DuckDB while SQLite writes the last one (both release
+    # the interpreter lock in their own C code), so the two overlap on two cores.
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(cur.fetchmany, BULK)
+        while batch := pending.result():
+            pending = pool.submit(cur.fetchmany, BULK)
+            written += max(raw.executemany(insert, batch).rowcount, 0)
+    return written
+
+
+def _insert_new_postgresql(session: Session) -> int:
+    """Insert the staged rows whose code is new; drop them from the stage; return how many."""
+    conn = session.connection()
+    cols = ", ".join(COLUMNS)
+    written = conn.exec_driver_sql(
+        f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} ORDER BY seq "
+        "ON CONFLICT (code) DO NOTHING"
+    ).rowcount
+    if written:
+        conn.exec_driver_sql(
+            f"DELETE FROM {STAGE} s USING dossier d WHERE d.seq = s.seq AND d.code = s.code"
+        )
+    return max(written, 0)
+
+
 def write(
     session: Session, staged: Staged, *, source: str, all_or_nothing: bool = False
 ) -> IngestReport:
@@ -403,15 +453,34 @@ def write(
         return report
     if accepted:
         base = next_seq(session, accepted)
+        conn = session.connection()
         with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
-            _fill_stage(session, staged, base, source, Path(work))
-        before = report.created + report.updated + report.stale
-        refused = _merge(session, staged, report)
-        report.unchanged += (
-            accepted - refused - (report.created + report.updated + report.stale - before)
-        )
-        if refused and all_or_nothing:
-            return report
+            if conn.dialect.name == "sqlite":
+                with _bulk_cache(session, accepted):
+                    created = _insert_new_sqlite(session, staged, base, source)
+                    if created < accepted:  # some codes exist already: merge those
+                        _mark_inserted(session, staged, base, accepted)
+                        _fill_stage(
+                            session,
+                            staged,
+                            base,
+                            source,
+                            Path(work),
+                            only="seq NOT IN (SELECT seq FROM inserted_seq)",
+                        )
+            else:
+                _fill_stage(session, staged, base, source, Path(work))
+                created = _insert_new_postgresql(session)
+            report.created += created
+            rest = accepted - created
+            if rest:
+                before = report.created + report.updated + report.stale
+                refused = _merge(session, staged, report)
+                report.unchanged += (
+                    rest - refused - (report.created + report.updated + report.stale - before)
+                )
+                if refused and all_or_nothing:
+                    return report
     if report.created or report.updated:
         audit.record(
             session,
@@ -429,6 +498,34 @@ def write(
         )
     report.committed = True
     return report
+
+
+def _mark_inserted(session: Session, staged: Staged, base: int, count: int) -> None:
+    """Load into DuckDB the change numbers of the rows the direct insert wrote."""
+    conn = session.connection()
+    load_rows(
+        staged.con,
+        "inserted_seq",
+        [("seq", "BIGINT")],
+        conn.exec_driver_sql(
+            f"SELECT seq FROM dossier WHERE seq >= {int(base)} AND seq < {int(base + count)}"
+        ),
+    )
+
+
+@contextmanager
+def _bulk_cache(session: Session, rows: int) -> Iterator[None]:
+    """Give SQLite a larger page cache while a large load maintains the dossier indexes."""
+    if rows < 50_000:
+        yield
+        return
+    conn = session.connection()
+    saved = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(saved or -2000)}")
 
 
 def _scalar(con: Any, sql: str) -> int:
