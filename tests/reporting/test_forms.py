@@ -128,7 +128,8 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterat
 
 def _run(*args: str) -> tuple[int, str]:
     r = runner.invoke(app, list(args))
-    return r.exit_code, r.output + (
+    # Rich wraps long lines at the terminal's width: compare words, not line breaks.
+    return r.exit_code, " ".join(r.output.split()) + (
         f"\n{r.exception!r}" if r.exception and not isinstance(r.exception, SystemExit) else ""
     )
 
