@@ -28,7 +28,7 @@ NOTE_NO_DATA = "chưa có số liệu"
 NOTE_ZERO = "mẫu số bằng 0"
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorValue:
     """An indicator of one organisation and period."""
 
@@ -110,27 +110,34 @@ def score(spec: IndexSpec, result: OrgResult) -> None:
 ROLLUP_SQL = """
 CREATE OR REPLACE TABLE ind_rolled AS
 WITH v AS (
-    SELECT element_id, org AS src, ptype, period, period_end, value_num AS x
-    FROM ind_value
-    WHERE status IN ('submitted', 'approved') AND value_num IS NOT NULL
-      AND period_start >= $first AND period_end <= $last AND element_id IN ({elements})
+    SELECT v.element_id, v.org AS src, v.ptype, v.period, v.period_end, v.value_num AS x,
+        e.aggregation AS agg
+    FROM ind_value v JOIN ind_element e ON e.id = v.element_id
+    WHERE v.status IN ('submitted', 'approved') AND v.value_num IS NOT NULL
+      AND v.period_start >= $first AND v.period_end <= $last AND v.element_id IN ({elements})
 ),
-t AS (
-    SELECT element_id, src, ptype, sum(x) AS s, count(*) AS c, max(x) AS mx,
-        arg_max(x, period_end) AS lst, max(x) FILTER (WHERE period = $code) AS own
+t AS (  -- over time, per reporting organisation and period type; only what the rule needs
+    SELECT element_id, src, ptype, any_value(agg) AS agg, sum(x) AS s, count(*) AS c,
+        max(x) FILTER (WHERE agg = 'max') AS mx,
+        arg_max(x, period_end) FILTER (WHERE agg = 'last') AS lst,
+        max(x) FILTER (WHERE agg = 'none' AND period = $code) AS own
     FROM v GROUP BY element_id, src, ptype
-    QUALIFY ptype = max(ptype) OVER (PARTITION BY element_id, src)
 ),
-r AS (
-    SELECT b.tgt AS org, t.element_id, sum(t.s) AS s, sum(t.c) AS c, max(t.mx) AS mx,
-        sum(t.lst) AS lst, max(t.own) FILTER (WHERE b.own) AS own, bool_or(b.part) AS part
-    FROM t JOIN ind_bridge b ON b.src = t.src
+top AS (  -- the longest period type reported wins over its parts
+    SELECT t.* FROM t JOIN (SELECT element_id, src, max(ptype) AS p FROM t GROUP BY ALL) m
+      ON m.element_id = t.element_id AND m.src = t.src AND m.p = t.ptype
+),
+r AS (  -- up the bridge
+    SELECT b.tgt AS org, t.element_id, any_value(t.agg) AS agg, sum(t.s) AS s, sum(t.c) AS c,
+        max(t.mx) AS mx, sum(t.lst) AS lst, max(t.own) FILTER (WHERE b.own) AS own,
+        bool_or(b.part) AS part
+    FROM top t JOIN ind_bridge b ON b.src = t.src
     GROUP BY b.tgt, t.element_id
 )
-SELECT r.org, r.element_id, r.part,
-    CASE e.aggregation WHEN 'sum' THEN r.s WHEN 'average' THEN r.s / r.c WHEN 'max' THEN r.mx
-        WHEN 'last' THEN r.lst ELSE r.own END AS value
-FROM r JOIN ind_element e ON e.id = r.element_id
+SELECT org, element_id, part,
+    CASE agg WHEN 'sum' THEN s WHEN 'average' THEN s / c WHEN 'max' THEN mx
+        WHEN 'last' THEN lst ELSE own END AS value
+FROM r
 """
 
 

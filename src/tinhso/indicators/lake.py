@@ -65,6 +65,13 @@ def state(lake: Lake, key: str) -> int:
     return int(row[0]) if row else 0
 
 
+def states(lake: Lake) -> dict[str, int]:
+    """Return every watermark of the copy in one read."""
+    return {
+        k: int(v) for k, v in lake.cursor().execute("SELECT key, value FROM lake_state").fetchall()
+    }
+
+
 def _set_state(lake: Lake, key: str, value: int) -> None:
     lake.cursor().execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
 
@@ -105,7 +112,8 @@ def sync(lake: Lake) -> int:
                 con.execute("DROP TABLE ind_value_batch")
                 copied += len(rows)
                 watermark = int(rows[-1][-1])
-        _set_state(lake, "data_value_seq", watermark)
+        if copied:
+            _set_state(lake, "data_value_seq", watermark)
         return copied
 
 

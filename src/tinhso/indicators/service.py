@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -38,6 +38,21 @@ class Org:
     code: str
     name: str
     parent: int | None
+
+
+@dataclass
+class Computation:
+    """An index computed for a period: organisations, results, and ranks worked out once."""
+
+    orgs: dict[int, Org]
+    results: dict[int, engine.OrgResult]
+    rank_cache: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
+
+    def ranks(self, node: str) -> dict[int, tuple[int, int]]:
+        """Return the ranks among siblings on a node ("" for the total), computed once."""
+        if node not in self.rank_cache:
+            self.rank_cache[node] = _ranks(self.orgs, self.results, node)
+        return self.rank_cache[node]
 
 
 def bucket(achievement: float) -> tuple[str, str]:
@@ -92,30 +107,31 @@ def _external(lake: Lake, spec: IndexSpec, period: Period) -> dict[int, dict[str
     return out
 
 
-def computed(
-    lake: Lake, spec: IndexSpec, period: Period, day: date
-) -> tuple[dict[int, Org], dict[int, engine.OrgResult]]:
-    """Return the organisations and their results, from the cache while nothing changed."""
+def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
+    """Return the index of every organisation for the period, from the cache while nothing
+    changed (data values, units, the definition, and the dossiers when 766 figures are used)."""
     ilake.sync(lake)
     with lake.lock:
+        st = ilake.states(lake)
         key = (
             spec.digest,
             period.code,
             day,
-            ilake.state(lake, "data_value_seq"),
-            ilake.state(lake, "ind_dims"),
-            ilake.state(lake, "dossier_seq") if spec.external else 0,
+            st.get("data_value_seq", 0),
+            st.get("ind_dims", 0),
+            st.get("dossier_seq", 0) if spec.external else 0,
         )
         cache = _CACHE.setdefault(lake, {})
         if key in cache:
-            return cache[key]  # type: ignore[no-any-return]
+            found: Computation = cache[key]
+            return found
         orgs = _orgs(lake, spec, day)
         external = _external(lake, spec, period)
         results = engine.compute(lake, spec, period, day, list(orgs), external)
         if len(cache) > 16:
             cache.clear()
-        cache[key] = (orgs, results)
-        return orgs, results
+        cache[key] = Computation(orgs, results)
+        return cache[key]  # type: ignore[no-any-return]
 
 
 def _ranks(
@@ -270,8 +286,8 @@ def values(
     spec = load_spec(session, index)
     p = parse_period(period)
     before = previous(p)
-    orgs, cur = computed(lake, spec, p, p.last)
-    _o, prev = computed(lake, spec, before, p.last)
+    now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
+    orgs, cur, prev = now.orgs, now.results, then.results
     visible = _visible(session, principal, orgs)
     if unit_code is not None:
         found = [o for o in orgs.values() if o.code == unit_code.strip() and o.org in visible]
@@ -283,10 +299,10 @@ def values(
     else:
         chosen = [o for o in orgs.values() if o.org in visible]
         depth = 1
-    ranks = {"": _ranks(orgs, cur, "")}
+    ranks = {"": now.ranks("")}
     for n in spec.nodes:
         if depth is None or n.depth <= depth:
-            ranks[n.code] = _ranks(orgs, cur, n.code)
+            ranks[n.code] = now.ranks(n.code)
     items = [
         org_json(spec, o, cur[o.org], prev.get(o.org), ranks, p.first.year, depth) for o in chosen
     ]
@@ -346,8 +362,8 @@ def page(
     spec = load_spec(session, index)
     p = parse_period(period)
     before = previous(p)
-    orgs, cur = computed(lake, spec, p, p.last)
-    _o, prev = computed(lake, spec, before, p.last)
+    now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
+    orgs, cur, prev = now.orgs, now.results, then.results
     code = (unit_code or "").strip()
     if code:
         candidates = [o for o in orgs.values() if o.code == code]
@@ -365,7 +381,7 @@ def page(
             f"không tìm thấy đơn vị '{code}' trong phạm vi được xem của bộ chỉ số {index}"
         )
     unit = candidates[0]
-    ranks = {"": _ranks(orgs, cur, "")} | {n.code: _ranks(orgs, cur, n.code) for n in spec.nodes}
+    ranks = {"": now.ranks("")} | {n.code: now.ranks(n.code) for n in spec.nodes}
     detail = org_json(spec, unit, cur[unit.org], prev.get(unit.org), ranks, p.first.year)
     near = [o for o in orgs.values() if o.org != unit.org and o.parent in (unit.parent, unit.org)]
     if unit.parent in orgs:

@@ -7,13 +7,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tinhso.errors import NotFound
 from tinhso.indicators import expr
 from tinhso.indicators.catalog import EXTERNAL_PREFIX
-from tinhso.indicators.models import CompositeIndex, DataElement, IndexNode, Indicator, Target
+from tinhso.indicators.models import (
+    CatalogSource,
+    CompositeIndex,
+    DataElement,
+    IndexNode,
+    Indicator,
+    Target,
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,26 @@ def list_indices(session: Session) -> list[CompositeIndex]:
     return list(session.scalars(select(CompositeIndex).order_by(CompositeIndex.code)))
 
 
+_SPECS: dict[tuple[str, str, str], IndexSpec] = {}
+
+
 def load_spec(session: Session, code: str) -> IndexSpec:
-    """Return the index named ``code``; raise NotFound naming the indices that exist."""
+    """Return the index named ``code``; raise NotFound naming the indices that exist.
+
+    Kept per database while no catalog file was loaded since (the loader stamps each load).
+    """
+    stamp = session.execute(
+        select(func.count(CatalogSource.id), func.max(CatalogSource.loaded_at))
+    ).one()
+    key = (str(session.get_bind().engine.url), code, repr(tuple(stamp)))
+    if key not in _SPECS:
+        if len(_SPECS) > 32:
+            _SPECS.clear()
+        _SPECS[key] = _load_spec(session, code)
+    return _SPECS[key]
+
+
+def _load_spec(session: Session, code: str) -> IndexSpec:
     ix = session.scalars(select(CompositeIndex).where(CompositeIndex.code == code)).first()
     if ix is None:
         known = ", ".join(i.code for i in list_indices(session)) or "chưa nạp bộ chỉ số nào"
