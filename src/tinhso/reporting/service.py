@@ -430,12 +430,14 @@ def _write(
     session.expire_all()
 
 
-def _set_status(session: Session, form: ReportForm, org: Org, period: str, status: str) -> int:
+def _set_status(
+    session: Session, form: ReportForm, org: Org, period: str, status: str, user: int | None
+) -> int:
     elements = form_elements(session, form)
     stored = stored_values(session, elements, org, period)
     now = utcnow()
     changed = [v for v in stored.values() if v.status != status]
-    history = [_history_row(v, now, None) for v in changed]
+    history = [_history_row(v, now, user) for v in changed]
     updates = [{"id": v.id, "status": status} for v in changed]
     _write(session, [], updates, history)
     return len(updates)
@@ -481,7 +483,7 @@ def act(
         if sub.status == "approved":
             raise Conflict(f"báo cáo kỳ {period.code} của {org.name} đã được duyệt")
         sub.status, sub.approved_at, sub.approved_by = "approved", now, principal.user_id
-        _set_status(session, form, org, period.code, "approved")
+        _set_status(session, form, org, period.code, "approved", principal.user_id)
     elif action == "return":
         reason = (reason or "").strip()
         if not reason:
@@ -491,7 +493,7 @@ def act(
         sub.status, sub.returned_at, sub.returned_by = "returned", now, principal.user_id
         sub.return_reason = reason
         sub.approved_at = sub.approved_by = None
-        _set_status(session, form, org, period.code, "draft")
+        _set_status(session, form, org, period.code, "draft", principal.user_id)
     else:
         raise InvalidInput(
             f"thao tác '{action}' không hợp lệ",
@@ -535,8 +537,20 @@ def orgs_of_form(session: Session, *, principal: Principal, form: ReportForm) ->
 
 def writable_orgs(session: Session, *, principal: Principal, form: ReportForm) -> list[Org]:
     """Return the assigned organisations whose reports the caller may enter."""
+    if not (principal.can("data.write") or principal.role == "admin"):
+        return []
+    targets = orgs_of_form(session, principal=principal, form=form)
+    agencies = {o.id for o in targets if o.kind == "agency"}
+    if agencies:
+        from tinhso.units.models import Agency
+
+        agencies = set(
+            session.scalars(
+                select(Agency.id).where(Agency.id.in_(agencies), principal.agency_data_write())
+            )
+        )
     return [
         o
-        for o in orgs_of_form(session, principal=principal, form=form)
-        if orgs.writable(session, principal, o)
+        for o in targets
+        if (o.id in agencies if o.kind == "agency" else principal.covers_unit_path(o.path))
     ]
