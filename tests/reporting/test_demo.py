@@ -31,3 +31,19 @@ def test_demo_reports_have_late_units(world: World) -> None:
         n = len(list(s.scalars(select(Submission.id))))
         assert build_reports(s, province=province).reports == 0
         assert len(list(s.scalars(select(Submission.id)))) == n
+
+
+def test_demo_completeness_page_lists_the_late_units(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    from tests.accounts.test_auth import _login
+
+    with world.db.session() as s:
+        province = s.get(Unit, world.units["lai_chau"])
+        assert province is not None
+        build_reports(s, province=province)
+    _login(client, "leader12")
+    r = client.get(
+        "/reporting/completeness"
+    )  # the form with the most late units, its latest period
+    assert r.status_code == 200
+    missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
+    assert "Phường Đoàn Kết" in missing and "Quá hạn, chưa nộp" in missing

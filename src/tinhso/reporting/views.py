@@ -269,7 +269,9 @@ def completeness_page(
     forms = list_forms(session)
     if not forms:
         return render(request, "reporting/completeness.html", {"forms": [], "c": None})
-    chosen = next((f for f in forms if f.code == form), forms[0])
+    chosen = next((f for f in forms if f.code == form), None) or _most_missing(
+        session, principal, forms
+    )
     try:
         p = parse_report_period(period) if period else None
     except InvalidInput:
@@ -283,6 +285,18 @@ def completeness_page(
         "reporting/completeness.html",
         {"forms": forms, "form": chosen, "c": c, "periods": _period_choices(chosen)},
     )
+
+
+def _most_missing(session: SessionDep, principal: Principal, forms: list[ReportForm]) -> ReportForm:
+    """Return the form with the most organisations that have not reported its latest due period."""
+
+    def missing(f: ReportForm) -> int:
+        due = due_periods(f, 1)
+        if not due:
+            return 0
+        return len(completeness(session, principal=principal, form=f, period=due[0]).missing)
+
+    return max(forms, key=missing)
 
 
 @router.get("/reporting/excel")
