@@ -46,4 +46,7 @@ def test_demo_completeness_page_lists_the_late_units(client, world: World) -> No
     )  # the form with the most late units, its latest period
     assert r.status_code == 200
     missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
+    assert "Quá hạn, chưa nộp" in missing
+    r = client.get("/reporting/completeness", params={"form": XA})
+    missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
     assert "Phường Đoàn Kết" in missing and "Quá hạn, chưa nộp" in missing
