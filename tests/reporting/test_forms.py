@@ -167,3 +167,59 @@ def test_cli_round_trip(cli: World, tmp_path: Path) -> None:
         "reporting", "report", "--form", XA, "--period", "2025-07", "--out", str(report)
     )
     assert code == 0 and report.read_bytes().startswith(b"%PDF")
+
+
+WEEKLY = """
+code: BC-TUAN
+name: Báo cáo nhanh hằng tuần
+period_type: weekly
+deadline_days: 2
+open_from: "2025-W01"
+assign: {units: ["03388"], agencies: ["000.00.02.H12"]}
+sections:
+  - name: Số liệu tuần
+    elements: [{code: TUAN_HS, required: true}]
+elements:
+  - {code: TUAN_HS, name: Số hồ sơ tiếp nhận trong tuần, unit: hồ sơ}
+"""
+
+
+def test_weekly_form_for_a_unit_and_an_agency(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "tuan.yaml"
+    path.write_text(WEEKLY, encoding="utf-8")
+    with world.db.session() as s:
+        rep = load_forms(s, principal=SYSTEM_PRINCIPAL, paths=[path])
+        assert (rep.forms, rep.elements_created, rep.assignments) == (["BC-TUAN"], 1, 2)
+    week = parse_report_period("2025-W27")
+    with acting(world, "officer_dk") as (s, p):
+        form = get_form(s, "BC-TUAN")
+        org = orgs.resolve(s, p, unit_code="03388")
+        res = service.write_values(
+            s,
+            principal=p,
+            form=form,
+            reports=[OrgReport(org, week, [Entry("TUAN_HS", "31")])],
+            source="form",
+            submit=True,
+        )
+        assert res.submitted == 1
+        with pytest.raises(InvalidInput) as exc:
+            service.write_values(
+                s,
+                principal=p,
+                form=form,
+                reports=[OrgReport(org, parse_report_period("2025-07"), [])],
+                source="form",
+            )
+        assert (
+            exc.value.errors[0].reason == "biểu BC-TUAN báo cáo theo kỳ tuần, không theo kỳ 2025-07"
+        )
+    from tinhso.reporting.completeness import completeness
+
+    with world.db.session() as s:
+        c = completeness(s, principal=SYSTEM_PRINCIPAL, form=get_form(s, "BC-TUAN"), period=week)
+        assert [(r.org.name, r.status, r.overdue) for r in c.rows] == [
+            ("Phường Đoàn Kết", "submitted", False),
+            ("Sở Khoa học và Công nghệ", "none", True),
+        ]
+        assert c.period.deadline(2).date().isoformat() == "2025-07-08"

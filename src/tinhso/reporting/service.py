@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -423,10 +424,16 @@ def _write(
         row["seq"] = first + k
     if history:
         session.execute(insert(DataValueHistory), history)
-    if inserts:
-        session.execute(insert(DataValue), inserts)
-    if updates:
-        session.execute(update(DataValue), updates)
+    try:
+        if inserts:
+            session.execute(insert(DataValue), inserts)
+        if updates:
+            session.execute(update(DataValue), updates)
+    except IntegrityError as exc:
+        # Another writer stored the same values between our checks and our write.
+        raise Conflict(
+            "số liệu của báo cáo vừa được người khác ghi cùng lúc; hãy tải lại trang và thử lại"
+        ) from exc
     session.expire_all()
 
 
