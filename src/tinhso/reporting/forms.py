@@ -124,9 +124,14 @@ def read_form_files(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
-def ensure_elements(session: Session, definitions: list[dict[str, Any]], catalog: str) -> int:
+def ensure_elements(session: Session, definitions: list[dict[str, Any]], form_code: str) -> int:
     """Create the data elements defined in a form file that the catalog has not; return how
-    many were created. Existing elements (the catalog's) are left as they are."""
+    many were created. Existing elements (the catalog's) are left as they are.
+
+    The created elements belong to no catalog (``catalog`` is empty), so that a catalog file may
+    later define them (``tinhso catalog load`` refuses to redefine a code another catalog owns);
+    their description says which form created them.
+    """
     have = set(session.scalars(select(DataElement.code)))
     created = 0
     for d in definitions:
@@ -139,8 +144,8 @@ def ensure_elements(session: Session, definitions: list[dict[str, Any]], catalog
                 value_type=d.get("value_type", "number"),
                 unit=nfc(d.get("unit", "")),
                 aggregation=d.get("aggregation", "sum"),
-                description=nfc(d.get("description", "")),
-                catalog=catalog,
+                description=nfc(d.get("description", "") or f"Tạo từ biểu mẫu {form_code}"),
+                catalog="",
             )
         )
         have.add(d["code"])
@@ -202,9 +207,7 @@ def load_forms(session: Session, *, principal: Principal, paths: list[Path]) -> 
         digest = hashlib.sha256(
             json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()
-        rep.elements_created += ensure_elements(
-            session, doc.get("elements") or [], f"form:{doc['code']}"
-        )
+        rep.elements_created += ensure_elements(session, doc.get("elements") or [], doc["code"])
         codes = [
             str(e.get("code") if isinstance(e, dict) else e)
             for s in doc["sections"]
