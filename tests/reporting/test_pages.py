@@ -78,3 +78,29 @@ def test_home_reminds_late_units(client, forms: World) -> None:  # type: ignore[
     r = client.get("/")
     assert 'id="reminders"' not in r.text
     assert "2 đơn vị chưa nộp" in r.text
+
+
+def test_excel_page_lists_refused_cells(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    from tests.reporting.excel import fill
+
+    _login(client, "officer_dk")
+    r = client.get("/reporting/excel", params={"form": XA})
+    token = _csrf(r.text)
+    tpl = client.get("/api/v1/reporting/template", params={"form": XA, "period": "2025-07"}).content
+    bad = fill(tpl, {"03388": {"XA_THON_TONG": "hai mươi", "XA_TL_THANH_TOAN_TT": "53,8%"}})
+    data = {"csrf_token": token, "form": XA, "period": "2025-07"}
+    r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", bad)})
+    assert r.status_code == 422
+    assert (
+        "<td>03388 Phường Đoàn Kết</td><td>E11</td><td>XA_THON_TONG</td><td>&#39;hai mươi&#39; không phải là số</td>"
+        in r.text
+    )
+    good = fill(tpl, {"03388": {"XA_THON_TONG": 25, "XA_TL_THANH_TOAN_TT": "53,8%"}})
+    # Submitting needs every required element: refused, each named.
+    r = client.post(
+        "/reporting/excel", data={**data, "submit": "true"}, files={"file": ("mau.xlsx", good)}
+    )
+    assert r.status_code == 422
+    assert r.text.count("chỉ tiêu bắt buộc chưa có giá trị") == 3
+    r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", good)})
+    assert r.status_code == 200 and "thêm mới 2, cập nhật 0, không đổi 0." in r.text
