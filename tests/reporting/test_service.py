@@ -233,3 +233,11 @@ def test_approve_requires_a_submission(forms: World) -> None:
                 period=parse_report_period("2025-07"),
                 action="approve",
             )
+
+
+def test_one_reason_per_unreadable_value(forms: World) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        _save(forms, "officer_dk", "doan_ket", "2025-07", dict(GOOD, XA_THON_TONG="?"), submit=True)
+    assert [(e.field, e.reason) for e in exc.value.errors] == [
+        ("XA_THON_TONG", "'?' không phải là số")
+    ]

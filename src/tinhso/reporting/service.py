@@ -219,6 +219,7 @@ def validate(
                     "unit",
                     f"{rep.org.name} kỳ {rep.period.code} có hai lần trong cùng lần gửi",
                     sheet=rep.sheet,
+                    row=rep.row,
                 )
             )
             continue
@@ -230,6 +231,7 @@ def validate(
         stored = stored_values(session, elements, rep.org, rep.period.code)
         values = {c: Parsed(v.value_num, v.value_text) for c, v in stored.items()}
         located: dict[str, Entry] = {}
+        unreadable: set[str] = set()
         for entry in rep.entries:
             spec = by_code.get(entry.code)
             if spec is None:
@@ -261,9 +263,12 @@ def validate(
                     )
                 )
                 values.pop(entry.code, None)
+                unreadable.add(entry.code)
         parsed_all[i] = values
         previous = previous_values(session, elements, rep.org, rep.period)
         for issue in check_values(elements, rules, values, previous, submitting=submitting):
+            if issue.code in unreadable:
+                continue  # one reason per value: it could not be read
             fe = _issue_error(rep, issue, located.get(issue.code or ""))
             (warnings if issue.severity == "warning" else errors).append(fe)
     return errors, warnings, parsed_all
