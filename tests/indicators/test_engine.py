@@ -197,3 +197,34 @@ def test_bridge_pairs_are_unique_and_follow_the_lineage() -> None:
         (s, t) for s, t, _o, _p in bridge_rows(units, [(10, 11, "part")], [], date(2024, 1, 1))
     }
     assert (10, 10) in before and (10, 11) not in before
+
+
+def test_yearly_table_gives_what_the_raw_values_give(world: World, lake: Lake) -> None:
+    from sqlalchemy import select as sa_select
+
+    from tinhso.indicators import engine
+    from tinhso.indicators import lake as ilake
+    from tinhso.indicators.spec import load_spec
+    from tinhso.reporting.models import DataValue
+    from tinhso.services.ingest import next_seq
+    from tinhso.services.periods import parse_period
+
+    _units(world, lake)  # the copy is in step
+    data.put(world, [("t.diem", "binh_lu", "2025-08", 3)])
+    with world.db.session() as s:  # a changed value takes a new change number, as reporting does
+        v = s.scalars(
+            sa_select(DataValue).where(
+                DataValue.unit_id == world.units["doan_ket"], DataValue.period == "2025"
+            )
+        ).one()
+        v.value_num, v.seq = 1, next_seq(s, 1, stream="data_value")
+    ilake.sync(lake)  # the yearly rows of every key the batch touched are redone
+    with world.db.session() as s:
+        spec = load_spec(s, "test-xa")
+    p = parse_period("2025")
+    orgs = [world.units[k] for k in ("doan_ket", "binh_lu", "lai_chau", "nghia_lo", "bac_ha")]
+    fast = engine.compute(lake, spec, p, p.last, orgs)
+    raw = engine.compute(lake, spec, p, p.last, orgs, yearly=False)
+    assert {o: r.points for o, r in fast.items()} == {o: r.points for o, r in raw.items()}
+    assert fast[world.units["binh_lu"]].values["t.diem_i"].value == pytest.approx(6.5)
+    assert fast[world.units["doan_ket"]].points["L2"] == 10  # the deputy now: half

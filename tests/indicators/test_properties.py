@@ -12,7 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tinhso.indicators import engine, expr
+from tinhso.indicators.lake import YEAR_SQL
 from tinhso.indicators.spec import IndicatorSpec
+from tinhso.services.periods import parse_period
 
 NAMES = ["a", "b.c", "qd766.3.3", "x_1.y2"]
 values = st.one_of(
@@ -148,11 +150,20 @@ def _rolled(rows: list[tuple[int, int, int, int]]) -> dict[tuple[int, int], floa
             "last_day(make_date(2025, ?, 1)), ?, 'submitted', ?, 2)",
             [i, element, org, f"2025-{month:02d}", month, month, v, i],
         )
+    p = parse_period("2025")
     con.execute(
-        engine.ROLLUP_SQL.format(elements="1, 2, 3, 4"),
-        {"first": "2025-01-01", "last": "2025-12-31", "code": "2025"},
+        engine.rollup_sql(p, "1, 2, 3, 4", yearly=False),
+        {"first": p.first, "last": p.last, "code": p.code},
     )
-    return {(o, e): v for o, e, _p, v in con.execute("SELECT * FROM ind_rolled").fetchall()}
+    raw = {(o, e): v for o, e, _p, v in con.execute("SELECT * FROM ind_rolled").fetchall()}
+    # The yearly table gives the same as the raw values.
+    con.execute("CREATE TABLE ind_year AS " + YEAR_SQL.format(and_where=""))
+    con.execute(engine.rollup_sql(p, "1, 2, 3, 4"), {"first": p.first})
+    yearly = {(o, e): v for o, e, _p, v in con.execute("SELECT * FROM ind_rolled").fetchall()}
+    assert yearly.keys() == raw.keys()
+    for k, v in raw.items():
+        assert yearly[k] == pytest.approx(v)
+    return raw
 
 
 @settings(max_examples=60, deadline=None)

@@ -107,22 +107,29 @@ def score(spec: IndexSpec, result: OrgResult) -> None:
     result.max_points[""] = sum(result.max_points.get(t.code, 0.0) for t in tops)
 
 
-ROLLUP_SQL = """
-CREATE OR REPLACE TABLE ind_rolled AS
-WITH v AS (
-    SELECT v.element_id, v.org AS src, v.ptype, v.period, v.period_end, v.value_num AS x,
-        e.aggregation AS agg
-    FROM ind_value v JOIN ind_element e ON e.id = v.element_id
-    WHERE v.status IN ('submitted', 'approved') AND v.value_num IS NOT NULL
-      AND v.period_start >= $first AND v.period_end <= $last AND v.element_id IN ({elements})
-),
-t AS (  -- over time, per reporting organisation and period type; only what the rule needs
+# Over time, per reporting organisation and period type, only what each element's rule needs:
+# from the raw values for any period, or from the yearly table for a calendar year.
+RAW_SQL = """
     SELECT element_id, src, ptype, any_value(agg) AS agg, sum(x) AS s, count(*) AS c,
         max(x) FILTER (WHERE agg = 'max') AS mx,
         arg_max(x, period_end) FILTER (WHERE agg = 'last') AS lst,
         max(x) FILTER (WHERE agg = 'none' AND period = $code) AS own
-    FROM v GROUP BY element_id, src, ptype
-),
+    FROM (
+        SELECT v.element_id, v.org AS src, v.ptype, v.period, v.period_end, v.value_num AS x,
+            e.aggregation AS agg
+        FROM ind_value v JOIN ind_element e ON e.id = v.element_id
+        WHERE v.status IN ('submitted', 'approved') AND v.value_num IS NOT NULL
+          AND v.period_start >= $first AND v.period_end <= $last AND v.element_id IN ({elements})
+    ) GROUP BY element_id, src, ptype
+"""
+YEAR_SQL = """
+    SELECT y.element_id, y.org AS src, y.ptype, e.aggregation AS agg, y.s, y.c, y.mx, y.lst, y.own
+    FROM ind_year y JOIN ind_element e ON e.id = y.element_id
+    WHERE y.year = year($first) AND y.element_id IN ({elements})
+"""
+ROLLUP_SQL = """
+CREATE OR REPLACE TABLE ind_rolled AS
+WITH t AS ({source}),
 top AS (  -- the longest period type reported wins over its parts
     SELECT t.* FROM t JOIN (SELECT element_id, src, max(ptype) AS p FROM t GROUP BY ALL) m
       ON m.element_id = t.element_id AND m.src = t.src AND m.p = t.ptype
@@ -139,6 +146,12 @@ SELECT org, element_id, part,
         WHEN 'last' THEN lst ELSE own END AS value
 FROM r
 """
+
+
+def rollup_sql(period: Period, elements: str, *, yearly: bool = True) -> str:
+    """Return the roll-up statement of a period (from the yearly table for a calendar year)."""
+    source = YEAR_SQL if yearly and period.kind == "year" else RAW_SQL
+    return ROLLUP_SQL.format(source=source.format(elements=elements))
 
 
 def _columns(spec: IndexSpec) -> dict[str, str]:
@@ -170,6 +183,8 @@ def compute(
     day: date,
     orgs: list[int],
     external: dict[int, dict[str, float | None]] | None = None,
+    *,
+    yearly: bool = True,
 ) -> dict[int, OrgResult]:
     """Return the index of every organisation in ``orgs`` for the period (units valid on ``day``).
 
@@ -180,10 +195,9 @@ def compute(
         con = lake.cursor()
         ilake.load_rows_orgs(con, orgs)
         elements = ", ".join(str(i) for i in spec.elements.values()) or "NULL"
-        con.execute(
-            ROLLUP_SQL.format(elements=elements),
-            {"first": period.first, "last": period.last, "code": period.code},
-        )
+        sql = rollup_sql(period, elements, yearly=yearly)
+        params = {"first": period.first, "last": period.last, "code": period.code}
+        con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
         # PIVOT, not one FILTER aggregate per element: the latter is quadratic in DuckDB and
         # took seconds on 300 elements.
         enames = ", ".join(f"'e{i}'" for i in spec.elements.values())
