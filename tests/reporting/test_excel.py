@@ -61,8 +61,11 @@ def _round_trip(world: World, convert) -> None:  # type: ignore[no-untyped-def]
     assert cell_of(tpl, "03388", "XA_TO_CNS_TONG") == "E8"
     data = fill(
         tpl,
-        {"03388": FILLED, "03390": dict(FILLED, XA_TL_THANH_TOAN_TT=0.42)},
-        formats={"XA_TL_THANH_TOAN_TT": "0.0%"},
+        {
+            "03388": dict(FILLED, XA_TL_THANH_TOAN_TT=0.538),
+            "03390": dict(FILLED, XA_TL_THANH_TOAN_TT="0,5%"),
+        },
+        formats={"XA_TL_THANH_TOAN_TT": "0.0%"},  # as Excel stores a typed "53,8%"
     )
     data = convert(data)
     res = _upload(world, "admin12", data, submit=True)
@@ -71,7 +74,8 @@ def _round_trip(world: World, convert) -> None:  # type: ignore[no-untyped-def]
     assert dk["XA_HS_TIEP_NHAN"] == (1250.0, None, "excel")
     assert dk["XA_TL_THANH_TOAN_TT"][0] == pytest.approx(53.8)
     assert dk["XA_BCD_KIEN_TOAN"][0] == 1.0
-    assert _stored(world, "binh_lu")["XA_TL_THANH_TOAN_TT"][0] == pytest.approx(42.0)
+    # 0,5% is stored as 0.5 and, written back into the next template, still reads as 0.5%.
+    assert _stored(world, "binh_lu")["XA_TL_THANH_TOAN_TT"][0] == pytest.approx(0.5)
     # The next template carries what is stored; uploading it unchanged writes nothing.
     again = convert(_template(world, "admin12", ["doan_ket", "binh_lu"]))
     state = reporting_state(world)
@@ -104,7 +108,9 @@ def test_bad_cells_are_named_and_nothing_is_written(forms: World, tmp_path: Path
     tpl = _template(w, "officer_dk", ["doan_ket"])
     sheet = "03388 Phường Đoàn Kết"
     bad = dict(FILLED, XA_THON_4G="hai mươi", XA_HS_TRUC_TUYEN=1300, XA_TL_THANH_TOAN_TT=0.538)
-    data = fill(tpl, {"03388": bad})
+    # 0.538 pasted over the template's "%" cell with its own format (General): a fraction or
+    # 0.538%? Refused rather than guessed. (Typed into the template's cell, it shows "0,538%".)
+    data = fill(tpl, {"03388": bad}, formats={"XA_TL_THANH_TOAN_TT": "General"})
     expected = [
         (sheet, cell_of(tpl, "03388", "XA_THON_4G"), "'hai mươi' không phải là số"),
         (

@@ -58,6 +58,10 @@ def test_percentages() -> None:
         parse_value("percentage", "0.538")
     with pytest.raises(BadValue, match="không rõ nghĩa"):
         parse_value("percentage", 0.538)
+    # A template cell that shows a literal "%" holds percent: 0.5 there is 0.5%.
+    assert parse_value("percentage", 0.5, in_percent=True) == Parsed(num=0.5)
+    assert display("percentage", 0.5, None) == "0,5%"
+    assert parse_value("percentage", display("percentage", 0.5, None)) == Parsed(num=0.5)
     with pytest.raises(BadValue, match="chỉ tiêu không phải là tỷ lệ"):
         parse_value("number", "12%")
 

@@ -88,16 +88,20 @@ def _finite(x: float, raw: object) -> float:
     return x
 
 
-def parse_value(value_type: str, raw: object, *, percent_format: bool = False) -> Parsed:
+def parse_value(
+    value_type: str, raw: object, *, percent_format: bool = False, in_percent: bool = False
+) -> Parsed:
     """Return the value of ``raw`` read as ``value_type``; raise BadValue with the reason.
 
     ``percent_format`` says that a spreadsheet cell was formatted as a percentage, so that
-    Excel's 0.538 is the 53.8% the person typed. Percentages are stored in percent (0–100).
+    Excel's 0.538 is the 53.8% the person typed; ``in_percent`` that the number is known to be
+    in percent (a template cell showing a literal "%"), so 0.5 is 0.5%. Percentages are stored
+    in percent (0–100).
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return Parsed()
     if value_type in ("number", "percentage"):
-        return Parsed(num=_number(value_type, raw, percent_format))
+        return Parsed(num=_number(value_type, raw, percent_format, in_percent))
     if value_type == "boolean":
         if isinstance(raw, bool):
             return Parsed(num=1.0 if raw else 0.0)
@@ -129,20 +133,20 @@ def parse_value(value_type: str, raw: object, *, percent_format: bool = False) -
     return Parsed(text=text)
 
 
-def _number(value_type: str, raw: object, percent_format: bool) -> float:
+def _number(value_type: str, raw: object, percent_format: bool, in_percent: bool) -> float:
     if isinstance(raw, bool):
         raise BadValue(f"'{raw}' không phải là số")
     if isinstance(raw, int | float):
         x = _finite(float(raw), raw)
         if value_type == "percentage" and percent_format:
             return round(x * 100, 10)
-        return _percent_checked(value_type, x, raw, has_sign=False)
+        return _percent_checked(value_type, x, raw, has_sign=in_percent)
     s = str(raw).strip()
     has_sign = s.endswith("%")
     if has_sign and value_type != "percentage":
         raise BadValue(f"'{raw}' có dấu % nhưng chỉ tiêu không phải là tỷ lệ")
     x = _finite(parse_number_text(s.rstrip("%").strip()), raw)
-    return _percent_checked(value_type, x, raw, has_sign=has_sign)
+    return _percent_checked(value_type, x, raw, has_sign=has_sign or in_percent)
 
 
 def _percent_checked(value_type: str, x: float, raw: object, *, has_sign: bool) -> float:
@@ -162,7 +166,8 @@ def display(value_type: str, num: float | None, text: str | None) -> str:
         if num is None:
             return ""
         decimals = 0 if float(num).is_integer() else len(f"{num:.6f}".rstrip("0").split(".")[1])
-        return vn_number(num, decimals)
+        # A percentage shows its sign, so that 0,5% reads back as 0.5% and not as a fraction.
+        return vn_number(num, decimals) + ("%" if value_type == "percentage" else "")
     if value_type == "boolean":
         return "" if num is None else ("Có" if num else "Không")
     if value_type == "date" and text:

@@ -56,6 +56,7 @@ class Entry:
     raw: object
     comment: str | None = None
     percent_format: bool = False
+    in_percent: bool = False
     sheet: str | None = None
     cell: str | None = None
     row: int | None = None
@@ -251,7 +252,10 @@ def validate(
             located[entry.code] = entry
             try:
                 values[entry.code] = parse_value(
-                    spec.value_type, entry.raw, percent_format=entry.percent_format
+                    spec.value_type,
+                    entry.raw,
+                    percent_format=entry.percent_format,
+                    in_percent=entry.in_percent,
                 )
             except BadValue as exc:
                 errors.append(

@@ -42,6 +42,8 @@ TYPE_HINTS = {
     "text": "văn bản",
 }
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+PERCENT_LITERAL = '#,##0.0##"%"'
 
 
 def _title(org: Org, used: set[str]) -> str:
@@ -122,8 +124,12 @@ def build_template(
                 cell.fill = fill
             if e.value_type == "date":
                 ws.cell(row, 5).number_format = "DD/MM/YYYY"
-            elif e.value_type in ("number", "percentage"):
+            elif e.value_type == "number":
                 ws.cell(row, 5).number_format = "#,##0.##"
+            elif e.value_type == "percentage":
+                # A literal "%" (quoted): the cell holds 53.8 and shows 53,8%; typing "53,8%"
+                # makes Excel switch the cell to a real percentage (0.538), read as such.
+                ws.cell(row, 5).number_format = PERCENT_LITERAL
             if e.value_type == "boolean":
                 yes_no.add(ws.cell(row, 5))
         for letter, width in zip("ABCDEF", (6, 22, 60, 18, 16, 40), strict=True):
@@ -247,13 +253,15 @@ def _reports(session: Session, wb: Any, form: ReportForm, period: ReportPeriod) 
             value_cell = cells[4]
             raw = getattr(value_cell, "value", None)
             fmt = str(getattr(value_cell, "number_format", "") or "")
+            scaled = "%" in _QUOTED.sub("", fmt)
             comment = getattr(cells[5], "value", None)
             rep.entries.append(
                 Entry(
                     str(code).strip(),
                     raw,
                     comment="" if comment is None else str(comment).strip(),
-                    percent_format="%" in fmt and isinstance(raw, int | float),
+                    percent_format=scaled and isinstance(raw, int | float),
+                    in_percent=not scaled and "%" in fmt,
                     sheet=title,
                     cell=f"E{r}",
                 )
