@@ -159,6 +159,7 @@ def fill_lake(lake: Lake, elements: list[int], units: list[int], years: int) -> 
         FROM (SELECT range AS n, DATE '{2026 - years}-01-01' + to_months(range) AS d
               FROM range({12 * years}))""")
     con.execute(GENERATE.format(ne=len(elements), nu=len(units)))
+    ilake.rebuild_years(lake)  # as a bulk load does; a sync refreshes only the keys it touches
     n = con.execute("SELECT count(*), max(seq) FROM ind_value").fetchone()
     assert n is not None
     con.execute("INSERT OR REPLACE INTO lake_state VALUES ('data_value_seq', ?)", [n[1]])
