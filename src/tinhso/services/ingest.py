@@ -309,6 +309,7 @@ def _fill_stage(
             while chunk := f.read(1 << 20):
                 cp.write(chunk)
         path.unlink()
+        conn.exec_driver_sql(f"ANALYZE {STAGE}")  # a temporary table has no statistics
     else:
         insert = (
             f"INSERT INTO {STAGE} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' for _ in COLUMNS)})"
@@ -422,8 +423,7 @@ def _insert_new_postgresql(session: Session) -> int:
     conn = session.connection()
     cols = ", ".join(COLUMNS)
     written = conn.exec_driver_sql(
-        f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} ORDER BY seq "
-        "ON CONFLICT (code) DO NOTHING"
+        f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} ON CONFLICT (code) DO NOTHING"
     ).rowcount
     if written:
         conn.exec_driver_sql(
