@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from tinhso.indicators import expr
 from tinhso.indicators import lake as ilake
@@ -60,7 +59,7 @@ def indicator_value(spec: IndicatorSpec, num: float | None, den: float | None) -
         return IndicatorValue(num, den, None, NOTE_NO_DATA)
     if den == 0:
         return IndicatorValue(num, den, None, NOTE_ZERO)
-    return IndicatorValue(num, den, spec.factor * num / den)
+    return IndicatorValue(num, den, spec.factor * num / den, "")
 
 
 def points_for(node: NodeSpec, value: float | None) -> float | None:
@@ -84,27 +83,36 @@ def score(spec: IndexSpec, result: OrgResult) -> None:
     """Fill in the points of every node: leaves by their rule, groups as sums of children.
 
     With ``missing: zero`` a leaf without a value earns 0 of its maximum; with ``skip`` it is
-    left out of both the points and the maximum of its groups.
+    left out of both the points and the maximum of its groups. The total is under "".
     """
+    zero = spec.missing == "zero"
+    points, maxima, values = result.points, result.max_points, result.values
     for node in reversed(spec.nodes):  # children come after their parent in ``nodes``
+        code = node.code
         if node.indicator:
-            iv = result.values.get(node.indicator)
+            iv = values.get(node.indicator)
             pts = points_for(node, iv.value if iv else None)
-            if pts is None and spec.missing == "zero":
+            if pts is None and zero:
                 pts = 0.0
-            result.points[node.code] = pts
-            result.max_points[node.code] = 0.0 if pts is None else node.max_points
+            points[code] = pts
+            maxima[code] = 0.0 if pts is None else node.max_points
         else:
-            kids = spec.children(node.code)
-            got = [result.points.get(k.code) for k in kids]
-            result.points[node.code] = (
-                None if all(g is None for g in got) else sum(g or 0.0 for g in got)
-            )
-            result.max_points[node.code] = sum(result.max_points.get(k.code, 0.0) for k in kids)
-    tops = spec.children(None)
-    got = [result.points.get(t.code) for t in tops]
-    result.points[""] = None if all(g is None for g in got) else sum(g or 0.0 for g in got)
-    result.max_points[""] = sum(result.max_points.get(t.code, 0.0) for t in tops)
+            _group(code, spec.children(code), points, maxima)
+    _group("", spec.children(None), points, maxima)
+
+
+def _group(
+    code: str, kids: list[NodeSpec], points: dict[str, float | None], maxima: dict[str, float]
+) -> None:
+    total, any_value, top = 0.0, False, 0.0
+    for k in kids:
+        got = points.get(k.code)
+        if got is not None:
+            total += got
+            any_value = True
+        top += maxima.get(k.code, 0.0)
+    points[code] = total if any_value else None
+    maxima[code] = top
 
 
 # Over time, per reporting organisation and period type, only what each element's rule needs:
@@ -221,12 +229,14 @@ def compute(
         cur = con.execute(sql)
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
+    at = {n: k for k, n in enumerate(names)}
+    plan = [(c, i, at[f"n|{c}"], at[f"d|{c}"]) for c, i in spec.indicators.items()]
     out: dict[int, OrgResult] = {}
     for row in rows:
-        data: dict[str, Any] = dict(zip(names, row, strict=True))
-        res = OrgResult(int(data["org"]), partial=bool(data["part"]))
-        for code, i in spec.indicators.items():
-            res.values[code] = indicator_value(i, data[f"n|{code}"], data[f"d|{code}"])
+        res = OrgResult(int(row[0]), partial=bool(row[1]))
+        vals = res.values
+        for code, i, n, d in plan:
+            vals[code] = indicator_value(i, row[n], row[d])
         score(spec, res)
         out[res.org] = res
     return out
