@@ -119,6 +119,8 @@ def test_services_page_shows_index_rankings_late_and_refreshes(
     assert "2" in row and "4" in row and "50,00%" in row
     assert page.locator("table.ranking").count() == 2
     assert "D2" in page.locator("table.late").inner_text()
+    # D2: due 7/7 09:00, finished 8/7 10:00 — a day late, said in days.
+    assert "1 ngày" in page.locator("table.late tr:has-text('D2')").inner_text()
     # Push an event through the API: the page shows it within 5 seconds, without a reload.
     import httpx
 

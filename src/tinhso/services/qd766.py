@@ -496,7 +496,7 @@ def late_dossiers(
     with lake.lock:
         current(lake, catalog, period.first.year)
         cur = lake.cursor().execute(
-            f"""SELECT code, procedure_id, status, received_at, due_at, end_at,
+            f"""SELECT code, procedure_id, status, received_at, due_at, end_at, supplement_count,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
                 FROM ({PAIRS_SQL.format(and_where="")}) pairs
                 WHERE period = ? AND {_units(unit_kind)} = ? AND in_processed AND NOT on_time
