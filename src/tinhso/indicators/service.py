@@ -398,7 +398,12 @@ def page(
 
     me = _summary(unit, cur[unit.org], prev.get(unit.org), spec, ranks[""].get(unit.org))
     return {
-        "index": {"code": spec.code, "name": spec.name, "version": spec.version},
+        "index": {
+            "code": spec.code,
+            "name": spec.name,
+            "version": spec.version,
+            "normalise": spec.normalise,
+        },
         "period": p,
         "previous_period": before,
         "unit": detail,
