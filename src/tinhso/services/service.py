@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -155,6 +156,13 @@ def derive(
     return out
 
 
+def _insert_ignoring_duplicates(session: Session) -> Any:
+    """Return an INSERT on the events table that can skip a duplicate key, in this dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert(DossierEvent)
+    return sqlite_insert(DossierEvent)
+
+
 def push_event(
     session: Session, *, principal: Principal, code: str, event: EventInput, calendar: WorkCalendar
 ) -> tuple[Dossier, bool]:
@@ -186,31 +194,34 @@ def push_event(
     ).first()
     if dossier is None:
         raise NotFound(f"không tìm thấy hồ sơ '{code}' trong phạm vi được gửi dữ liệu")
-    same = session.scalars(
-        select(DossierEvent).where(
-            DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id
+    # Insert first, look only when the key was taken: a new event (the usual case) costs one
+    # statement, and two requests racing with the same event id cannot both write it.
+    inserted = (
+        session.connection()
+        .execute(
+            _insert_ignoring_duplicates(session)
+            .values(
+                dossier_id=dossier.id,
+                event_id=event.event_id,
+                ts=event.ts,
+                status=event.status,
+                note=nfc(event.note),
+                received_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["dossier_id", "event_id"])
+            .returning(DossierEvent.id)
         )
-    ).first()
-    if same is not None:
+        .first()
+    )
+    if inserted is None:
+        same = session.scalars(
+            select(DossierEvent).where(
+                DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id
+            )
+        ).one()
         if same.ts == event.ts and same.status == event.status:
             return dossier, False
         raise Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
-    try:
-        with session.begin_nested():
-            session.add(
-                DossierEvent(
-                    dossier_id=dossier.id,
-                    event_id=event.event_id,
-                    ts=event.ts,
-                    status=event.status,
-                    note=nfc(event.note),
-                    received_at=utcnow(),
-                )
-            )
-    except IntegrityError as exc:  # the same event sent twice at once: the other one was first
-        raise Conflict(
-            f"sự kiện '{event.event_id}' đang được ghi bởi một yêu cầu khác; hãy gửi lại"
-        ) from exc
     changes = derive(dossier, dossier_events(session, dossier), calendar)
     changed = {k: v for k, v in changes.items() if getattr(dossier, k) != v}
     if changed:
