@@ -125,3 +125,39 @@ def test_cli_refuses_a_bad_catalog(cli: World, tmp_path: Path) -> None:
     r = runner.invoke(app, ["catalog", "load", str(bad)])
     assert r.exit_code == 2
     assert "bad.yaml, indicators[0].numerator: biểu thức 'b / 0', vị trí 5: chia cho 0" in r.output
+
+
+AGENCY_INDEX = """
+catalog: test-so
+data_elements:
+  - {code: s.vb_dt, name: Văn bản điện tử, aggregation: sum}
+  - {code: s.vb, name: Văn bản, aggregation: sum}
+indicators:
+  - {code: s.tl, name: Tỷ lệ văn bản điện tử, numerator: s.vb_dt, denominator: s.vb, factor: 100}
+indices:
+  - {code: test-so, name: Chỉ số chuyển đổi số của cơ quan, level: agency, max_points: 10,
+     children: [{code: L, indicator: s.tl, points: 10, scoring: {rule: linear, full: 100}}]}
+"""
+
+
+def test_an_agency_index_ranks_agencies_in_scope(client, world: World, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    data.load_catalog(world, tmp_path, AGENCY_INDEX, "test-so.yaml")
+    data.put(
+        world,
+        [
+            ("s.vb_dt", "so_khcn", "2025", 90),
+            ("s.vb", "so_khcn", "2025", 100),
+            ("s.vb_dt", "ubnd_dk", "2025", 50),
+            ("s.vb", "ubnd_dk", "2025", 100),
+        ],
+    )
+    q = {"index": "test-so", "period": "2025"}
+    r = client.get(URL, params=q, headers=world.auth("officer_so"))
+    (so,) = r.json()["units"]
+    assert (so["kind"], so["code"], so["points"]) == ("agency", "000.00.02.H12", 9)
+    # Ranked among the agencies under the same parent (UBND tỉnh Lai Châu): Sở, two UBND xã.
+    assert (so["rank"], so["rank_of"]) == (1, 3)
+    r = client.get(URL, params=q | {"unit": "000.00.50.H12"}, headers=world.auth("officer_so"))
+    assert r.status_code == 404
+    r = client.get(URL, params=q | {"unit": "000.00.50.H12"}, headers=world.auth("officer_dk"))
+    assert r.json()["units"][0]["points"] == 5

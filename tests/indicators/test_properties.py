@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from tinhso.indicators import engine, expr
 from tinhso.indicators.lake import YEAR_SQL
-from tinhso.indicators.spec import IndicatorSpec
+from tinhso.indicators.spec import IndicatorSpec, NodeSpec
 from tinhso.services.periods import parse_period
 
 NAMES = ["a", "b.c", "qd766.3.3", "x_1.y2"]
@@ -187,3 +187,33 @@ def test_rollups_add_up(rows: list[tuple[int, int, int, int]]) -> None:
     if n is not None and d:
         spec = IndicatorSpec("r", "r", expr.Ref("num"), expr.Ref("den"), 1, "higher", 2, "")
         assert engine.indicator_value(spec, n, d).value == pytest.approx(n / d)
+
+
+def _leaf(rule: str, params: dict[str, object], top: float = 10.0) -> NodeSpec:
+    return NodeSpec("L", "L", None, 0, top, "i", rule, params)
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@given(finite, finite, st.floats(min_value=-1e3, max_value=1e3, allow_nan=False))
+def test_linear_points_stay_in_range_and_follow_the_direction(
+    a: float, b: float, full: float
+) -> None:
+    zero = full - 50 if a >= b else full + 50  # higher-is-better, else lower-is-better
+    node = _leaf("linear", {"full": full, "zero": zero})
+    pa, pb = engine.points_for(node, a), engine.points_for(node, b)
+    assert pa is not None and pb is not None
+    assert 0 <= pa <= 10 and 0 <= pb <= 10
+    if zero < full:
+        assert (pa >= pb) == (a >= b) or pa == pb  # more is never worse
+    assert engine.points_for(node, full) == 10 and engine.points_for(node, zero) == 0
+
+
+@given(finite)
+def test_bands_and_yes_no(value: float) -> None:
+    bands = _leaf("bands", {"bands": [{"from": 2.0, "points": 10.0}, {"from": 1.0, "points": 5.0}]})
+    got = engine.points_for(bands, value)
+    assert got == (10.0 if value >= 2 else 5.0 if value >= 1 else 0.0)
+    assert engine.points_for(_leaf("yes_no", {}), value) == (0.0 if value == 0 else 10.0)
+    assert engine.points_for(bands, None) is None

@@ -46,6 +46,7 @@ VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
 PTYPE_SQL = """CASE WHEN length(period) = 4 THEN 5 WHEN period LIKE '%-H%' THEN 4
     WHEN period LIKE '%-Q%' THEN 3 WHEN period LIKE '%-W%' THEN 1 ELSE 2 END"""
 BATCH = 500_000
+DIMS_VERSION = 2  # raised when a dimension table gains a column: older copies reload them
 # Per element, organisation, calendar year and period type: what a yearly read needs, kept in
 # step with ``ind_value`` so that a year is read from ~1/12 of the rows.
 YEAR_SQL = """
@@ -161,7 +162,7 @@ def sync(lake: Lake) -> int:
 def _sync_dimensions(lake: Lake) -> None:
     with lake.db.engine.connect() as conn:
         head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-        if head == state(lake, "ind_dims") and state(lake, "ind_dims_loaded"):
+        if head == state(lake, "ind_dims") and state(lake, "ind_dims_loaded") == DIMS_VERSION:
             return
         con = lake.cursor()
         load_rows(
@@ -197,8 +198,16 @@ def _sync_dimensions(lake: Lake) -> None:
         load_rows(
             con,
             "ind_agency",
-            [("id", "BIGINT"), ("code", "VARCHAR"), ("name", "VARCHAR"), ("unit_id", "BIGINT")],
-            conn.execute(select(Agency.id, Agency.code, Agency.name, Agency.unit_id)),
+            [
+                ("id", "BIGINT"),
+                ("code", "VARCHAR"),
+                ("name", "VARCHAR"),
+                ("unit_id", "BIGINT"),
+                ("parent_id", "BIGINT"),
+            ],
+            conn.execute(
+                select(Agency.id, Agency.code, Agency.name, Agency.unit_id, Agency.parent_id)
+            ),
         )
         load_rows(
             con,
@@ -207,7 +216,7 @@ def _sync_dimensions(lake: Lake) -> None:
             conn.execute(select(DataElement.id, DataElement.code, DataElement.aggregation)),
         )
     _set_state(lake, "ind_dims", int(head))
-    _set_state(lake, "ind_dims_loaded", 1)
+    _set_state(lake, "ind_dims_loaded", DIMS_VERSION)
     _set_state(lake, "ind_bridge_day", 0)  # the bridge follows the units
 
 

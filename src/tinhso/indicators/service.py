@@ -75,8 +75,12 @@ def achievement(direction: str, value: float, planned: float) -> float:
 def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
     con = lake.cursor()
     if spec.level == "agency":
-        rows = con.execute("SELECT id, code, name, unit_id FROM ind_agency").fetchall()
-        return {-int(r[0]): Org(-int(r[0]), "agency", r[1], r[2], None) for r in rows}
+        rows = con.execute("SELECT id, code, name, parent_id FROM ind_agency").fetchall()
+        # Siblings of an agency: the agencies under the same parent agency.
+        return {
+            -int(r[0]): Org(-int(r[0]), "agency", r[1], r[2], -int(r[3]) if r[3] else None)
+            for r in rows
+        }
     levels = LEVELS_COMPUTED[spec.level]
     rows = con.execute(
         f"""SELECT id, level, code, name, parent_id FROM ind_unit
