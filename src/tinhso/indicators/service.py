@@ -132,7 +132,7 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
         orgs = _orgs(lake, spec, day)
         external = _external(lake, spec, period)
         results = engine.compute(lake, spec, period, day, list(orgs), external)
-        if len(cache) > 16:
+        if len(cache) >= 8:  # a few indices × periods; each holds every unit's values
             cache.clear()
         cache[key] = Computation(orgs, results)
         return cache[key]  # type: ignore[no-any-return]
