@@ -580,6 +580,7 @@ def main() -> None:
         args.keep,
         args.heavy_max,
         args.direct_above,
+        record=not args.no_record,
     )
 
 

@@ -155,8 +155,11 @@ def test_an_agency_index_ranks_agencies_in_scope(client, world: World, tmp_path:
     r = client.get(URL, params=q, headers=world.auth("officer_so"))
     (so,) = r.json()["units"]
     assert (so["kind"], so["code"], so["points"]) == ("agency", "000.00.02.H12", 9)
-    # Ranked among the agencies under the same parent (UBND tỉnh Lai Châu): Sở, two UBND xã.
-    assert (so["rank"], so["rank_of"]) == (1, 3)
+    # Ranked among the agencies under the same parent (UBND tỉnh Lai Châu) that have figures:
+    # the Sở and UBND phường Đoàn Kết; the other UBND xã reported nothing and is not ranked.
+    assert (so["rank"], so["rank_of"]) == (1, 2)
+    # Nothing was reported for 2024: there is no change to show (not a change from zero).
+    assert so["previous"] is None and so["change"] is None
     r = client.get(URL, params=q | {"unit": "000.00.50.H12"}, headers=world.auth("officer_so"))
     assert r.status_code == 404
     r = client.get(URL, params=q | {"unit": "000.00.50.H12"}, headers=world.auth("officer_dk"))

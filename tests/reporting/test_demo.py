@@ -18,7 +18,7 @@ def test_demo_reports_have_late_units(world: World) -> None:
         province = s.get(Unit, world.units["lai_chau"])
         assert province is not None
         out = build_reports(s, province=province)
-        assert out.forms == 2 and out.reports > 0 and out.missing > 0
+        assert out.forms == 4 and out.reports > 0 and out.missing > 0
         form = get_form(s, XA)
         latest = due_periods(form, 1)[0]
         c = completeness(s, principal=SYSTEM_PRINCIPAL, form=form, period=latest)
@@ -50,3 +50,25 @@ def test_demo_completeness_page_lists_the_late_units(client, world: World) -> No
     r = client.get("/reporting/completeness", params={"form": XA})
     missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
     assert "Phường Đoàn Kết" in missing and "Quá hạn, chưa nộp" in missing
+
+
+def test_demo_dti_reports_feed_the_dti(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The yearly DTI forms of the demo carry the figures the DTI catalogs are computed from:
+    the province's own (BC-DTI-TINH-NAM) and its communes' (BC-DTI-XA-NAM), summed up."""
+    with world.db.session() as s:
+        province = s.get(Unit, world.units["lai_chau"])
+        assert province is not None
+        build_reports(s, province=province)
+    q = {"index": "dti-province-2025", "period": "2025", "unit": "12"}
+    r = client.get("/api/v1/indicators/values", params=q, headers=world.auth("leader12"))
+    assert r.status_code == 200, r.text
+    (lai_chau,) = r.json()["units"]
+    assert lai_chau["points"] > 300
+    nodes = {n["code"]: n for n in lai_chau["nodes"]}
+    # 1.1: the steering committee is headed by the chairman (2) → full 25 points.
+    assert nodes["1.1"]["points"] == 25
+    # 3.1 counts households with fibre reported by the communes (ratio of the sums).
+    cap = nodes["3.1"]["indicator"]
+    assert cap["denominator"] > 0 and 0 < cap["value"] < 100
+    # No 2024 figures: no change is shown.
+    assert lai_chau["change"] is None

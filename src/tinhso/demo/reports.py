@@ -12,6 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.demo.dti import FORMS as DTI_FORMS
+from tinhso.demo.dti import load_catalogs
 from tinhso.fmt import LOCAL_TZ
 from tinhso.reporting import service
 from tinhso.reporting.completeness import due_periods
@@ -89,8 +91,10 @@ def _fill(
     out: ReportsDemo,
 ) -> None:
     bases = {o.key: _base(rng, o) for o in targets}
-    missing = set(rng.sample([o.key for o in targets], k=max(1, len(targets) // 10)))
-    late = set(rng.sample([o.key for o in targets], k=max(1, len(targets) // 8)))
+    # A form with few reporting units (the province's own figures) has nobody missing or late.
+    n = len(targets)
+    missing = set(rng.sample([o.key for o in targets], k=max(1, n // 10) if n > 2 else 0))
+    late = set(rng.sample([o.key for o in targets], k=max(1, n // 8) if n > 2 else 0))
     for age, period in enumerate(reversed(periods)):  # oldest first
         newest = age >= len(periods) - 2
         reports: list[tuple[Org, float]] = []
@@ -155,12 +159,15 @@ def _base(rng: random.Random, org: Org) -> dict[str, float]:
 def build_reports(session: Session, *, province: Unit, seed: int = 2025) -> ReportsDemo:
     """Load the catalog's forms and fill a year of reports (idempotent: skipped once done)."""
     out = ReportsDemo()
+    # The DTI forms report data elements of the indicator catalogs: those are loaded first.
+    load_catalogs(session)
     rep = load_forms(session, principal=SYSTEM_PRINCIPAL, paths=form_files())
     out.forms = len(rep.forms)
     rng = random.Random(seed)
     for code, count, values_of in (
         ("BC-CDS-XA-THANG", 12, _commune_values),
         ("BC-CDS-SO-QUY", 4, _agency_values),
+        *DTI_FORMS,
     ):
         form = get_form(session, code)
         if session.scalars(select(Submission.id).where(Submission.form_id == form.id)).first():

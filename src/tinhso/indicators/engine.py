@@ -52,6 +52,11 @@ class OrgResult:
         """Return the points of the whole index."""
         return self.points.get("")
 
+    @property
+    def reported(self) -> bool:
+        """Return True when at least one indicator has a value (the unit has data at all)."""
+        return any(v.value is not None for v in self.values.values())
+
 
 def indicator_value(spec: IndicatorSpec, num: float | None, den: float | None) -> IndicatorValue:
     """Return factor × numerator ÷ denominator, or a missing value with the reason."""

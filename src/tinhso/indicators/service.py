@@ -144,7 +144,11 @@ def _ranks(
     """Return each organisation's rank among its siblings (same kind, same parent) on a node."""
     groups: dict[tuple[str, int | None], list[tuple[float, int]]] = {}
     for org, o in orgs.items():
-        pts = results[org].points.get(node) if org in results else None
+        # A unit with no figure at all in the period (another province, a commune created
+        # later) is not ranked: its zeros would say nothing about it.
+        if org not in results or not results[org].reported:
+            continue
+        pts = results[org].points.get(node)
         if pts is not None:
             groups.setdefault((o.kind, o.parent), []).append((pts, org))
     out: dict[int, tuple[int, int]] = {}
@@ -189,6 +193,8 @@ def org_json(
     """Return one organisation's index as plain data: the API's and the page's shape."""
     total = cur.total
     rank = ranks[""].get(org.org)
+    if prev is not None and not prev.reported:  # nothing to compare with, not a change from 0
+        prev = None
     nodes = []
     for n in spec.nodes:
         if depth is not None and n.depth > depth:

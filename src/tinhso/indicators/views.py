@@ -7,9 +7,11 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from tinhso.accounts.scope import Principal
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
 from tinhso.indicators import service
+from tinhso.indicators.models import CompositeIndex
 from tinhso.indicators.spec import list_indices
 from tinhso.web.deps import LakeDep, PageUser, SessionDep
 from tinhso.web.templating import render
@@ -26,6 +28,16 @@ def _period_choices(year: int) -> list[tuple[str, str]]:
     return out
 
 
+def _default_index(indices: list[CompositeIndex], principal: Principal) -> CompositeIndex:
+    """Return the index of the caller's own level: the communes' for a commune officer, the
+    province's for everyone else (the province, its agencies, the whole installation)."""
+    # A path of one id ("/12/") is a province; a commune's path is longer.
+    paths = principal.unit_paths
+    communal = not principal.is_global and paths and all(p.count("/") > 2 for p in paths)
+    wanted = "commune" if communal else "province"
+    return next((i for i in indices if i.level == wanted), indices[0])
+
+
 @router.get("/indicators")
 def indicators_page(
     request: Request,
@@ -39,16 +51,17 @@ def indicators_page(
     """A unit's index: the tree of groups and indicators, ranks among siblings, targets."""
     principal = current[0]
     indices = list_indices(session)
+    # An index is published for a year that has ended: the page opens on last year's.
     ctx: dict[str, object] = {
         "indices": indices,
         "periods": _period_choices(local_today().year),
         "data": None,
         "index_code": index,
-        "period_code": period or str(local_today().year),
+        "period_code": period or str(local_today().year - 1),
         "unit_code": unit,
     }
     if indices:
-        code = index or indices[0].code
+        code = index or _default_index(indices, principal).code
         ctx["index_code"] = code
         try:
             data = service.page(
