@@ -39,7 +39,7 @@ run: demo ## set up, build the demo and start the server on 127.0.0.1:8000
 	$(BIN)/tinhso serve
 
 test: $(STAMP) $(VENDOR)/.installed ## set up and run the whole suite (PostgreSQL too when TINHSO_TEST_PG_URL is set)
-	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-system-packages.sh
 	$(BIN)/pytest -q
 
 test-fast: $(STAMP) ## the suite without the browser and the full-register tests
