@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tinhso.accounts import routes as accounts_routes
 from tinhso.accounts import views as accounts_views
@@ -45,17 +47,34 @@ SECURITY_HEADERS = {
 }
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        if name == "Content-Security-Policy" and request.url.path.startswith("/api/v1/docs"):
-            continue  # the API explorer page carries its own inline bootstrap script
-        response.headers.setdefault(name, value)
-    if not request.url.path.startswith("/static/"):
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class SecurityHeaders:
+    """Pure ASGI middleware adding the security headers (and no-store on dynamic responses).
+
+    Written against ASGI rather than as an ``@app.middleware("http")`` function: that form wraps
+    every request in extra tasks and streams, which costs more than the headers themselves.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name == "Content-Security-Policy" and path.startswith("/api/v1/docs"):
+                        continue  # the API explorer page carries its own inline bootstrap script
+                    headers.setdefault(name, value)
+                if not path.startswith("/static/"):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -84,7 +103,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.lake_lock = threading.Lock()
     app.state.catalog = None
     problems.install(app)
-    app.middleware("http")(_security_headers)
+    app.add_middleware(SecurityHeaders)
     # Front-end packages fetched from the npm registry at set-up (make setup), served locally.
     app.mount(
         "/static/vendor", StaticFiles(directory=settings.assets_dir, check_dir=False), name="vendor"

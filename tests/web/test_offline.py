@@ -33,6 +33,13 @@ def test_pages_carry_security_headers(client, world: World) -> None:  # type: ig
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["cache-control"] == "no-store"
+    # Errors carry them too; static assets may be cached; the API explorer runs its own script.
+    r = client.get("/api/v1/khong-co", headers=world.auth("admin"))
+    assert r.status_code == 404 and r.headers["x-content-type-options"] == "nosniff"
+    assert "no-store" not in client.get("/static/vendor/htmx.min.js").headers.get(
+        "cache-control", ""
+    )
+    assert "content-security-policy" not in client.get("/api/v1/docs").headers
 
 
 def test_http_errors_are_in_vietnamese(client, world: World) -> None:  # type: ignore[no-untyped-def]
