@@ -251,14 +251,15 @@ def _procedure_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog, year: in
     # commune, all of them for the province.
     con.execute(
         """CREATE OR REPLACE TABLE qd766_remit AS
+        WITH seen AS (SELECT DISTINCT unit_id, province_id FROM dossier)  -- one scan for both
         SELECT 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id FROM agency a JOIN procedure p
           ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
         UNION ALL
         SELECT 'commune', u.id, p.id FROM unit u JOIN procedure p ON p.level IN ('commune', 'both')
-        WHERE u.level = 'commune' AND u.id IN (SELECT DISTINCT unit_id FROM dossier)
+        WHERE u.level = 'commune' AND u.id IN (SELECT unit_id FROM seen)
         UNION ALL
         SELECT 'province', u.id, p.id FROM unit u CROSS JOIN procedure p
-        WHERE u.level = 'province' AND u.id IN (SELECT DISTINCT province_id FROM dossier)"""
+        WHERE u.level = 'province' AND u.id IN (SELECT province_id FROM seen)"""
     )
     cols = []
     for ind in inds:
