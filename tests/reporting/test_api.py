@@ -180,3 +180,31 @@ def test_forms_template_and_upload(client, forms: World) -> None:  # type: ignor
         headers=w.auth("officer_dk"),
     )
     assert r.status_code == 200 and r.json()["created"] == 2
+
+
+def test_odd_items_are_refused_not_errors(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    w = forms
+    before = reporting_state(w)
+    items = [
+        {"unit": "03388", "period": "2025-07", "element": "XA_THON_TONG", "value": 10**400},
+        {"unit": "03388", "period": "0000", "element": "XA_THON_TONG", "value": 1},
+        {"unit": "03388", "period": "9999-12", "element": "XA_THON_TONG", "value": 1},
+    ]
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": items}, headers=w.auth("system12")
+    )
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"]) for e in r.json()["errors"]] == [(2, "period"), (3, "period")]
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": items[:1]}, headers=w.auth("system12")
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["reason"] == f"'{10**400}' không phải là số"
+    for path in ("datavalues", "reporting/completeness", "reporting/template"):
+        r = client.get(
+            f"/api/v1/{path}",
+            params={"form": XA, "period": "9999-W52", "unit": "03388"},
+            headers=w.auth("system12"),
+        )
+        assert r.status_code == 422, (path, r.text)
+    assert reporting_state(w) == before

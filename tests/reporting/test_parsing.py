@@ -112,3 +112,18 @@ def test_periods() -> None:
     with pytest.raises(InvalidInput) as exc:
         parse_report_period("2025-W54")
     assert exc.value.errors[0].reason == "năm 2025 không có tuần 54"
+
+
+@pytest.mark.parametrize("code", ["0000", "0001-01", "0001-W01", "9999", "9999-12", "9999-W52"])
+def test_periods_beyond_the_calendar_are_refused(code: str) -> None:
+    # Years the calendar cannot hold (or whose neighbours and deadlines it cannot) used to
+    # raise ValueError or OverflowError, a 500 on every route taking a period.
+    with pytest.raises(InvalidInput) as exc:
+        parse_report_period(code)
+    assert exc.value.errors[0].reason == "năm từ 1900 đến 2999"
+
+
+def test_a_number_too_large_for_a_float_is_refused() -> None:
+    with pytest.raises(BadValue) as exc:
+        parse_value("number", 10**400)
+    assert str(exc.value) == f"'{10**400}' không phải là số"

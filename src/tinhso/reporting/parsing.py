@@ -137,7 +137,10 @@ def _number(value_type: str, raw: object, percent_format: bool, in_percent: bool
     if isinstance(raw, bool):
         raise BadValue(f"'{raw}' không phải là số")
     if isinstance(raw, int | float):
-        x = _finite(float(raw), raw)
+        try:
+            x = _finite(float(raw), raw)
+        except OverflowError:  # an integer beyond any float (10**400 in a JSON batch)
+            raise BadValue(f"'{raw}' không phải là số") from None
         if value_type == "percentage" and percent_format:
             return round(x * 100, 10)
         return _percent_checked(value_type, x, raw, has_sign=in_percent)

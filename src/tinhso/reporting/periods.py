@@ -25,6 +25,9 @@ _KIND_TO_TYPE = {
     "year": "yearly",
 }
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_YEAR = re.compile(r"^(\d{4})")
+# Years whose periods, neighbours and deadlines the calendar can hold (date ends at 9999).
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ def _bad(code: str, reason: str) -> InvalidInput:
 def parse_report_period(code: str) -> ReportPeriod:
     """Return the period named by ``code`` or raise InvalidInput naming the accepted forms."""
     code = (code or "").strip()
+    y = _YEAR.match(code)
+    if y and not MIN_YEAR <= int(y.group(1)) <= MAX_YEAR:
+        raise _bad(code, f"năm từ {MIN_YEAR} đến {MAX_YEAR}")
     m = _WEEK.match(code)
     if m:
         year, week = int(m.group(1)), int(m.group(2))
