@@ -63,6 +63,11 @@ def test_bad_requests(client, loaded: World) -> None:  # type: ignore[no-untyped
     assert r.json()["detail"] == "không có bộ chỉ số 'khong-co' (có: test-xa)"
     r = client.get(URL, params={"index": "test-xa", "period": "2025-13"}, headers=h)
     assert r.status_code == 422 and "tháng" in r.json()["detail"]
+    # Years the calendar cannot hold, or whose previous period it cannot, are refused too.
+    for period in ("0000", "0001", "9999-12"):
+        r = client.get(URL, params={"index": "test-xa", "period": period}, headers=h)
+        assert r.status_code == 422, (period, r.text)
+        assert r.json()["errors"][0]["reason"] == "năm từ 1900 đến 2999"
     assert client.get(URL, params=Q).status_code == 401
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
-from tinhso.errors import NotFound
+from tinhso.errors import FieldError, InvalidInput, NotFound
 from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
 from tinhso.indicators.spec import IndexSpec, TargetSpec, load_spec
@@ -26,6 +26,8 @@ BUCKETS = (
     (0.5, "tren_50", "Trên 50%"),
     (float("-inf"), "duoi_50", "Dưới 50%"),
 )
+# Years whose periods and the ones before them the calendar can hold.
+MIN_YEAR, MAX_YEAR = 1900, 2999
 _CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
 
 
@@ -136,6 +138,18 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
             cache.clear()
         cache[key] = Computation(orgs, results)
         return cache[key]  # type: ignore[no-any-return]
+
+
+def _period(code: str) -> Period:
+    """Return the period named by ``code``; a year whose period or the one before it the
+    calendar cannot hold (0000, 9999-12) is refused like any bad code, not a 500."""
+    year = code.strip()[:4]
+    if year.isdigit() and not MIN_YEAR <= int(year) <= MAX_YEAR:
+        raise InvalidInput(
+            f"kỳ '{code}' không hợp lệ",
+            [FieldError("period", f"năm từ {MIN_YEAR} đến {MAX_YEAR}", value=code)],
+        )
+    return parse_period(code)  # raises InvalidInput for a code of the wrong shape
 
 
 def _ranks(
@@ -294,7 +308,7 @@ def values(
     before. Units are those valid at the period's end; older data counts through the lineage."""
     principal.require("read")
     spec = load_spec(session, index)
-    p = parse_period(period)
+    p = _period(period)
     before = previous(p)
     now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
     orgs, cur, prev = now.orgs, now.results, then.results
@@ -370,7 +384,7 @@ def page(
     """
     principal.require("read")
     spec = load_spec(session, index)
-    p = parse_period(period)
+    p = _period(period)
     before = previous(p)
     now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
     orgs, cur, prev = now.orgs, now.results, then.results
