@@ -185,3 +185,18 @@ def test_unit_outside_scope_and_locked_period(forms: World) -> None:
             "báo cáo kỳ 2025-07 của Phường Đoàn Kết đã được duyệt; dữ liệu bị khóa",
         )
     ]
+
+
+def test_a_damaged_identity_sheet_is_refused(forms: World) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    w = forms
+    wb = load_workbook(io.BytesIO(_template(w, "officer_dk", ["doan_ket"])))
+    wb["_tinhso"].delete_cols(2, 3)  # rows of one cell: "mark", "form", … "sheet"
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert _refused(w, "officer_dk", buf.getvalue()) == [
+        ("_tinhso", None, "trang _tinhso không phải của mẫu báo cáo")
+    ]

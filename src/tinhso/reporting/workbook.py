@@ -155,8 +155,9 @@ def _meta(wb: Any, errors: list[FieldError]) -> dict[str, Any] | None:
         )
         return None
     out: dict[str, Any] = {"sheets": []}
-    for i, row in enumerate(wb[META].iter_rows(values_only=True), start=1):
-        if not row or row[0] is None:
+    for i, cells in enumerate(wb[META].iter_rows(values_only=True), start=1):
+        row = (*cells, None, None, None)  # a damaged sheet may hold rows of one cell
+        if row[0] is None:
             continue
         key = str(row[0])
         if key == "sheet":
