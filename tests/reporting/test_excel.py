@@ -187,6 +187,25 @@ def test_unit_outside_scope_and_locked_period(forms: World) -> None:
     ]
 
 
+def test_a_formula_without_its_result_is_refused_not_read_as_blank(forms: World) -> None:
+    # A workbook written by a program (openpyxl, a script) keeps formulas without the result
+    # Excel would cache; read as blank, such a cell used to clear the stored value silently.
+    w = forms
+    tpl = _template(w, "officer_dk", ["doan_ket"])
+    _upload(w, "officer_dk", fill(tpl, {"03388": FILLED}))
+    cell = cell_of(tpl, "03388", "XA_TO_CNS_TONG")
+    data = fill(tpl, {"03388": dict(FILLED, XA_TO_CNS_TONG="=10+2")})
+    assert _refused(w, "officer_dk", data) == [
+        (
+            "03388 Phường Đoàn Kết",
+            cell,
+            "ô có công thức nhưng tệp không lưu kết quả của nó; "
+            "hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi tải lên, hoặc ghi số thay cho công thức",
+        )
+    ]
+    assert _stored(w, "doan_ket")["XA_TO_CNS_TONG"][0] == 12
+
+
 def test_a_damaged_identity_sheet_is_refused(forms: World) -> None:
     import io
 

@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
@@ -190,9 +191,47 @@ def read_upload(
             [FieldError("tệp", "tệp không phải là bảng tính .xlsx hợp lệ")],
         ) from exc
     try:
-        return _reports(session, wb, form, period)
+        reports = _reports(session, wb, form, period)
     finally:
         wb.close()
+    _refuse_formulas_without_result(data, reports)
+    return reports
+
+
+FORMULA_WITHOUT_RESULT = (
+    "ô có công thức nhưng tệp không lưu kết quả của nó; "
+    "hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi tải lên, hoặc ghi số thay cho công thức"
+)
+
+
+def _refuse_formulas_without_result(data: bytes, reports: list[OrgReport]) -> None:
+    """Raise InvalidInput naming the blank value cells that hold a formula.
+
+    Excel and LibreOffice keep a formula's result, which is what is read; a file written by a
+    program may keep the formula alone, and read as blank it would clear the stored value.
+    """
+    blank = {(e.sheet, e.cell): e for r in reports for e in r.entries if e.raw is None}
+    if not blank:
+        return
+    errors: list[FieldError] = []
+    wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for title in dict.fromkeys(sheet for sheet, _ in blank):
+            rows = wb[title].iter_rows(min_row=FIRST_ROW, min_col=5, max_col=5, values_only=True)
+            for r, row in enumerate(rows, start=FIRST_ROW):
+                entry = blank.get((title, f"E{r}"))
+                v = row[0] if row else None
+                formula = isinstance(v, ArrayFormula | DataTableFormula) or (
+                    isinstance(v, str) and v.startswith("=")
+                )
+                if entry is not None and formula:
+                    errors.append(
+                        FieldError(entry.code, FORMULA_WITHOUT_RESULT, sheet=title, cell=f"E{r}")
+                    )
+    finally:
+        wb.close()
+    if errors:
+        raise InvalidInput(f"có {len(errors)} giá trị không hợp lệ; chưa ghi giá trị nào", errors)
 
 
 def _reports(session: Session, wb: Any, form: ReportForm, period: ReportPeriod) -> list[OrgReport]:
