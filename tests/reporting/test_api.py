@@ -3,6 +3,8 @@ reads, submissions, completeness, templates and uploads."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from tests.reporting.excel import fill
 from tests.reporting.helpers import XA, reporting_state
 from tests.world import World
@@ -208,3 +210,50 @@ def test_odd_items_are_refused_not_errors(client, forms: World) -> None:  # type
         )
         assert r.status_code == 422, (path, r.text)
     assert reporting_state(w) == before
+
+
+def test_control_characters_are_refused_and_comments_kept_in_nfc(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL refuses NUL in text, and an Excel template cannot hold the other control
+    # characters: both used to end in a 500 (the write, or every later template download).
+    w = forms
+    before = reporting_state(w)
+    items = [
+        {"unit": "03388", "period": "2025-07", "element": "XA_TO_CNS_TONG", "value": 1},
+        {
+            "unit": "03388",
+            "period": "2025-07",
+            "element": "XA_THON_TONG",
+            "value": 2,
+            "comment": "a\x00b",
+        },
+        {"unit": "03388", "period": "2025-07", "element": "XA_KHO_KHAN", "value": "c\x01d"},
+    ]
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": items}, headers=w.auth("system12")
+    )
+    assert r.status_code == 422, r.text
+    assert [(e["row"], e["field"], e["reason"]) for e in r.json()["errors"]] == [
+        (2, "XA_THON_TONG", "ghi chú có ký tự điều khiển (mã 0)"),
+        (3, "XA_KHO_KHAN", "văn bản có ký tự điều khiển (mã 1)"),
+    ]
+    assert reporting_state(w) == before
+    decomposed = unicodedata.normalize("NFD", "Mới thành lập")
+    items = [
+        {
+            "unit": "03388",
+            "period": "2025-07",
+            "element": "XA_TO_CNS_TONG",
+            "value": 1,
+            "comment": decomposed,
+        }
+    ]
+    r = client.post(
+        "/api/v1/datavalues", json={"form": XA, "items": items}, headers=w.auth("system12")
+    )
+    assert r.status_code == 200, r.text
+    r = client.get(
+        "/api/v1/datavalues",
+        params={"form": XA, "period": "2025-07", "unit": "03388"},
+        headers=w.auth("system12"),
+    )
+    assert r.json()["values"][0]["comment"] == "Mới thành lập"

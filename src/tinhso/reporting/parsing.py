@@ -19,6 +19,10 @@ _GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
 _PLAIN = re.compile(r"^\d+$|^\d*\.\d+$|^\d+\.$")
 TRUE_WORDS = {"co", "x", "1", "true", "yes", "dung", "đa co", "da co"}
 FALSE_WORDS = {"khong", "0", "false", "no", "chua", "chua co"}
+# PostgreSQL refuses NUL in text, and an XLSX cell cannot hold the other C0 controls (a stored
+# one would break every later template); tab and line breaks are kept.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+MAX_TEXT = 4000
 
 
 class BadValue(Exception):
@@ -127,10 +131,18 @@ def parse_value(
             except ValueError:
                 continue
         raise BadValue(f"'{raw}' không phải là ngày (dd/mm/yyyy)")
-    text = nfc(str(raw)).strip()
-    if len(text) > 4000:
-        raise BadValue("văn bản dài quá 4.000 ký tự")
-    return Parsed(text=text)
+    return Parsed(text=clean_text(str(raw)).strip())
+
+
+def clean_text(raw: str, what: str = "văn bản") -> str:
+    """Return ``raw`` in NFC; raise BadValue for a control character or a text too long."""
+    text = nfc(raw)
+    bad = _CONTROL.search(text)
+    if bad:
+        raise BadValue(f"{what} có ký tự điều khiển (mã {ord(bad.group())})")
+    if len(text.strip()) > MAX_TEXT:
+        raise BadValue(f"{what} dài quá {vn_number(MAX_TEXT)} ký tự")
+    return text
 
 
 def _number(value_type: str, raw: object, percent_format: bool, in_percent: bool) -> float:

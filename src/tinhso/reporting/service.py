@@ -34,7 +34,7 @@ from tinhso.reporting.models import (
     Submission,
 )
 from tinhso.reporting.orgs import Org
-from tinhso.reporting.parsing import BadValue, Parsed, parse_value
+from tinhso.reporting.parsing import BadValue, Parsed, clean_text, parse_value
 from tinhso.reporting.periods import ReportPeriod, parse_report_period
 from tinhso.reporting.validation import Issue, check_values
 from tinhso.services.ingest import next_seq
@@ -250,6 +250,12 @@ def validate(
                 )
                 continue
             located[entry.code] = entry
+            if entry.comment:
+                try:
+                    entry.comment = clean_text(entry.comment, "ghi chú")  # written as checked
+                except BadValue as exc:
+                    errors.append(FieldError(entry.code, str(exc), **_where(rep, entry, None)))
+                    unreadable.add(entry.code)
             try:
                 values[entry.code] = parse_value(
                     spec.value_type,
