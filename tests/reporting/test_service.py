@@ -241,3 +241,58 @@ def test_one_reason_per_unreadable_value(forms: World) -> None:
     assert [(e.field, e.reason) for e in exc.value.errors] == [
         ("XA_THON_TONG", "'?' không phải là số")
     ]
+
+
+SHARED = """
+code: BC-THON-THANG
+name: Báo cáo hạ tầng thôn hằng tháng
+period_type: monthly
+deadline_days: 5
+open_from: "2025-01"
+assign: {units: ["03388"]}
+sections:
+  - name: Hạ tầng
+    elements: [XA_THON_TONG]
+"""
+
+
+def test_a_value_approved_on_one_form_is_locked_on_every_form(forms: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A data value belongs to its element, organisation and period, not to a form: an element
+    # on two forms of the same period type, approved on one, must stay locked on the other.
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.reporting.forms import load_forms
+
+    w = forms
+    path = tmp_path / "thon.yaml"
+    path.write_text(SHARED, encoding="utf-8")
+    with w.db.session() as s:
+        load_forms(s, principal=SYSTEM_PRINCIPAL, paths=[path])
+    july = parse_report_period("2025-07")
+    _save(w, "officer_dk", "doan_ket", "2025-07", GOOD, submit=True)
+    with acting(w, "admin12") as (s, p):
+        org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+        service.act(s, principal=p, form=get_form(s, XA), org=org, period=july, action="approve")
+    before = reporting_state(w)
+    with acting(w, "officer_dk") as (s, p), pytest.raises(InvalidInput) as exc:
+        org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+        rep = OrgReport(org, july, [Entry("XA_THON_TONG", "30")])
+        service.write_values(
+            s, principal=p, form=get_form(s, "BC-THON-THANG"), reports=[rep], source="form"
+        )
+    assert [e.reason for e in exc.value.errors] == [
+        "giá trị đã được duyệt trong biểu BC-CDS-XA-THANG; dữ liệu bị khóa"
+    ]
+    assert reporting_state(w) == before
+    # Submitted as it stands, approved, then returned on the second form: the value stays
+    # approved, as the first form left it.
+    with acting(w, "officer_dk") as (s, p):
+        org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+        service.act(
+            s, principal=p, form=get_form(s, "BC-THON-THANG"), org=org, period=july, action="submit"
+        )
+    with acting(w, "admin12") as (s, p):
+        org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+        form = get_form(s, "BC-THON-THANG")
+        service.act(s, principal=p, form=form, org=org, period=july, action="approve")
+        service.act(s, principal=p, form=form, org=org, period=july, action="return", reason="x")
+    assert _values(w, "doan_ket", "2025-07")["XA_THON_TONG"] == (25.0, None, "approved")

@@ -29,6 +29,7 @@ from tinhso.reporting.models import (
     DataValue,
     DataValueHistory,
     FormAssignment,
+    FormElement,
     PeriodClosure,
     ReportForm,
     Submission,
@@ -172,6 +173,26 @@ def assigned(session: Session, form: ReportForm, org: Org) -> bool:
     )
 
 
+def locked_elsewhere(session: Session, form: ReportForm, org: Org, period: str) -> dict[int, str]:
+    """Return the form's elements whose values another form approved for the organisation and
+    period, with that form's code: a value belongs to its element, not to a form, and stays
+    locked wherever it appears."""
+    mine = select(FormElement.element_id).where(FormElement.form_id == form.id)
+    rows = session.execute(
+        select(FormElement.element_id, ReportForm.code)
+        .join(Submission, Submission.form_id == FormElement.form_id)
+        .join(ReportForm, ReportForm.id == Submission.form_id)
+        .where(
+            Submission.form_id != form.id,
+            Submission.status == "approved",
+            Submission.period == period,
+            _org_clause(Submission, org),
+            FormElement.element_id.in_(mine),
+        )
+    )
+    return {e: c for e, c in rows}
+
+
 def _org_errors(
     session: Session, principal: Principal, form: ReportForm, rep: OrgReport
 ) -> list[FieldError]:
@@ -231,6 +252,11 @@ def validate(
             continue
         stored = stored_values(session, elements, rep.org, rep.period.code)
         values = {c: Parsed(v.value_num, v.value_text) for c, v in stored.items()}
+        locked = (
+            locked_elsewhere(session, form, rep.org, rep.period.code)
+            if any(v.status == "approved" for v in stored.values())
+            else {}
+        )
         located: dict[str, Entry] = {}
         unreadable: set[str] = set()
         for entry in rep.entries:
@@ -274,6 +300,20 @@ def validate(
                 )
                 values.pop(entry.code, None)
                 unreadable.add(entry.code)
+                continue
+            old = stored.get(entry.code)
+            if spec.id in locked and old is not None:
+                new = values[entry.code]
+                comment = old.comment if entry.comment is None else entry.comment
+                if (new.num, new.text, comment) != (old.value_num, old.value_text, old.comment):
+                    errors.append(
+                        FieldError(
+                            entry.code,
+                            f"giá trị đã được duyệt trong biểu {locked[spec.id]}; dữ liệu bị khóa",
+                            **_where(rep, entry, None),
+                        )
+                    )
+                    unreadable.add(entry.code)
         parsed_all[i] = values
         previous = previous_values(session, elements, rep.org, rep.period)
         for issue in check_values(elements, rules, values, previous, submitting=submitting):
@@ -353,6 +393,10 @@ def write_values(
                         "updated_at": now,
                     }
                 )
+                continue
+            if old.status == "approved":
+                # Approved on another form (this one's lock was checked): left as it is.
+                result.unchanged += 1
                 continue
             same_value = (old.value_num, old.value_text, old.comment) == (
                 value.num,
@@ -458,7 +502,8 @@ def _set_status(
     elements = form_elements(session, form)
     stored = stored_values(session, elements, org, period)
     now = utcnow()
-    changed = [v for v in stored.values() if v.status != status]
+    locked = locked_elsewhere(session, form, org, period)
+    changed = [v for v in stored.values() if v.status != status and v.element_id not in locked]
     history = [_history_row(v, now, user) for v in changed]
     updates = [{"id": v.id, "status": status} for v in changed]
     _write(session, [], updates, history)
