@@ -97,3 +97,42 @@ def test_report_of_another_province_is_not_found(client, forms: World) -> None: 
         headers=forms.auth("viewer15"),
     )
     assert r.status_code == 404
+
+
+def test_a_last_value_element_totals_each_units_latest(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    # "last" rolls up as each organisation's latest value, summed (as the indicator engine
+    # does); the report used to show the value of whichever unit came last by name.
+    from sqlalchemy import update
+
+    from tinhso.models import DataElement
+
+    with forms.db.session() as s:
+        s.execute(
+            update(DataElement)
+            .where(DataElement.code == "XA_TO_CNS_TONG")
+            .values(aggregation="last")
+        )
+    items = [
+        {"unit": u, "period": "2025-07", "element": "XA_TO_CNS_TONG", "value": n}
+        for u, n in (("03388", 12), ("03390", 7))
+    ]
+    items += [
+        {"unit": u, "period": "2025-07", "element": c, "value": v}
+        for u in ("03388", "03390")
+        for c, v in (("XA_TO_CNS_HOAT_DONG", 5), ("XA_THON_TONG", 25), ("XA_HS_TIEP_NHAN", 10))
+    ]
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": items, "submit": True},
+        headers=forms.auth("admin12"),
+    )
+    assert r.status_code == 200, r.text
+    r = client.get(
+        "/api/v1/reporting/report",
+        params={"form": XA, "period": "2025-07"},
+        headers=forms.auth("leader12"),
+    )
+    ws = load_workbook(io.BytesIO(r.content)).active
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    i = cells.index("Số tổ công nghệ số cộng đồng đã thành lập")
+    assert cells[i + 1 : i + 4] == ["tổ", "19", "2"]

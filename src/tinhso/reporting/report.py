@@ -78,14 +78,14 @@ def _date_words(d: date) -> str:
 def _aggregate(how: str, values: list[float]) -> float | None:
     if not values:
         return None
-    if how == "sum":
+    if how in ("sum", "last"):
+        # One period, one value per organisation: "last" (each one's latest) sums them, as the
+        # indicator engine rolls it up.
         return sum(values)
     if how == "average":
         return sum(values) / len(values)
     if how == "max":
         return max(values)
-    if how == "last":
-        return values[-1]
     return None
 
 
