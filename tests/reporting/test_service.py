@@ -296,3 +296,17 @@ def test_a_value_approved_on_one_form_is_locked_on_every_form(forms: World, tmp_
         service.act(s, principal=p, form=form, org=org, period=july, action="approve")
         service.act(s, principal=p, form=form, org=org, period=july, action="return", reason="x")
     assert _values(w, "doan_ket", "2025-07")["XA_THON_TONG"] == (25.0, None, "approved")
+
+
+def test_a_submitted_report_keeps_its_required_values(forms: World) -> None:
+    # Saving a submitted report keeps it submitted, so it is checked as one: a required value
+    # cannot be blanked after the report was accepted as complete.
+    w = forms
+    _save(w, "officer_dk", "doan_ket", "2025-07", GOOD, submit=True)
+    state = reporting_state(w)
+    with pytest.raises(InvalidInput) as exc:
+        _save(w, "officer_dk", "doan_ket", "2025-07", {"XA_THON_TONG": ""})
+    assert [(e.field, e.reason) for e in exc.value.errors] == [
+        ("XA_THON_TONG", "chỉ tiêu bắt buộc chưa có giá trị")
+    ]
+    assert reporting_state(w) == state

@@ -316,7 +316,10 @@ def validate(
                     unreadable.add(entry.code)
         parsed_all[i] = values
         previous = previous_values(session, elements, rep.org, rep.period)
-        for issue in check_values(elements, rules, values, previous, submitting=submitting):
+        # A submitted report stays submitted when saved (write_values), so it is checked as one.
+        sub = submission(session, form, rep.org, rep.period.code)
+        complete = submitting or (sub is not None and sub.status == "submitted")
+        for issue in check_values(elements, rules, values, previous, submitting=complete):
             if issue.code in unreadable:
                 continue  # one reason per value: it could not be read
             fe = _issue_error(rep, issue, located.get(issue.code or ""))
