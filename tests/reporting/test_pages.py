@@ -104,3 +104,16 @@ def test_excel_page_lists_refused_cells(client, forms: World) -> None:  # type: 
     assert r.text.count("chỉ tiêu bắt buộc chưa có giá trị") == 3
     r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", good)})
     assert r.status_code == 200 and "thêm mới 2, cập nhật 0, không đổi 0." in r.text
+
+
+def test_excel_page_refuses_a_file_over_the_limit(client, forms: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The page read the whole upload into memory, whatever its size; the API refused it.
+    import tinhso.units.routes
+
+    monkeypatch.setattr(tinhso.units.routes, "MAX_UPLOAD", 1024 * 1024)
+    _login(client, "officer_dk")
+    token = _csrf(client.get("/reporting/excel", params={"form": XA}).text)
+    data = {"csrf_token": token, "form": XA, "period": "2025-07"}
+    big = b"PK" + b"\0" * (1024 * 1024)
+    r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", big)})
+    assert r.status_code == 422 and "tệp lớn hơn 1 MB" in r.text

@@ -19,6 +19,7 @@ from tinhso.reporting.models import ReportForm
 from tinhso.reporting.parsing import display
 from tinhso.reporting.periods import PERIOD_TYPE_LABELS, ReportPeriod, parse_report_period
 from tinhso.reporting.service import STATUS_LABELS, Entry, OrgReport
+from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
@@ -348,7 +349,7 @@ async def excel_upload(
             principal=principal,
             form=f,
             period=parse_report_period(period),
-            data=await file.read(),
+            data=await read_upload(file),
             filename=ctx["filename"],
             submit=submit,
         )
