@@ -310,3 +310,32 @@ def test_a_submitted_report_keeps_its_required_values(forms: World) -> None:
         ("XA_THON_TONG", "chỉ tiêu bắt buộc chưa có giá trị")
     ]
     assert reporting_state(w) == state
+
+
+def test_a_report_approved_while_being_saved_is_not_changed(
+    forms: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The save checked the lock, then the approver committed before the save wrote: the save
+    # must see the approval once it holds the change counter, not write over approved values.
+    w = forms
+    _save(w, "officer_dk", "doan_ket", "2025-07", GOOD, submit=True)
+    july = parse_report_period("2025-07")
+    real = service.next_seq
+    approved: list[bool] = []
+
+    def approve_first(session, count, stream="dossier"):  # type: ignore[no-untyped-def]
+        if not approved:
+            approved.append(True)
+            with acting(w, "admin12") as (s, p):
+                org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+                service.act(
+                    s, principal=p, form=get_form(s, XA), org=org, period=july, action="approve"
+                )
+        return real(session, count, stream)
+
+    monkeypatch.setattr(service, "next_seq", approve_first)
+    with pytest.raises(Conflict):
+        _save(w, "officer_dk", "doan_ket", "2025-07", {"XA_THON_TONG": "26"})
+    vals = _values(w, "doan_ket", "2025-07")
+    assert vals["XA_THON_TONG"] == (25.0, None, "approved")
+    assert {v[2] for v in vals.values()} == {"approved"}

@@ -418,6 +418,8 @@ def write_values(
             updates.append(change)
         touched.append((rep, sub, len(inserts) + len(updates) - before))
     _write(session, inserts, updates, history)
+    if inserts or updates:
+        _refuse_if_approved_meanwhile(session, form, reports)
     result.created, result.updated = len(inserts), len(updates)
     for rep, sub, changed in touched:
         if not changed and not (submit and (sub is None or sub.status != "submitted")):
@@ -454,6 +456,30 @@ def write_values(
         },
     )
     return result
+
+
+def _refuse_if_approved_meanwhile(
+    session: Session, form: ReportForm, reports: list[OrgReport]
+) -> None:
+    """Raise Conflict when one of the reports was approved after its checks.
+
+    The change counter taken by the write stays locked until commit, and approving takes it
+    too, so an approval committed since the checks is visible now.
+    """
+    rows = session.execute(
+        select(Submission.unit_id, Submission.agency_id, Submission.period).where(
+            Submission.form_id == form.id,
+            Submission.status == "approved",
+            Submission.period.in_(sorted({r.period.code for r in reports})),
+        )
+    )
+    approved = {(f"u-{u}" if u else f"a-{a}", p) for u, a, p in rows}
+    for rep in reports:
+        if (rep.org.key, rep.period.code) in approved:
+            raise Conflict(
+                f"báo cáo kỳ {rep.period.code} của {rep.org.name} vừa được duyệt; "
+                "dữ liệu bị khóa, chưa ghi giá trị nào"
+            )
 
 
 def _history_row(old: DataValue, now: Any, user: int | None) -> dict[str, Any]:
