@@ -257,3 +257,18 @@ def test_control_characters_are_refused_and_comments_kept_in_nfc(client, forms: 
         headers=w.auth("system12"),
     )
     assert r.json()["values"][0]["comment"] == "Mới thành lập"
+
+
+def test_a_role_that_does_not_approve_is_forbidden_not_told_not_found(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    # Đoàn Kết is in the leader's scope: the report exists for them, approving is what their
+    # role does not allow (403), as for every other operation.
+    w = forms
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": ITEMS[:4], "submit": False},
+        headers=w.auth("system12"),
+    )
+    assert r.status_code == 200, r.text
+    body = {"form": XA, "period": "2025-07", "unit": "03388", "action": "approve"}
+    r = client.post("/api/v1/reporting/submissions", json=body, headers=w.auth("leader12"))
+    assert r.status_code == 403, r.text

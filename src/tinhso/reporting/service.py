@@ -18,7 +18,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tinhso.accounts.scope import Principal
+from tinhso.accounts.scope import ROLE_LABELS, Principal
 from tinhso.audit import service as audit
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
@@ -566,8 +566,13 @@ def act(
         found = submission(session, form, org, period.code)
         assert found is not None
         return found
+    if principal.role not in ("admin", "officer"):
+        # ``org`` was resolved within the caller's read scope: the role is what refuses.
+        raise Forbidden(
+            f"vai trò {ROLE_LABELS.get(principal.role, principal.role)} không duyệt báo cáo"
+        )
     if not orgs.can_approve(principal, org):
-        if principal.role in ("admin", "officer") and orgs.writable(session, principal, org):
+        if orgs.writable(session, principal, org):
             raise Forbidden(
                 "đơn vị không tự duyệt báo cáo của mình; cấp trên hoặc cán bộ tỉnh duyệt"
             )
