@@ -127,3 +127,13 @@ def test_a_number_too_large_for_a_float_is_refused() -> None:
     with pytest.raises(BadValue) as exc:
         parse_value("number", 10**400)
     assert str(exc.value) == f"'{10**400}' không phải là số"
+
+
+@pytest.mark.parametrize("raw", [1e308, -(10**16), "10.000.000.000.000.000"])
+def test_numbers_beyond_what_a_sum_can_hold_are_refused(raw: object) -> None:
+    # Two communes reporting 1e308 summed to infinity in the province's roll-up, which no JSON
+    # answer can carry; a bound far above any count or amount in đồng keeps sums finite.
+    with pytest.raises(BadValue) as exc:
+        parse_value("number", raw)
+    assert "vượt quá 1.000.000.000.000.000" in str(exc.value)
+    assert parse_value("number", 10**15).num == 1e15

@@ -86,9 +86,16 @@ def parse_number_text(raw: str) -> float:
     return sign * float(s)
 
 
+# Far above any count or amount in đồng, low enough that sums over every unit of a province
+# stay finite (two values of 1e308 summed to infinity, which no JSON answer can carry).
+MAX_NUMBER = 1e15
+
+
 def _finite(x: float, raw: object) -> float:
     if math.isnan(x) or math.isinf(x):
         raise BadValue(f"'{raw}' không phải là số")
+    if abs(x) > MAX_NUMBER:
+        raise BadValue(f"'{raw}' vượt quá {vn_number(MAX_NUMBER)} (giá trị tuyệt đối)")
     return x
 
 
