@@ -272,3 +272,27 @@ def test_a_role_that_does_not_approve_is_forbidden_not_told_not_found(client, fo
     body = {"form": XA, "period": "2025-07", "unit": "03388", "action": "approve"}
     r = client.post("/api/v1/reporting/submissions", json=body, headers=w.auth("leader12"))
     assert r.status_code == 403, r.text
+
+
+def test_a_return_reason_with_a_control_character_is_refused(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    # NUL was a 500 on PostgreSQL, the other control characters broke later exports.
+    w = forms
+    items = [dict(i, unit="03388") for i in ITEMS[:3]] + [
+        {"unit": "03388", "period": "2025-07", "element": "XA_THON_TONG", "value": 25}
+    ]
+    r = client.post(
+        "/api/v1/datavalues",
+        json={"form": XA, "items": items, "submit": True},
+        headers=w.auth("system12"),
+    )
+    assert r.status_code == 200, r.text
+    before = reporting_state(w)
+    body = {"form": XA, "period": "2025-07", "unit": "03388", "action": "return"}
+    r = client.post(
+        "/api/v1/reporting/submissions",
+        json={**body, "reason": "sai số\x00liệu"},
+        headers=w.auth("admin12"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"field": "reason", "reason": "lý do có ký tự điều khiển (mã 0)"}]
+    assert reporting_state(w) == before

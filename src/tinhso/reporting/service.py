@@ -591,6 +591,12 @@ def act(
             raise InvalidInput(
                 "cần ghi lý do trả lại", [FieldError("reason", "không được để trống")]
             )
+        try:
+            reason = clean_text(reason, "lý do")
+        except BadValue as exc:
+            raise InvalidInput(
+                "lý do trả lại không hợp lệ", [FieldError("reason", str(exc))]
+            ) from None
         sub.status, sub.returned_at, sub.returned_by = "returned", now, principal.user_id
         sub.return_reason = reason
         sub.approved_at = sub.approved_by = None
