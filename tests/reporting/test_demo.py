@@ -70,5 +70,25 @@ def test_demo_dti_reports_feed_the_dti(client, world: World) -> None:  # type: i
     # 3.1 counts households with fibre reported by the communes (ratio of the sums).
     cap = nodes["3.1"]["indicator"]
     assert cap["denominator"] > 0 and 0 < cap["value"] < 100
-    # No 2024 figures: no change is shown.
+    # No 2024 figures: no change is shown, for the province nor for its communes on its page.
     assert lai_chau["change"] is None
+    r = client.get(
+        "/api/v1/indicators/values",
+        params=q | {"index": "dti-commune-2025"},
+        headers=world.auth("leader12"),
+    )
+    assert r.status_code == 200 and r.json()["units"][0]["change"] is None
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL as system
+    from tinhso.indicators import service as indicators
+    from tinhso.lake import Lake
+    from tinhso.workdays import WorkCalendar
+
+    lake = Lake(world.db, None, WorkCalendar.default())
+    try:
+        with world.db.session() as s:
+            page = indicators.page(
+                s, lake, principal=system, index="dti-commune-2025", period="2025", unit_code="12"
+            )
+    finally:
+        lake.close()
+    assert page["children"] and all(c["change"] is None for c in page["children"])

@@ -191,6 +191,12 @@ def _round(v: float | None, digits: int = 4) -> float | None:
     return None if v is None else round(v, digits)
 
 
+def _comparable(prev: engine.OrgResult | None) -> engine.OrgResult | None:
+    """Return the previous period's result, or None when it had no figure at all: a unit that
+    reported nothing then shows no change rather than a change from zero."""
+    return prev if prev is not None and prev.reported else None
+
+
 def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 6)
 
@@ -207,8 +213,7 @@ def org_json(
     """Return one organisation's index as plain data: the API's and the page's shape."""
     total = cur.total
     rank = ranks[""].get(org.org)
-    if prev is not None and not prev.reported:  # nothing to compare with, not a change from 0
-        prev = None
+    prev = _comparable(prev)
     nodes = []
     for n in spec.nodes:
         if depth is not None and n.depth > depth:
@@ -355,6 +360,7 @@ def _summary(
     spec: IndexSpec,
     rank: tuple[int, int] | None,
 ) -> dict[str, Any]:
+    prev = _comparable(prev)
     total, before = cur.total, prev.total if prev else None
     return {
         "kind": o.kind,
