@@ -339,3 +339,24 @@ def test_a_report_approved_while_being_saved_is_not_changed(
     vals = _values(w, "doan_ket", "2025-07")
     assert vals["XA_THON_TONG"] == (25.0, None, "approved")
     assert {v[2] for v in vals.values()} == {"approved"}
+
+
+def test_two_first_saves_of_one_report_give_a_conflict_not_an_error(
+    forms: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two writers save different elements of a report nobody saved before: both create its
+    # submission row; the second used to fail on the unique index with a 500.
+    w = forms
+    real = service.next_seq
+    done: list[bool] = []
+
+    def other_writer_first(session, count, stream="dossier"):  # type: ignore[no-untyped-def]
+        if not done:
+            done.append(True)
+            _save(w, "admin12", "doan_ket", "2025-07", {"XA_THON_TONG": "25"})
+        return real(session, count, stream)
+
+    monkeypatch.setattr(service, "next_seq", other_writer_first)
+    with pytest.raises(Conflict):
+        _save(w, "officer_dk", "doan_ket", "2025-07", {"XA_TO_CNS_TONG": "12"})
+    assert _values(w, "doan_ket", "2025-07") == {"XA_THON_TONG": (25.0, None, "draft")}

@@ -40,6 +40,9 @@ from tinhso.reporting.periods import ReportPeriod, parse_report_period
 from tinhso.reporting.validation import Issue, check_values
 from tinhso.services.ingest import next_seq
 
+CONCURRENT_WRITE = (
+    "số liệu của báo cáo vừa được người khác ghi cùng lúc; hãy tải lại trang và thử lại"
+)
 STATUS_LABELS = {
     "none": "Chưa nhập",
     "draft": "Đang nhập",
@@ -440,7 +443,11 @@ def write_values(
             result.submitted += 1
         elif sub.status not in ("submitted",):
             sub.status = "draft"
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another writer created the report's submission between our checks and our write.
+        raise Conflict(CONCURRENT_WRITE) from exc
     if not (result.created or result.updated or result.submitted):
         return result
     audit.record(
@@ -519,9 +526,7 @@ def _write(
             session.execute(update(DataValue), updates)
     except IntegrityError as exc:
         # Another writer stored the same values between our checks and our write.
-        raise Conflict(
-            "số liệu của báo cáo vừa được người khác ghi cùng lúc; hãy tải lại trang và thử lại"
-        ) from exc
+        raise Conflict(CONCURRENT_WRITE) from exc
     session.expire_all()
 
 
