@@ -134,3 +134,37 @@ def test_unsupported_format(world: World, tmp_path: Path) -> None:
     with pytest.raises(InvalidInput) as exc:
         _ingest(world, path)
     assert "không được hỗ trợ" in exc.value.detail
+
+
+def _dossier_indexes(world: World) -> set[str]:
+    from sqlalchemy import inspect
+
+    with world.db.engine.connect() as conn:
+        return {ix["name"] for ix in inspect(conn).get_indexes("dossier") if ix["name"]}
+
+
+def test_a_large_load_keeps_every_index(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load larger than the table is written with SQLite's secondary indexes dropped and built
+    again afterwards; they are all there after it, queries use them, and a repeated load (every
+    code already stored) goes through the merge and writes nothing."""
+    from tinhso.services import ingest
+
+    data.load(world)  # 8 dossiers stored
+    before = _dossier_indexes(world)
+    assert {"ix_dossier_received", "ix_dossier_agency", "ix_dossier_unit"} <= before
+    monkeypatch.setattr(ingest, "BULK_ROWS", 20)
+    rows = [
+        f"L{i},1.001,000.00.50.H12,03388,2,4,{1 + i % 28:02d}/08/2025 08:00,{1 + i % 28:02d}/09/2025 08:00,"
+        for i in range(40)
+    ]
+    path = tmp_path / "lon.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    rep = _ingest(world, path)
+    assert (rep.created, rep.errors) == (40, [])
+    assert _dossier_indexes(world) == before
+    assert _count(world) == 48
+    rep = _ingest(world, path)  # the same file again: all 40 exist
+    assert (rep.created, rep.updated, rep.unchanged) == (0, 0, 40)
+    assert _dossier_indexes(world) == before and _count(world) == 48
