@@ -214,3 +214,20 @@ def test_bad_period_is_a_problem(client, world: World) -> None:  # type: ignore[
         "/api/v1/indices/qd766", params={"period": "2025-Q5"}, headers=world.auth("leader12")
     )
     assert r.status_code == 422 and "2025-Q3 (quý)" in r.json()["errors"][0]["reason"]
+    # A year the calendar cannot hold is refused the same way, not a 500.
+    for period in ("0000", "9999-12", "0001-Q1"):
+        r = client.get(
+            "/api/v1/indices/qd766", params={"period": period}, headers=world.auth("leader12")
+        )
+        assert r.status_code == 422 and "năm từ 1900 đến 2999" in r.json()["errors"][0]["reason"]
+
+
+def test_a_nul_character_is_refused_not_an_error(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL refuses NUL in text: a problem for the caller (422), never a 500. SQLite takes
+    # the text and finds nothing.
+    for path, params in (("/api/v1/units", {"q": "Đoàn\x00Kết"}), ("/api/v1/dossiers/D%001", {})):
+        r = client.get(path, params=params, headers=world.auth("admin"))
+        assert r.status_code in (200, 404, 422), r.text
+        if r.status_code == 422:
+            assert r.headers["content-type"].startswith("application/problem+json")
+            assert "không hợp lệ" in r.json()["detail"]

@@ -11,6 +11,7 @@ from tinhso.errors import FieldError, InvalidInput
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 _RE = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?$")
+MIN_YEAR, MAX_YEAR = 1900, 2999  # the working-day calendar and the date type hold these
 KIND_LABELS = {"month": "Tháng", "quarter": "Quý", "half": "6 tháng", "year": "Năm"}
 
 
@@ -65,6 +66,11 @@ def parse_period(code: str) -> Period:
             ],
         )
     y = int(m.group(1))
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise InvalidInput(
+            f"kỳ '{code}' không hợp lệ",
+            [FieldError("period", f"năm từ {MIN_YEAR} đến {MAX_YEAR}", value=code)],
+        )
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tinhso.errors import AppError, FieldError
@@ -121,6 +122,15 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return problem(exc.status_code, detail)
         return _page(request, exc.status_code, detail, [])
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        # A value the database itself refuses (PostgreSQL: a NUL character in a text, a number
+        # out of its type's range), wherever it came from: the caller's input, not a fault here.
+        detail = "giá trị gửi lên không hợp lệ (có ký tự không được phép hoặc vượt giới hạn)"
+        if is_api(request):
+            return problem(422, detail)
+        return _page(request, 422, detail, [])
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
