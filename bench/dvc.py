@@ -161,11 +161,16 @@ def child_compute(db_url: str, lake_path: str) -> None:
 
     lake = Lake(Database(db_url), Path(lake_path), WorkCalendar.default())
     catalog = load_catalog()
+    # First on a copy just opened (cold), then again as a running server recomputes it (warm,
+    # like the floor scan, which is also timed after one run of itself).
     start = time.perf_counter()
     rows = qd766.compute(lake, catalog, YEAR)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    qd766.compute(lake, catalog, YEAR)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "rows": rows, "peak_mib": peak}))
+    print(json.dumps({"seconds": seconds, "cold": cold, "rows": rows, "peak_mib": peak}))
 
 
 FLOOR_SQL = """SELECT count(*), sum(channel), sum(status), count(received_at), count(appointment_at),
@@ -501,6 +506,7 @@ def run(
         lake.close()
         child = recompute_in_child(db.url, lake_path)
         r["compute"], r["compute_peak"] = child["seconds"], child["peak_mib"]
+        r["compute_cold"] = child["cold"]
         lake = Lake(db, lake_path, WorkCalendar.default())
         r["floor"] = floor(lake)
         r["pandas"] = pandas_peer(lake)[0] if heavy else float("nan")
@@ -525,6 +531,7 @@ def run(
         notes.append(
             f"- {n:,}: pandas/tinhso {r['pandas'] / r['compute']:.1f}×, PostgreSQL/tinhso "
             f"{r['pg'] / r['compute']:.1f}×, tinhso/floor {r['compute'] / r['floor']:.1f}×; "
+            f"recompute on a copy just opened {r['compute_cold']:.2f} s; "
             f"{pushed:,} events pushed; generation {r['gen']:.0f} s."
         )
         print(rows[-1], flush=True)
@@ -534,7 +541,7 @@ def run(
     body = (
         f"Commit {git_rev()}. `python bench/dvc.py --sizes {','.join(map(str, sizes))}`\n\n"
         "| dossiers | ingest Parquet → SQLite (rows/s) | ingest CSV → SQLite (rows/s) "
-        "| ingest Parquet → PostgreSQL (rows/s) | lake sync (s) | 766 recompute, year (s) "
+        "| ingest Parquet → PostgreSQL (rows/s) | lake sync (s) | 766 recompute, year, warm (s) "
         "| recompute peak RSS (MiB) | DuckDB floor scan (s) | pandas peer (s) | PostgreSQL peer (s) "
         "| API events/s (4 clients) |\n|---|---|---|---|---|---|---|---|---|---|---|\n"
         + "\n".join(rows)
