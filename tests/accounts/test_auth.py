@@ -180,3 +180,65 @@ def test_province_admin_creates_commune_user(client, world: World) -> None:  # t
     assert r.status_code == 201, r.text
     assert r.json()["scopes"] == [{"unit_id": world.units["binh_lu"], "agency_id": None}]
     assert "password" not in r.text.lower() or "password_hash" not in r.text
+
+
+def test_write_is_committed_before_the_response_starts(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    """A client that acts on a response (a browser following a 303) must see what it reports:
+    the session commits when the handler returns, not after the response has gone out."""
+    import asyncio
+    import json
+
+    from sqlalchemy import func, select
+
+    from tinhso.accounts.models import ApiToken
+    from tinhso.app import create_app
+
+    app = create_app(settings, db=world.db)
+    user_id = world.users["system12"]
+
+    def tokens_now() -> int:
+        with world.db.session() as s:
+            return int(
+                s.scalar(
+                    select(func.count()).select_from(ApiToken).where(ApiToken.user_id == user_id)
+                )
+                or 0
+            )
+
+    before = tokens_now()
+    seen_at_start: list[int] = []
+    body = json.dumps({"name": "Một cửa"}).encode()
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.start":
+            seen_at_start.append(await asyncio.to_thread(tokens_now))
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": f"/api/v1/users/{user_id}/tokens",
+        "raw_path": f"/api/v1/users/{user_id}/tokens".encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"authorization", world.auth("admin")["Authorization"].encode()),
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+        "state": {},
+    }
+
+    async def run() -> None:
+        async with app.router.lifespan_context(app):
+            await app(scope, receive, send)
+
+    asyncio.run(run())
+    assert seen_at_start == [before + 1]

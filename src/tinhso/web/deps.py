@@ -59,7 +59,11 @@ def db_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(db_session)]
+# scope="function": the session commits when the handler returns, before the response is sent.
+# With the default ("request") FastAPI runs the commit after the response has gone out, so a
+# browser following a 303 could read before the write is visible, and a failed commit would
+# follow a success already reported.
+SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
