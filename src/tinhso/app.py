@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tinhso.accounts import routes as accounts_routes
@@ -25,10 +24,12 @@ from tinhso.reporting import routes as reporting_routes
 from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
 from tinhso.services import views as services_views
+from tinhso.services.intake import EventIntake
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views
 from tinhso.web.templating import PKG
+from tinhso.workdays import WorkCalendar
 
 API_DESCRIPTION = """API của tỉnh số: danh mục đơn vị hành chính (trước và sau sắp xếp 2025),
 cơ quan, người dùng, mã truy cập và nhật ký thay đổi. Xác thực bằng `Authorization: Bearer <mã>`.
@@ -45,6 +46,11 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+_HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
+# The API explorer page carries its own inline bootstrap script: no CSP there.
+_DOCS_HEADERS = tuple(p for p in _HEADERS if p[0] != b"content-security-policy")
+_NO_STORE = ((b"cache-control", b"no-store"),)
 
 
 class SecurityHeaders:
@@ -63,15 +69,18 @@ class SecurityHeaders:
             return
         path: str = scope["path"]
 
+        extra = _DOCS_HEADERS if path.startswith("/api/v1/docs") else _HEADERS
+        if not path.startswith("/static/"):
+            extra = extra + _NO_STORE
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name == "Content-Security-Policy" and path.startswith("/api/v1/docs"):
-                        continue  # the API explorer page carries its own inline bootstrap script
-                    headers.setdefault(name, value)
-                if not path.startswith("/static/"):
-                    headers.setdefault("Cache-Control", "no-store")
+                # Raw header pairs, added where the response did not set its own: this runs for
+                # every response, so it avoids building a headers object each time.
+                raw = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in raw}
+                raw.extend(pair for pair in extra if pair[0] not in present)
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -85,6 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.intake.close()
         if app.state.lake is not None:
             app.state.lake.close()
 
@@ -101,6 +111,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.resolved_database_url())
     app.state.lake = None
     app.state.lake_lock = threading.Lock()
+    app.state.intake = EventIntake(app.state.db, WorkCalendar.default())
     app.state.catalog = None
     problems.install(app)
     app.add_middleware(SecurityHeaders)
@@ -109,7 +120,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         "/static/vendor", StaticFiles(directory=settings.assets_dir, check_dir=False), name="vendor"
     )
     app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
-    for module in (units_routes, accounts_routes, audit_routes, services_routes, indicators_routes):
+    # Public services first: event pushes are the busiest route, and routes are tried in order.
+    for module in (services_routes, units_routes, accounts_routes, audit_routes, indicators_routes):
         app.include_router(module.router)
     for module in (views, units_views, accounts_views, services_views, indicators_views):
         app.include_router(module.router)

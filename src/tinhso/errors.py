@@ -52,6 +52,13 @@ class InvalidInput(AppError):
     title = "Dữ liệu không hợp lệ"
 
 
+class Unauthenticated(AppError):
+    """No valid credentials came with the request (HTTP 401)."""
+
+    status = 401
+    title = "Chưa đăng nhập"
+
+
 class NotFound(AppError):
     """Missing, or outside the caller's scope: the two are not told apart."""
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
@@ -205,7 +206,7 @@ def principal_cached(session: Session, user: User) -> Principal:
     whenever a scope could have: keyed by it, a cached principal is never stale.
     """
     head = session.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-    key = (str(session.get_bind().engine.url), user.id, int(head), user.role)
+    key = (_url_of(session), user.id, int(head), user.role)
     found = _PRINCIPALS.get(key)
     if found is None:
         if len(_PRINCIPALS) >= _PRINCIPALS_MAX:
@@ -365,6 +366,42 @@ def user_for_token(session: Session, secret: str, ip: str) -> User | None:
             )
             return user
     return None
+
+
+_TOKEN_PRINCIPALS: dict[tuple[str, str, str], tuple[int, Principal, datetime]] = {}
+_AUDIT_HEAD = select(AuditHead.__table__.c.last_id).where(AuditHead.__table__.c.id == 1)
+_URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _url_of(session: Session) -> str:
+    """The session's database URL as a string, rendered once per engine."""
+    engine = session.get_bind().engine
+    url = _URLS.get(engine)
+    if url is None:
+        url = _URLS[engine] = str(engine.url)
+    return url
+
+
+def principal_for_token(session: Session, secret: str, ip: str) -> Principal | None:
+    """Return the principal of a valid bearer token, or None: :func:`user_for_token` and
+    :func:`principal_cached` in one, remembered for a minute while the audit log's head stays
+    put (a revoked token, a locked user, a changed scope all move it), so that a client
+    pushing many requests costs one look at the head per request, not three queries."""
+    head = session.connection().execute(_AUDIT_HEAD).scalar() or 0
+    key = (_url_of(session), _token_digest(secret), ip)
+    hit = _TOKEN_PRINCIPALS.get(key)
+    now = utcnow()
+    if hit is not None and hit[0] == head and now - hit[2] < timedelta(minutes=1):
+        return hit[1]
+    user = user_for_token(session, secret, ip)  # records the use, at most once a minute
+    if user is None:
+        _TOKEN_PRINCIPALS.pop(key, None)
+        return None
+    principal = principal_cached(session, user)
+    if len(_TOKEN_PRINCIPALS) >= _PRINCIPALS_MAX:
+        _TOKEN_PRINCIPALS.clear()
+    _TOKEN_PRINCIPALS[key] = (int(head), principal, now)
+    return principal
 
 
 def _recent_failures(session: Session, since: datetime, **where: str) -> int:

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column, MetaData, Table, select, update
+from sqlalchemy import Column, MetaData, Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -62,14 +62,19 @@ class IngestReport:
         return self.created + self.updated + self.unchanged + self.stale
 
 
+_COUNTER = cast(Table, ChangeCounter.__table__)
+# Built once, run through Core: it is called for every batch of pushed events.
+_BUMP_COUNTER = (
+    update(_COUNTER)
+    .where(_COUNTER.c.name == bindparam("stream"))
+    .values(value=_COUNTER.c.value + bindparam("count"))
+    .returning(_COUNTER.c.value)
+)
+
+
 def next_seq(session: Session, count: int, stream: str = "dossier") -> int:
     """Reserve ``count`` change numbers; return the first. Locks the counter until commit."""
-    row = session.execute(
-        update(ChangeCounter)
-        .where(ChangeCounter.name == stream)
-        .values(value=ChangeCounter.value + count)
-        .returning(ChangeCounter.value)
-    ).first()
+    row = session.connection().execute(_BUMP_COUNTER, {"stream": stream, "count": count}).first()
     if row is None:
         session.add(ChangeCounter(name=stream, value=count))
         session.flush()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from tinhso.errors import InvalidInput, NotFound
@@ -15,6 +17,7 @@ from tinhso.services import index as idx
 from tinhso.services import qd766, service
 from tinhso.services.export import rows_to_xlsx
 from tinhso.services.ingest import IngestReport
+from tinhso.services.intake import Caller
 from tinhso.services.periods import parse_period
 from tinhso.services.schemas import (
     DossierBatch,
@@ -27,8 +30,16 @@ from tinhso.services.schemas import (
     ProcedurePublic,
 )
 from tinhso.units.routes import read_upload
-from tinhso.web.deps import ApiPrincipal, CatalogDep, LakeDep, SessionDep
-from tinhso.workdays import WorkCalendar
+from tinhso.web.deps import (
+    ApiPrincipal,
+    CatalogDep,
+    LakeDep,
+    SessionDep,
+    bearer_secret,
+    client_ip,
+    get_intake,
+    principal_of_request,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 MAX_FILE = 2 * 1024**3
@@ -143,20 +154,25 @@ def get_dossier(code: str, session: SessionDep, principal: ApiPrincipal) -> Doss
     status_code=201,
     summary="Gửi sự kiện hồ sơ",
 )
-def push_event(
-    code: str, body: EventCreate, session: SessionDep, principal: ApiPrincipal, response: Response
+async def push_event(
+    code: str, body: EventCreate, request: Request, response: Response
 ) -> EventResult:
-    """A status change: idempotent by event id; never moves the dossier backwards."""
-    dossier, changed = service.push_event(
-        session,
-        principal=principal,
-        code=code,
-        event=service.EventInput(body.event_id, body.ts, body.status, body.note),
-        calendar=WorkCalendar.default(),
+    """A status change: idempotent by event id; never moves the dossier backwards.
+
+    Recorded by the event intake (group commit): the answer comes once the event is committed.
+    """
+    event = service.checked_event(
+        service.EventInput(body.event_id, body.ts, body.status, body.note)
     )
-    if not changed:
+    secret = bearer_secret(request)
+    if secret is not None:
+        caller = Caller(secret=secret, ip=client_ip(request))
+    else:  # a signed-in browser: its session and CSRF token are checked here
+        caller = Caller(principal=await run_in_threadpool(principal_of_request, request))
+    new, result = await asyncio.wrap_future(get_intake(request).submit(caller, code, event))
+    if not new:
         response.status_code = 200
-    return EventResult(changed=changed, dossier=_dossier_json(session, dossier))
+    return result
 
 
 @router.get("/indices/qd766", summary="Chỉ số 766 theo kỳ và đơn vị")

@@ -11,16 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
-from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
+from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
 from tinhso.services import ingest
 from tinhso.services.models import Dossier, DossierEvent, Procedure
 from tinhso.services.staging import stage_file, stage_records
@@ -125,10 +126,11 @@ STATUS_TIMES = {
 }
 
 
-def derive(
-    dossier: Dossier, events: Sequence[DossierEvent], calendar: WorkCalendar
-) -> dict[str, Any]:
+def derive(dossier: Any, events: Sequence[Any], calendar: WorkCalendar) -> dict[str, Any]:
     """Return the dossier fields implied by its events, merged with what its snapshots said.
+
+    ``dossier`` and ``events`` are anything with their tables' columns as attributes (ORM
+    objects, rows, records).
 
     Order-independent, so events arriving late or out of order give the same state and never
     move the dossier backwards: the status is that of the latest event (or snapshot), each
@@ -156,21 +158,8 @@ def derive(
     return out
 
 
-def _insert_ignoring_duplicates(session: Session) -> Any:
-    """Return an INSERT on the events table that can skip a duplicate key, in this dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql_insert(DossierEvent)
-    return sqlite_insert(DossierEvent)
-
-
-def push_event(
-    session: Session, *, principal: Principal, code: str, event: EventInput, calendar: WorkCalendar
-) -> tuple[Dossier, bool]:
-    """Record an event of a dossier; return the dossier and whether anything changed.
-
-    Idempotent: the same event id with the same content changes nothing; the same id with
-    different content is a conflict.
-    """
+def checked_event(event: EventInput) -> EventInput:
+    """Return the event with its id trimmed, or raise InvalidInput naming every bad field."""
     event = EventInput(event.event_id.strip(), event.ts, event.status, event.note)
     errors = []
     if event.status not in range(1, 11):
@@ -183,54 +172,182 @@ def push_event(
         errors.append(FieldError("event_id", "bắt buộc phải có"))
     if errors:
         raise InvalidInput("sự kiện không hợp lệ", errors)
-    dossier = session.scalars(
-        select(Dossier)
-        .where(
-            Dossier.code == code,
-            Dossier.agency_id.in_(select(Agency.id).where(principal.agency_data_write())),
-        )
-        # Locked: two events of one dossier derive its state one after the other.
-        .with_for_update()
-    ).first()
-    if dossier is None:
-        raise NotFound(f"không tìm thấy hồ sơ '{code}' trong phạm vi được gửi dữ liệu")
-    # Insert first, look only when the key was taken: a new event (the usual case) costs one
-    # statement, and two requests racing with the same event id cannot both write it.
-    inserted = (
-        session.connection()
-        .execute(
-            _insert_ignoring_duplicates(session)
-            .values(
-                dossier_id=dossier.id,
-                event_id=event.event_id,
-                ts=event.ts,
-                status=event.status,
-                note=nfc(event.note),
-                received_at=utcnow(),
+    return event
+
+
+_DOSSIER = cast(Table, Dossier.__table__)
+_EVENT = cast(Table, DossierEvent.__table__)
+_EVENT_KEY = ["dossier_id", "event_id"]
+# Prepared once: SQLAlchemy then reuses their compiled form, whatever the batch size.
+_NEW_EVENTS = {
+    name: insert(_EVENT)
+    .on_conflict_do_nothing(index_elements=_EVENT_KEY)
+    .returning(_EVENT.c.dossier_id, _EVENT.c.event_id)
+    for name, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))
+}
+_TAKEN_EVENTS = select(_EVENT.c.dossier_id, _EVENT.c.event_id, _EVENT.c.ts, _EVENT.c.status).where(
+    _EVENT.c.dossier_id.in_(bindparam("ids", expanding=True)),
+    _EVENT.c.event_id.in_(bindparam("event_ids", expanding=True)),
+)
+_EVENTS_OF = (
+    select(_EVENT)
+    .where(_EVENT.c.dossier_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_EVENT.c.dossier_id, _EVENT.c.ts, _EVENT.c.id)
+)
+_MOVE_DOSSIER = update(_DOSSIER).where(_DOSSIER.c.id == bindparam("_id"))
+_DERIVED = (*STATUS_TIMES.values(), "status", "as_of", "supplement_count", "supplement_days")
+
+
+_WRITABLE_DOSSIERS: dict[Principal, Select[Any]] = {}
+
+
+def _dossiers_writable_by(principal: Principal) -> Select[Any]:
+    """The dossiers with the given codes (``codes``) the caller may send events for, locked;
+    built once per scope, so that its compiled form is reused batch after batch."""
+    stmt = _WRITABLE_DOSSIERS.get(principal)
+    if stmt is None:
+        if len(_WRITABLE_DOSSIERS) >= 1024:
+            _WRITABLE_DOSSIERS.clear()
+        stmt = _WRITABLE_DOSSIERS[principal] = (
+            select(_DOSSIER)
+            .where(
+                _DOSSIER.c.code.in_(bindparam("codes", expanding=True)),
+                _DOSSIER.c.agency_id.in_(select(Agency.id).where(principal.agency_data_write())),
             )
-            .on_conflict_do_nothing(index_elements=["dossier_id", "event_id"])
-            .returning(DossierEvent.id)
+            .order_by(_DOSSIER.c.id)
+            # Locked: two batches touching one dossier derive its state one after the other.
+            .with_for_update()
         )
-        .first()
-    )
-    if inserted is None:
-        same = session.scalars(
-            select(DossierEvent).where(
-                DossierEvent.dossier_id == dossier.id, DossierEvent.event_id == event.event_id
+    return stmt
+
+
+@dataclass(frozen=True)
+class EventPush:
+    """One event to record for a dossier, on behalf of a caller (the event already checked)."""
+
+    principal: Principal
+    code: str
+    event: EventInput
+
+
+@dataclass
+class PushedEvents:
+    """What :func:`push_events` did: per push, in order, its dossier (current state, a record
+    with the dossier's columns as attributes) and whether its event was new, or the error that
+    refuses it alone; and the events of every dossier found, in time order."""
+
+    outcomes: list[tuple[SimpleNamespace, bool] | AppError]
+    events: dict[int, list[Row[Any]]]
+
+
+def push_events(
+    session: Session, pushes: Sequence[EventPush], calendar: WorkCalendar
+) -> PushedEvents:
+    """Record many events in the session's transaction, set by set.
+
+    Idempotent: the same event id with the same content changes nothing; the same id with
+    other content is a conflict; a dossier outside the caller's scope is not found. Events
+    arriving late or out of order never move a dossier backwards (:func:`derive`).
+
+    A handful of statements whatever the number of events: the dossiers (locked, in id order
+    so that concurrent writers cannot deadlock), one insert that skips event ids already
+    taken, a look at those taken ids, the events of the dossiers, and one update of the
+    dossiers whose state moved. Two events of one dossier in a batch derive it once, from both.
+    """
+    conn = session.connection()
+    outcomes: list[tuple[SimpleNamespace, bool] | AppError | None] = [None] * len(pushes)
+    dossiers: dict[str, SimpleNamespace] = {}
+    by_principal: dict[int, list[int]] = {}
+    for i, push in enumerate(pushes):
+        by_principal.setdefault(id(push.principal), []).append(i)
+    for indexes in by_principal.values():
+        principal = pushes[indexes[0]].principal
+        found = {
+            r.code: SimpleNamespace(**r._mapping)
+            for r in conn.execute(
+                _dossiers_writable_by(principal),
+                {"codes": sorted({pushes[i].code for i in indexes})},
             )
-        ).one()
-        if same.ts == event.ts and same.status == event.status:
-            return dossier, False
-        raise Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
-    changes = derive(dossier, dossier_events(session, dossier), calendar)
-    changed = {k: v for k, v in changes.items() if getattr(dossier, k) != v}
-    if changed:
-        for k, v in changed.items():
-            setattr(dossier, k, v)
-        dossier.seq = ingest.next_seq(session, 1)
-        dossier.source = "event"
-    session.flush()
-    return dossier, True
+        }
+        for i in indexes:
+            dossier = found.get(pushes[i].code)
+            if dossier is None:
+                outcomes[i] = NotFound(
+                    f"không tìm thấy hồ sơ '{pushes[i].code}' trong phạm vi được gửi dữ liệu"
+                )
+            else:
+                dossiers[pushes[i].code] = dossier
+    live = [i for i, o in enumerate(outcomes) if o is None]
+    keys = [(dossiers[pushes[i].code].id, pushes[i].event.event_id) for i in live]
+    inserted: set[tuple[int, str]] = set()
+    if live:
+        now = utcnow()
+        # Insert first, look only at the keys already taken: new events (the usual case) cost
+        # one statement, and two writers racing with the same event id cannot both write it.
+        rows = [
+            {
+                "dossier_id": key[0],
+                "event_id": key[1],
+                "ts": pushes[i].event.ts,
+                "status": pushes[i].event.status,
+                "note": nfc(pushes[i].event.note),
+                "received_at": now,
+            }
+            for i, key in zip(live, keys, strict=True)
+        ]
+        inserted = {
+            (r.dossier_id, r.event_id) for r in conn.execute(_NEW_EVENTS[conn.dialect.name], rows)
+        }
+    taken = [key for key in keys if key not in inserted]
+    stored: dict[tuple[int, str], tuple[datetime, int]] = {}
+    if taken:
+        stored = {
+            (r.dossier_id, r.event_id): (r.ts, r.status)
+            for r in conn.execute(
+                _TAKEN_EVENTS,
+                {"ids": sorted({k[0] for k in taken}), "event_ids": sorted({k[1] for k in taken})},
+            )
+        }
+    touched: dict[int, SimpleNamespace] = {}
+    first_of: dict[tuple[int, str], EventInput] = {}
+    for i, key in zip(live, keys, strict=True):
+        dossier, event = dossiers[pushes[i].code], pushes[i].event
+        if key in inserted and key not in first_of:
+            first_of[key] = event
+            outcomes[i] = (dossier, True)
+            touched[dossier.id] = dossier
+            continue
+        # Taken before, or by an earlier push of this batch: a repeat if the content agrees.
+        same = stored.get(key) or (first_of[key].ts, first_of[key].status)
+        if same == (event.ts, event.status):
+            outcomes[i] = (dossier, False)
+        else:
+            outcomes[i] = Conflict(f"sự kiện '{event.event_id}' đã nhận với nội dung khác")
+    events: dict[int, list[Row[Any]]] = {}
+    if dossiers:
+        for e in conn.execute(_EVENTS_OF, {"ids": sorted({d.id for d in dossiers.values()})}):
+            events.setdefault(e.dossier_id, []).append(e)
+    moved = []
+    for dossier in touched.values():
+        changes = derive(dossier, events.get(dossier.id, []), calendar)
+        changed = {k: v for k, v in changes.items() if getattr(dossier, k) != v}
+        if changed:
+            for k, v in changed.items():
+                setattr(dossier, k, v)
+            moved.append(dossier)
+    if moved:
+        first_seq = ingest.next_seq(session, len(moved))
+        for n, dossier in enumerate(moved):
+            dossier.seq, dossier.source = first_seq + n, "event"
+        conn.execute(
+            _MOVE_DOSSIER,
+            [
+                {"_id": d.id, "seq": d.seq, "source": d.source}
+                | {c: getattr(d, c) for c in _DERIVED}
+                for d in moved
+            ],
+        )
+    return PushedEvents([o for o in outcomes if o is not None], events)
 
 
 PROCEDURE_COLUMNS = {

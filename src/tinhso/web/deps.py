@@ -16,19 +16,13 @@ from tinhso.accounts.scope import Principal
 from tinhso.audit.service import Actor, bind_actor
 from tinhso.config import Settings
 from tinhso.db import Database
-from tinhso.errors import AppError, Forbidden
+from tinhso.errors import Forbidden, Unauthenticated
 from tinhso.lake import Lake
 from tinhso.services.catalog import Catalog, load_catalog
+from tinhso.services.intake import EventIntake
 from tinhso.workdays import WorkCalendar
 
 SESSION_COOKIE = "tinhso_session"
-
-
-class Unauthenticated(AppError):
-    """No valid credentials came with the request (HTTP 401)."""
-
-    status = 401
-    title = "Chưa đăng nhập"
 
 
 class LoginRequired(Exception):
@@ -67,7 +61,7 @@ SessionDep = Annotated[Session, Depends(db_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_secret(request: Request) -> str | None:
     auth = request.headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
@@ -81,7 +75,7 @@ def _from_cookie(request: Request, session: Session) -> tuple[User, WebSession] 
 def api_principal(request: Request, session: SessionDep) -> Principal:
     """Return the caller of an API route: a bearer token, or a browser session with CSRF."""
     ip = client_ip(request)
-    token = _bearer(request)
+    token = bearer_secret(request)
     if token is not None:
         user = accounts.user_for_token(session, token, ip)
         if user is None:
@@ -106,6 +100,19 @@ def api_principal(request: Request, session: SessionDep) -> Principal:
 
 
 ApiPrincipal = Annotated[Principal, Depends(api_principal)]
+
+
+def principal_of_request(request: Request) -> Principal:
+    """Resolve the caller as :func:`api_principal` does, in a session of its own (for routes
+    that hand their work to a writer and so hold no session themselves)."""
+    with get_database(request).session() as session:
+        return api_principal(request, session)
+
+
+def get_intake(request: Request) -> EventIntake:
+    """Return the application's event intake."""
+    intake: EventIntake = request.app.state.intake
+    return intake
 
 
 def page_user(request: Request, session: SessionDep) -> tuple[Principal, WebSession, User]:
