@@ -143,17 +143,25 @@ def _dossier_indexes(world: World) -> set[str]:
         return {ix["name"] for ix in inspect(conn).get_indexes("dossier") if ix["name"]}
 
 
+def _dossier_keys(world: World) -> set[str]:
+    from sqlalchemy import inspect
+
+    with world.db.engine.connect() as conn:
+        return {fk["name"] for fk in inspect(conn).get_foreign_keys("dossier") if fk["name"]}
+
+
 def test_a_large_load_keeps_every_index(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A load larger than the table is written with SQLite's secondary indexes dropped and built
-    again afterwards; they are all there after it, queries use them, and a repeated load (every
-    code already stored) goes through the merge and writes nothing."""
+    """A load larger than the table is written with the secondary indexes (and PostgreSQL's
+    foreign keys) dropped and built again afterwards; they are all there after it, and a
+    repeated load (every code already stored) goes through the merge and writes nothing."""
     from tinhso.services import ingest
 
     data.load(world)  # 8 dossiers stored
-    before = _dossier_indexes(world)
+    before, keys = _dossier_indexes(world), _dossier_keys(world)
     assert {"ix_dossier_received", "ix_dossier_agency", "ix_dossier_unit"} <= before
+    assert len(keys) == 3
     monkeypatch.setattr(ingest, "BULK_ROWS", 20)
     rows = [
         f"L{i},1.001,000.00.50.H12,03388,2,4,{1 + i % 28:02d}/08/2025 08:00,{1 + i % 28:02d}/09/2025 08:00,"
@@ -165,6 +173,37 @@ def test_a_large_load_keeps_every_index(
     assert (rep.created, rep.errors) == (40, [])
     assert _dossier_indexes(world) == before
     assert _count(world) == 48
+    with world.db.session() as s:
+        d = s.scalars(select(Dossier).where(Dossier.code == "L3")).one()
+        assert d.received_at.isoformat() == "2025-08-04T01:00:00+00:00"  # 08:00 in Việt Nam
+        seqs = sorted(s.scalars(select(Dossier.seq).where(Dossier.code.like("L%"))))
+    assert seqs == list(range(seqs[0], seqs[0] + 40))  # one change number each
     rep = _ingest(world, path)  # the same file again: all 40 exist
     assert (rep.created, rep.updated, rep.unchanged) == (0, 0, 40)
     assert _dossier_indexes(world) == before and _count(world) == 48
+    # Larger than the table again (60 > 48), five of its codes stored with an older state:
+    # 55 written new while the table is held, the five merged as updates.
+    changed = [
+        f"L{i},1.001,000.00.50.H12,03388,2,9,{1 + i % 28:02d}/08/2025 08:00,{1 + i % 28:02d}/09/2025 08:00,"
+        for i in range(5)
+    ]
+    fresh = [
+        f"M{i},1.002,000.00.50.H12,03388,1,4,02/10/2025 08:00,09/10/2025 08:00," for i in range(55)
+    ]
+    path.write_text(
+        "\n".join(
+            [
+                HEADER.replace("Ghi chú", "Ngày xử lý xong"),
+                *[r.rstrip(",") + ",20/08/2025 08:00" for r in changed],
+                *[f + "" for f in fresh],
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    rep = _ingest(world, path)
+    assert (rep.created, rep.updated, rep.errors) == (55, 5, [])
+    assert _count(world) == 103
+    assert _dossier_indexes(world) == before and _dossier_keys(world) == keys
+    with world.db.session() as s:
+        assert s.scalar(select(Dossier.status).where(Dossier.code == "L2")) == 9

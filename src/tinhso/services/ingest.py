@@ -262,21 +262,17 @@ def _stage_select(base: int, source: str, dialect: str) -> str:
     """Return the DuckDB query giving the stage rows, values already in the target's storage form.
 
     Timestamps leave as UTC text: SQLite keeps SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" (the
-    form TZDateTime reads back), PostgreSQL parses the same text with "+00".
+    form TZDateTime reads back); for PostgreSQL they stay timestamps, which DuckDB's CSV writer
+    prints with their offset (the connection set to UTC while it writes: see ``_fill_stage``).
     """
-    suffix = "+00" if dialect == "postgresql" else ""
     cols = []
     for c in COLUMNS:
         if c == "seq":
             cols.append(f"{base} - 1 + row_number() OVER (ORDER BY row_no) AS seq")
         elif c == "source":
             cols.append(f"'{source}' AS source")
-        elif c in TIMESTAMPS:
-            cols.append(
-                f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') || '{suffix}' AS {c}"
-                if suffix
-                else f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') AS {c}"
-            )
+        elif c in TIMESTAMPS and dialect != "postgresql":
+            cols.append(f"strftime(timezone('UTC', {c}), '%Y-%m-%d %H:%M:%S.%f') AS {c}")
         elif c in _DEFAULTS:
             cols.append(f"coalesce({c}, {_DEFAULTS[c]}) AS {c}")
         else:
@@ -303,18 +299,7 @@ def _fill_stage(
     if only:
         query = f"SELECT * FROM ({query}) WHERE {only} ORDER BY seq"
     if dialect == "postgresql":
-        path = work / "stage.csv"
-        staged.con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        with (
-            raw.cursor() as cur,
-            cur.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)") as cp,
-            path.open("rb") as f,
-        ):
-            while chunk := f.read(1 << 20):
-                cp.write(chunk)
-        path.unlink()
+        _copy_to_postgresql(conn, staged, query, STAGE, work)
         conn.exec_driver_sql(f"ANALYZE {STAGE}")  # a temporary table has no statistics
     else:
         insert = (
@@ -325,6 +310,51 @@ def _fill_stage(
             conn.exec_driver_sql(insert, batch)
     row = conn.exec_driver_sql(f"SELECT count(*) FROM {STAGE}").fetchone()
     return int(row[0]) if row else 0
+
+
+def _copy_to_postgresql(conn: Any, staged: Staged, query: str, table: str, work: Path) -> None:
+    """Copy the rows of a DuckDB query (the stage columns) into a PostgreSQL table, as CSV."""
+    path = work / "stage.csv"
+    zone = staged.con.execute("SELECT current_setting('TimeZone')").fetchone()
+    staged.con.execute("SET TimeZone = 'UTC'")
+    try:
+        staged.con.execute(f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false)")
+    finally:
+        staged.con.execute(f"SET TimeZone = '{zone[0] if zone else 'UTC'}'")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)") as cp,
+        path.open("rb") as f,
+    ):
+        while chunk := f.read(1 << 20):
+            cp.write(chunk)
+    path.unlink()
+
+
+def _copy_new_postgresql(
+    session: Session, staged: Staged, base: int, source: str, work: Path
+) -> int:
+    """Copy the accepted rows whose code is new straight into the dossiers; return how many.
+
+    Only while the table is held for the load (``_bulk_load`` dropped its indexes, which locks
+    it): the stored codes read here cannot change before the copy. The rows whose code is
+    stored are left to the merge.
+    """
+    conn = session.connection()
+    load_rows(
+        staged.con,
+        "stored_code",
+        [("code", "VARCHAR")],
+        conn.exec_driver_sql("SELECT code FROM dossier"),
+    )
+    new = "code NOT IN (SELECT code FROM stored_code)"
+    count = _scalar(staged.con, f"SELECT count(*) FROM accepted WHERE {new}")
+    if count:
+        query = f"SELECT * FROM ({_stage_select(base, source, 'postgresql')}) WHERE {new}"
+        _copy_to_postgresql(conn, staged, query, "dossier", work)
+    return count
 
 
 def _refuse_foreign(session: Session, staged: Staged, report: IngestReport) -> int:
@@ -424,14 +454,16 @@ def _insert_new_sqlite(session: Session, staged: Staged, base: int, source: str)
     return written
 
 
-def _insert_new_postgresql(session: Session) -> int:
+def _insert_new_postgresql(session: Session, staged_rows: int) -> int:
     """Insert the staged rows whose code is new; drop them from the stage; return how many."""
     conn = session.connection()
     cols = ", ".join(COLUMNS)
     written = conn.exec_driver_sql(
         f"INSERT INTO dossier ({cols}) SELECT {cols} FROM {STAGE} ON CONFLICT (code) DO NOTHING"
     ).rowcount
-    if written:
+    if written == staged_rows:  # all new: nothing left to merge
+        conn.exec_driver_sql(f"DROP TABLE {STAGE}")
+    elif written:
         conn.exec_driver_sql(
             f"DELETE FROM {STAGE} s USING dossier d WHERE d.seq = s.seq AND d.code = s.code"
         )
@@ -461,8 +493,8 @@ def write(
         base = next_seq(session, accepted)
         conn = session.connection()
         with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
-            if conn.dialect.name == "sqlite":
-                with _bulk_load(session, accepted):
+            with _bulk_load(session, accepted) as held:
+                if conn.dialect.name == "sqlite":
                     created = _insert_new_sqlite(session, staged, base, source)
                     if created < accepted:  # some codes exist already: merge those
                         _mark_inserted(session, staged, base, accepted)
@@ -474,9 +506,20 @@ def write(
                             Path(work),
                             only="seq NOT IN (SELECT seq FROM inserted_seq)",
                         )
-            else:
-                _fill_stage(session, staged, base, source, Path(work))
-                created = _insert_new_postgresql(session)
+                elif held:
+                    created = _copy_new_postgresql(session, staged, base, source, Path(work))
+                    if created < accepted:
+                        _fill_stage(
+                            session,
+                            staged,
+                            base,
+                            source,
+                            Path(work),
+                            only="code IN (SELECT code FROM stored_code)",
+                        )
+                else:
+                    staged_rows = _fill_stage(session, staged, base, source, Path(work))
+                    created = _insert_new_postgresql(session, staged_rows)
             report.created += created
             rest = accepted - created
             if rest:
@@ -520,36 +563,79 @@ def _mark_inserted(session: Session, staged: Staged, base: int, count: int) -> N
 
 
 @contextmanager
-def _bulk_load(session: Session, rows: int) -> Iterator[None]:
-    """Prepare SQLite for a large load: a larger page cache, and, when the load is larger than
-    the table, its secondary indexes dropped and built again afterwards (building an index once
-    from sorted data is several times cheaper than maintaining it row by row). The unique index
-    on the code stays: it is what finds the codes already stored. All inside the transaction."""
+def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
+    """Prepare the system of record for a large load, all inside the transaction.
+
+    When the load is larger than the table, the secondary indexes (and on PostgreSQL the foreign
+    keys, checked there row by row by triggers) are dropped and created again afterwards: building
+    an index once from sorted data, or checking a key with one join, is several times cheaper than
+    maintaining it row by row. The unique index on the code stays: it is what finds the codes
+    already stored. SQLite also gets a larger page cache, PostgreSQL more memory for the builds.
+    On failure the transaction is rolled back, and the dropped objects come back with it. On
+    PostgreSQL the dropping locks the table until the commit: readers of the dossiers wait for a
+    load larger than the table (see the operator guide). Yields whether the table is so held."""
     if rows < BULK_ROWS:
-        yield
+        yield False
         return
     conn = session.connection()
-    saved = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:
+        saved = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    else:
+        conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{BULK_CACHE_KIB // 1024}MB'")
     stored = conn.exec_driver_sql("SELECT count(*) FROM dossier").scalar() or 0
-    indexes: list[tuple[str, str]] = []
+    rebuild: list[str] = []
     if rows > stored:
-        indexes = [
-            (str(name), str(sql))
-            for name, sql in conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-                "AND tbl_name = 'dossier' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
-            )
-        ]
-        for name, _sql in indexes:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        rebuild = _drop_secondary(conn) if sqlite else _drop_secondary_pg(conn)
     try:
-        yield
-        # On failure the transaction is rolled back, and the dropped indexes with it.
-        for _name, sql in indexes:
+        yield bool(rebuild)
+        for sql in rebuild:
             conn.exec_driver_sql(sql)
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(saved or -2000)}")
+        if sqlite:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(saved or -2000)}")
+
+
+def _drop_secondary(conn: Any) -> list[str]:
+    """Drop the dossiers' non-unique SQLite indexes; return the statements that create them."""
+    indexes = [
+        (str(name), str(sql))
+        for name, sql in conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = 'dossier' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+        )
+    ]
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in indexes]
+
+
+def _drop_secondary_pg(conn: Any) -> list[str]:
+    """Drop the dossiers' non-unique PostgreSQL indexes and their foreign keys; return the
+    statements that create them again (indexes first, then the keys, validated by one join)."""
+    indexes = [
+        (str(name), str(sql))
+        for name, sql in conn.exec_driver_sql(
+            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
+            "JOIN pg_class c ON c.oid = x.indexrelid "
+            "WHERE x.indrelid = 'dossier'::regclass AND NOT x.indisunique"
+        )
+    ]
+    keys = [
+        (str(name), str(sql))
+        for name, sql in conn.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'dossier'::regclass AND contype = 'f'"
+        )
+    ]
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    for name, _sql in keys:
+        conn.exec_driver_sql(f'ALTER TABLE dossier DROP CONSTRAINT "{name}"')
+    return [sql for _name, sql in indexes] + [
+        f'ALTER TABLE dossier ADD CONSTRAINT "{name}" {sql}' for name, sql in keys
+    ]
 
 
 def _scalar(con: Any, sql: str) -> int:
