@@ -296,3 +296,31 @@ def test_a_return_reason_with_a_control_character_is_refused(client, forms: Worl
     assert r.status_code == 422, r.text
     assert r.json()["errors"] == [{"field": "reason", "reason": "lý do có ký tự điều khiển (mã 0)"}]
     assert reporting_state(w) == before
+
+
+def test_a_reused_unit_code_names_the_unit_of_the_period(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    """Code 04279 was Xã Nghĩa An until 30/6/2025 and is Xã Nghĩa Lộ (a merger) from 1/7/2025:
+    a figure of March 2025 belongs to the old commune, one of July to the new one."""
+    from datetime import date
+
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.reporting import orgs
+
+    with forms.db.session() as s:
+        names = {
+            on: orgs.resolve(s, SYSTEM_PRINCIPAL, unit_code="04279", on=on).name
+            for on in (date(2025, 3, 31), date(2025, 6, 30), date(2025, 7, 1), None)
+        }
+    assert names == {
+        date(2025, 3, 31): "Xã Nghĩa An",
+        date(2025, 6, 30): "Xã Nghĩa An",
+        date(2025, 7, 1): "Xã Nghĩa Lộ",
+        None: "Xã Nghĩa Lộ",  # no day: the current unit
+    }
+    for period, name in (("2025-03", "Xã Nghĩa An"), ("2025-07", "Xã Nghĩa Lộ")):
+        r = client.get(
+            "/api/v1/datavalues",
+            params={"form": XA, "period": period, "unit": "04279"},
+            headers=forms.auth("admin"),
+        )
+        assert (r.status_code, r.json()["org_name"]) == (200, name), r.text

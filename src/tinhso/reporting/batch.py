@@ -24,23 +24,25 @@ def write_batch(session: Session, *, principal: Principal, batch: DataValueBatch
         raise InvalidInput("lô dữ liệu rỗng", [FieldError("items", "cần ít nhất một giá trị")])
     errors: list[FieldError] = []
     reports: dict[tuple[str, str], OrgReport] = {}
-    org_cache: dict[tuple[str, str], orgs.Org] = {}
+    org_cache: dict[tuple[str, str, str], orgs.Org] = {}
     for n, item in enumerate(batch.items, start=1):
         if (item.unit is None) == (item.agency is None):
             errors.append(FieldError("unit", "ghi đúng một trong hai: unit hoặc agency", row=n))
             continue
-        key = ("unit", item.unit) if item.unit is not None else ("agency", str(item.agency))
+        kind, code = ("unit", item.unit) if item.unit is not None else ("agency", str(item.agency))
         try:
             period: ReportPeriod = parse_report_period(item.period)
+            key = (kind, code, period.code)  # a unit code names the unit of the period
             if key not in org_cache:
                 org_cache[key] = orgs.resolve(
                     session,
                     principal,
                     unit_code=item.unit,
                     agency_code=item.agency,
+                    on=period.last,
                 )
         except (InvalidInput, NotFound) as exc:
-            field = "period" if isinstance(exc, InvalidInput) else key[0]
+            field = "period" if isinstance(exc, InvalidInput) else kind
             errors.append(FieldError(field, exc.detail, row=n))
             continue
         org = org_cache[key]

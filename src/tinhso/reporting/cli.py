@@ -112,14 +112,13 @@ def template_cmd(
     """Write an Excel template (one sheet per organisation) for a form and period."""
     with cli_session() as session:
         f = get_form(session, form)
-        targets = [orgs.resolve(session, SYSTEM_PRINCIPAL, unit_code=u) for u in unit or []]
+        p = parse_report_period(period)
+        targets = [
+            orgs.resolve(session, SYSTEM_PRINCIPAL, unit_code=u, on=p.last) for u in unit or []
+        ]
         targets = targets or service.orgs_of_form(session, principal=SYSTEM_PRINCIPAL, form=f)
         data = workbook.build_template(
-            session,
-            principal=SYSTEM_PRINCIPAL,
-            form=f,
-            period=parse_report_period(period),
-            targets=targets,
+            session, principal=SYSTEM_PRINCIPAL, form=f, period=p, targets=targets
         )
     out.write_bytes(data)
     console.print(f"Đã ghi mẫu {out} ({len(targets)} trang).")
@@ -160,14 +159,15 @@ def report_cmd(
     """Write the periodic report to the ministry (XLSX or PDF, by the file's extension)."""
     with cli_session() as session:
         f = get_form(session, form)
+        p = parse_report_period(period)
         province = orgs.resolve(
-            session, SYSTEM_PRINCIPAL, unit_code=unit or report.province_code(session, f)
+            session, SYSTEM_PRINCIPAL, unit_code=unit or report.province_code(session, f), on=p.last
         )
         doc = report.build_document(
             session,
             principal=SYSTEM_PRINCIPAL,
             form=f,
-            period=parse_report_period(period),
+            period=p,
             province=province,
         )
     if out.suffix.lower() == ".pdf":

@@ -4,13 +4,16 @@ who may approve their reports."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
 from tinhso.errors import NotFound
 from tinhso.units.models import Agency, Unit
+from tinhso.units.service import valid_on
 
 
 @dataclass(frozen=True)
@@ -102,9 +105,14 @@ def resolve(
     key: str | None = None,
     unit_code: str | None = None,
     agency_code: str | None = None,
+    on: date | None = None,
 ) -> Org:
     """Return the organisation named by key, unit code or agency code, if the caller may read
-    its figures; else NotFound (missing and out of scope are not told apart)."""
+    its figures; else NotFound (missing and out of scope are not told apart).
+
+    A unit code names the unit that bore it ``on`` that day (the period's last day): codes
+    are reused across the 2025 reform, so a 2024 report goes to the commune of 2024. Without a
+    day, or when no unit bore the code then, the current unit (else the latest) is taken."""
     if key:
         kind, _, raw = key.partition("-")
         if kind in ("u", "a") and raw.isdigit():
@@ -113,10 +121,11 @@ def resolve(
                 return found[0]
         raise NotFound(f"không tìm thấy đơn vị báo cáo '{key}'")
     if unit_code:
+        order: list[ColumnElement[Any]] = [Unit.valid_to.is_not(None), Unit.valid_from.desc()]
+        if on is not None:
+            order.insert(0, case((valid_on(on), 0), else_=1))
         u = session.scalars(
-            select(Unit)
-            .where(Unit.code == unit_code, principal.unit_data_read())
-            .order_by(Unit.valid_to.is_not(None), Unit.valid_from.desc())
+            select(Unit).where(Unit.code == unit_code, principal.unit_data_read()).order_by(*order)
         ).first()
         if u is None or u.level == "district":
             raise NotFound(f"không tìm thấy đơn vị mã '{unit_code}'")

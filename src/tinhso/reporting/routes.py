@@ -7,6 +7,7 @@ import io
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from tinhso.errors import FieldError, InvalidInput
@@ -15,7 +16,7 @@ from tinhso.reporting.batch import write_batch
 from tinhso.reporting.completeness import completeness
 from tinhso.reporting.forms import form_elements, form_rules, get_form, list_forms
 from tinhso.reporting.parsing import display
-from tinhso.reporting.periods import parse_report_period
+from tinhso.reporting.periods import ReportPeriod, parse_report_period
 from tinhso.reporting.schemas import (
     DataValueBatch,
     FormDetail,
@@ -47,13 +48,17 @@ def _write_out(res: service.WriteResult) -> WriteOut:
 
 
 def _org(
-    session: SessionDep, principal: ApiPrincipal, unit: str | None, agency: str | None
+    session: SessionDep,
+    principal: ApiPrincipal,
+    unit: str | None,
+    agency: str | None,
+    period: ReportPeriod,
 ) -> orgs.Org:
     if (unit is None) == (agency is None):
         raise InvalidInput(
             "cần chọn một đơn vị", [FieldError("unit", "ghi đúng một trong hai: unit hoặc agency")]
         )
-    return orgs.resolve(session, principal, unit_code=unit, agency_code=agency)
+    return orgs.resolve(session, principal, unit_code=unit, agency_code=agency, on=period.last)
 
 
 @router.get(
@@ -100,7 +105,7 @@ def get_values(
     """An organisation's stored values of a form for a period, with who, when and source."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    org = _org(session, principal, unit, agency)
+    org = _org(session, principal, unit, agency, p)
     elements, stored, sub = service.read_values(
         session, principal=principal, form=f, org=org, period=p
     )
@@ -156,7 +161,7 @@ def post_submission(
     """Submit a report as it stands, approve it (locks its values) or return it with a reason."""
     f = get_form(session, body.form)
     p = parse_report_period(body.period)
-    org = _org(session, principal, body.unit, body.agency)
+    org = _org(session, principal, body.unit, body.agency, p)
     sub = service.act(
         session,
         principal=principal,
@@ -190,7 +195,7 @@ def get_completeness(
     """Expected, submitted, on time and approved reports, and each organisation's state."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    only = _org(session, principal, unit, agency) if unit or agency else None
+    only = _org(session, principal, unit, agency, p) if unit or agency else None
     return completeness(session, principal=principal, form=f, period=p, only=only).as_dict()
 
 
@@ -207,7 +212,7 @@ def get_template(
     reports for), filled with what is stored."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    targets = [orgs.resolve(session, principal, unit_code=u) for u in unit or []]
+    targets = [orgs.resolve(session, principal, unit_code=u, on=p.last) for u in unit or []]
     targets += [orgs.resolve(session, principal, agency_code=a) for a in agency or []]
     if not targets:
         targets = service.writable_orgs(session, principal=principal, form=f)
@@ -237,18 +242,21 @@ async def upload(
 ) -> WriteOut:
     """A filled template (all or nothing); refused cells named by sheet, cell and reason."""
     data = await read_upload(file)
-    f = get_form(session, form)
-    p = parse_report_period(period)
-    res = workbook.import_workbook(
-        session,
-        principal=principal,
-        form=f,
-        period=p,
-        data=data,
-        filename=file.filename or "mau.xlsx",
-        submit=submit,
-    )
-    return _write_out(res)
+
+    def run() -> WriteOut:
+        return _write_out(
+            workbook.import_workbook(
+                session,
+                principal=principal,
+                form=get_form(session, form),
+                period=parse_report_period(period),
+                data=data,
+                filename=file.filename or "mau.xlsx",
+                submit=submit,
+            )
+        )
+
+    return await run_in_threadpool(run)
 
 
 @router.get("/reporting/report", summary="Báo cáo gửi Bộ (XLSX, PDF)")
@@ -266,7 +274,9 @@ def ministry_report(
 
     f = get_form(session, form)
     p = parse_report_period(period)
-    province = orgs.resolve(session, principal, unit_code=unit or report.province_code(session, f))
+    province = orgs.resolve(
+        session, principal, unit_code=unit or report.province_code(session, f), on=p.last
+    )
     doc = report.build_document(session, principal=principal, form=f, period=p, province=province)
     if format == "pdf":
         from tinhso.reporting.pdf import to_pdf

@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.datastructures import FormData
 
-from tinhso.accounts.models import User
+from tinhso.accounts.models import User, WebSession
 from tinhso.accounts.scope import Principal
 from tinhso.errors import AppError, FieldError, InvalidInput
 from tinhso.reporting import orgs, service, workbook
@@ -177,8 +179,21 @@ async def check(
     org_key: str,
 ) -> Response:
     """Check the values as typed (HTMX): the same rules as saving, nothing written."""
-    principal, web, _user = current
     data = await request.form()
+    args = (request, session, current, form_code, period_code, org_key, data)
+    return await run_in_threadpool(_check, *args)
+
+
+def _check(
+    request: Request,
+    session: SessionDep,
+    current: tuple[Principal, WebSession, User],
+    form_code: str,
+    period_code: str,
+    org_key: str,
+    data: FormData,
+) -> Response:
+    principal, web, _user = current
     check_form_csrf(web, str(data.get("csrf_token", "")))
     form, period, org = _load(session, principal, form_code, period_code, org_key)
     _typed_values, entries = _typed(data, form, session)
@@ -213,8 +228,21 @@ async def act(
     org_key: str,
 ) -> Response:
     """Save a draft, submit, approve or return (with a reason) the report."""
-    principal, web, _user = current
     data = await request.form()
+    args = (request, session, current, form_code, period_code, org_key, data)
+    return await run_in_threadpool(_act, *args)
+
+
+def _act(
+    request: Request,
+    session: SessionDep,
+    current: tuple[Principal, WebSession, User],
+    form_code: str,
+    period_code: str,
+    org_key: str,
+    data: FormData,
+) -> Response:
+    principal, web, _user = current
     check_form_csrf(web, str(data.get("csrf_token", "")))
     action = str(data.get("action", "save"))
     form, period, org = _load(session, principal, form_code, period_code, org_key)
@@ -344,12 +372,14 @@ async def excel_upload(
         "filename": file.filename or "mau.xlsx",
     }
     try:
-        res = workbook.import_workbook(
+        data = await read_upload(file)
+        res = await run_in_threadpool(
+            workbook.import_workbook,
             session,
             principal=principal,
             form=f,
             period=parse_report_period(period),
-            data=await read_upload(file),
+            data=data,
             filename=ctx["filename"],
             submit=submit,
         )

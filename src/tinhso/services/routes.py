@@ -86,8 +86,12 @@ async def import_procedures(
 ) -> IngestResult:
     """The procedure catalogue from CSV/XLSX (all or nothing)."""
     data = await read_upload(file)
-    rep = service.import_procedures(
-        session, principal=principal, data=data, filename=file.filename or "x.csv"
+    rep = await run_in_threadpool(
+        service.import_procedures,
+        session,
+        principal=principal,
+        data=data,
+        filename=file.filename or "x.csv",
     )
     if not rep.committed:
         session.rollback()
@@ -123,7 +127,8 @@ async def import_dossiers(
                         "tệp lớn hơn 2 GB; hãy chia nhỏ hoặc dùng lệnh tinhso services import"
                     )
                 out.write(chunk)
-        rep = service.ingest_file(
+        rep = await run_in_threadpool(
+            service.ingest_file,
             session,
             principal=principal,
             path=path,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tinhso.errors import AppError
@@ -123,7 +124,8 @@ async def upload(
             with path.open("wb") as out:
                 while chunk := await file.read(1 << 20):
                     out.write(chunk)
-            rep = service.ingest_file(
+            rep = await run_in_threadpool(
+                service.ingest_file,
                 session,
                 principal=principal,
                 path=path,

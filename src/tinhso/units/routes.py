@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from tinhso.errors import InvalidInput
 from tinhso.units import changes, service
@@ -200,7 +201,8 @@ async def _import(
 ) -> ImportResult:
     """Run an all-or-nothing (or partial) import and answer with its report (422 if refused)."""
     data = await read_upload(file)
-    report = importer(
+    report = await run_in_threadpool(
+        importer,
         session,
         principal=principal,
         data=data,

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tinhso.errors import AppError
@@ -100,7 +101,8 @@ async def import_upload(
     check_form_csrf(web, csrf_token)
     try:
         data = await read_upload(file)
-        report = changes.import_villages(
+        report = await run_in_threadpool(
+            changes.import_villages,
             session,
             principal=principal,
             data=data,
