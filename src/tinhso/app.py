@@ -24,6 +24,7 @@ from tinhso.reporting import routes as reporting_routes
 from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
 from tinhso.services import views as services_views
+from tinhso.services.fastpath import EventFastPath
 from tinhso.services.intake import EventIntake
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
@@ -114,6 +115,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.intake = EventIntake(app.state.db, WorkCalendar.default())
     app.state.catalog = None
     problems.install(app)
+    # Added first, so inside the security headers: a system's event push, the busiest call, is
+    # answered at the ASGI layer (services/fastpath.py); everything else reaches the routes.
+    app.add_middleware(EventFastPath, intake=lambda: app.state.intake)
     app.add_middleware(SecurityHeaders)
     # Front-end packages fetched from the npm registry at set-up (make setup), served locally.
     app.mount(

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -198,27 +198,32 @@ _MOVE_DOSSIER = update(_DOSSIER).where(_DOSSIER.c.id == bindparam("_id"))
 _DERIVED = (*STATUS_TIMES.values(), "status", "as_of", "supplement_count", "supplement_days")
 
 
-_WRITABLE_DOSSIERS: dict[Principal, Select[Any]] = {}
+# The dossiers with the given codes (``codes``), locked: two batches touching one dossier
+# derive its state one after the other; in id order, so that concurrent writers cannot deadlock.
+_DOSSIERS_BY_CODE = (
+    select(_DOSSIER)
+    .where(_DOSSIER.c.code.in_(bindparam("codes", expanding=True)))
+    .order_by(_DOSSIER.c.id)
+    .with_for_update()
+)
+_WRITABLE_AGENCIES: dict[Principal, frozenset[int] | None] = {}
 
 
-def _dossiers_writable_by(principal: Principal) -> Select[Any]:
-    """The dossiers with the given codes (``codes``) the caller may send events for, locked;
-    built once per scope, so that its compiled form is reused batch after batch."""
-    stmt = _WRITABLE_DOSSIERS.get(principal)
-    if stmt is None:
-        if len(_WRITABLE_DOSSIERS) >= 1024:
-            _WRITABLE_DOSSIERS.clear()
-        stmt = _WRITABLE_DOSSIERS[principal] = (
-            select(_DOSSIER)
-            .where(
-                _DOSSIER.c.code.in_(bindparam("codes", expanding=True)),
-                _DOSSIER.c.agency_id.in_(select(Agency.id).where(principal.agency_data_write())),
-            )
-            .order_by(_DOSSIER.c.id)
-            # Locked: two batches touching one dossier derive its state one after the other.
-            .with_for_update()
-        )
-    return stmt
+def _writable_agencies(session: Session, principal: Principal) -> frozenset[int] | None:
+    """Return the agencies whose dossiers the caller may send events for (None: every one).
+
+    Remembered per principal: a principal is resolved afresh whenever the audit log moves (a
+    changed scope, a new agency), so the set is as current as the principal itself."""
+    if principal in _WRITABLE_AGENCIES:
+        return _WRITABLE_AGENCIES[principal]
+    if len(_WRITABLE_AGENCIES) >= 1024:
+        _WRITABLE_AGENCIES.clear()
+    found = _WRITABLE_AGENCIES[principal] = (
+        None
+        if principal.is_global and (principal.can("data.write") or principal.role == "admin")
+        else frozenset(session.scalars(select(Agency.id).where(principal.agency_data_write())))
+    )
+    return found
 
 
 @dataclass(frozen=True)
@@ -261,13 +266,13 @@ def push_events(
     for i, push in enumerate(pushes):
         by_principal.setdefault(id(push.principal), []).append(i)
     for indexes in by_principal.values():
-        principal = pushes[indexes[0]].principal
+        allowed = _writable_agencies(session, pushes[indexes[0]].principal)
         found = {
             r.code: SimpleNamespace(**r._mapping)
             for r in conn.execute(
-                _dossiers_writable_by(principal),
-                {"codes": sorted({pushes[i].code for i in indexes})},
+                _DOSSIERS_BY_CODE, {"codes": sorted({pushes[i].code for i in indexes})}
             )
+            if allowed is None or r.agency_id in allowed
         }
         for i in indexes:
             dossier = found.get(pushes[i].code)
