@@ -55,6 +55,7 @@ format: $(STAMP) ## format the code
 	$(BIN)/ruff check --fix src tests scripts
 
 bench: setup ## run the benchmarks in bench/ (figures go to bench/RESULTS.md)
+	$(BIN)/pip install -q -e ".[bench]"
 	@ls bench/*.py >/dev/null 2>&1 && for b in bench/*.py; do $(BIN)/python $$b; done || echo "no benchmark yet"
 
 clean: ## remove the local database and caches (keeps .venv)

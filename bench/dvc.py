@@ -601,8 +601,14 @@ def main() -> None:
     if args.child_compute:
         child_compute(*args.child_compute)
         return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if min(sizes) <= args.heavy_max:
+        try:
+            import pandas  # noqa: F401  (the pandas peer, at the end of each size: check now)
+        except ImportError:
+            sys.exit("the pandas peer needs pandas: make bench, or pip install -e '.[bench]'")
     run(
-        [int(s) for s in args.sizes.split(",")],
+        sizes,
         args.pg,
         args.keep,
         args.heavy_max,
