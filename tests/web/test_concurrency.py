@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -84,5 +85,7 @@ def test_a_long_import_does_not_hold_other_requests(
             release.set()
             await task
 
-    asyncio.run(run())
+    # In a thread of its own: a browser test's event loop may be running in this one.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
     assert finished == ["health", "import"]

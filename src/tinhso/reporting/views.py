@@ -3,12 +3,14 @@ who has not reported, the Excel round-trip."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from tinhso.accounts.models import User, WebSession
@@ -169,6 +171,22 @@ def _messages(
     return out
 
 
+Current = tuple[Principal, WebSession, User]
+Keys = tuple[str, str, str]  # form, period, organisation
+
+
+async def _off_loop(
+    handler: Callable[[Request, Session, Current, Keys, FormData], Response],
+    request: Request,
+    session: Session,
+    current: Current,
+    keys: Keys,
+) -> Response:
+    """Read the posted form on the event loop, then run the handler (database work) off it."""
+    data = await request.form()
+    return await run_in_threadpool(handler, request, session, current, keys, data)
+
+
 @router.post("/reporting/entry/{form_code}/{period_code}/{org_key}/check")
 async def check(
     request: Request,
@@ -179,21 +197,14 @@ async def check(
     org_key: str,
 ) -> Response:
     """Check the values as typed (HTMX): the same rules as saving, nothing written."""
-    data = await request.form()
-    args = (request, session, current, form_code, period_code, org_key, data)
-    return await run_in_threadpool(_check, *args)
+    return await _off_loop(_check, request, session, current, (form_code, period_code, org_key))
 
 
 def _check(
-    request: Request,
-    session: SessionDep,
-    current: tuple[Principal, WebSession, User],
-    form_code: str,
-    period_code: str,
-    org_key: str,
-    data: FormData,
+    request: Request, session: Session, current: Current, keys: Keys, data: FormData
 ) -> Response:
     principal, web, _user = current
+    form_code, period_code, org_key = keys
     check_form_csrf(web, str(data.get("csrf_token", "")))
     form, period, org = _load(session, principal, form_code, period_code, org_key)
     _typed_values, entries = _typed(data, form, session)
@@ -228,21 +239,14 @@ async def act(
     org_key: str,
 ) -> Response:
     """Save a draft, submit, approve or return (with a reason) the report."""
-    data = await request.form()
-    args = (request, session, current, form_code, period_code, org_key, data)
-    return await run_in_threadpool(_act, *args)
+    return await _off_loop(_act, request, session, current, (form_code, period_code, org_key))
 
 
 def _act(
-    request: Request,
-    session: SessionDep,
-    current: tuple[Principal, WebSession, User],
-    form_code: str,
-    period_code: str,
-    org_key: str,
-    data: FormData,
+    request: Request, session: Session, current: Current, keys: Keys, data: FormData
 ) -> Response:
     principal, web, _user = current
+    form_code, period_code, org_key = keys
     check_form_csrf(web, str(data.get("csrf_token", "")))
     action = str(data.get("action", "save"))
     form, period, org = _load(session, principal, form_code, period_code, org_key)

@@ -494,32 +494,22 @@ def write(
         conn = session.connection()
         with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
             with _bulk_load(session, accepted) as held:
+                # New codes are written straight away; the rest (codes already stored) are
+                # staged for the merge: ``stored`` says which they are.
+                stored = ""
                 if conn.dialect.name == "sqlite":
                     created = _insert_new_sqlite(session, staged, base, source)
-                    if created < accepted:  # some codes exist already: merge those
+                    if created < accepted:
                         _mark_inserted(session, staged, base, accepted)
-                        _fill_stage(
-                            session,
-                            staged,
-                            base,
-                            source,
-                            Path(work),
-                            only="seq NOT IN (SELECT seq FROM inserted_seq)",
-                        )
+                        stored = "seq NOT IN (SELECT seq FROM inserted_seq)"
                 elif held:
                     created = _copy_new_postgresql(session, staged, base, source, Path(work))
-                    if created < accepted:
-                        _fill_stage(
-                            session,
-                            staged,
-                            base,
-                            source,
-                            Path(work),
-                            only="code IN (SELECT code FROM stored_code)",
-                        )
+                    stored = "code IN (SELECT code FROM stored_code)"
                 else:
                     staged_rows = _fill_stage(session, staged, base, source, Path(work))
                     created = _insert_new_postgresql(session, staged_rows)
+                if stored and created < accepted:
+                    _fill_stage(session, staged, base, source, Path(work), only=stored)
             report.created += created
             rest = accepted - created
             if rest:
@@ -587,7 +577,7 @@ def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
     stored = conn.exec_driver_sql("SELECT count(*) FROM dossier").scalar() or 0
     rebuild: list[str] = []
     if rows > stored:
-        rebuild = _drop_secondary(conn) if sqlite else _drop_secondary_pg(conn)
+        rebuild = _drop_secondary(conn)
     try:
         yield bool(rebuild)
         for sql in rebuild:
@@ -597,38 +587,26 @@ def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(saved or -2000)}")
 
 
+_SECONDARY = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'dossier' "
+    "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'",
+    "postgresql": "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
+    "JOIN pg_class c ON c.oid = x.indexrelid "
+    "WHERE x.indrelid = 'dossier'::regclass AND NOT x.indisunique",
+}
+# PostgreSQL checks a foreign key row by row with triggers; SQLite's checks are cheap lookups.
+_FOREIGN_KEYS = (
+    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+    "WHERE conrelid = 'dossier'::regclass AND contype = 'f'"
+)
+
+
 def _drop_secondary(conn: Any) -> list[str]:
-    """Drop the dossiers' non-unique SQLite indexes; return the statements that create them."""
-    indexes = [
-        (str(name), str(sql))
-        for name, sql in conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-            "AND tbl_name = 'dossier' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
-        )
-    ]
-    for name, _sql in indexes:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _name, sql in indexes]
-
-
-def _drop_secondary_pg(conn: Any) -> list[str]:
-    """Drop the dossiers' non-unique PostgreSQL indexes and their foreign keys; return the
-    statements that create them again (indexes first, then the keys, validated by one join)."""
-    indexes = [
-        (str(name), str(sql))
-        for name, sql in conn.exec_driver_sql(
-            "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x "
-            "JOIN pg_class c ON c.oid = x.indexrelid "
-            "WHERE x.indrelid = 'dossier'::regclass AND NOT x.indisunique"
-        )
-    ]
-    keys = [
-        (str(name), str(sql))
-        for name, sql in conn.exec_driver_sql(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'dossier'::regclass AND contype = 'f'"
-        )
-    ]
+    """Drop the dossiers' non-unique indexes (and on PostgreSQL their foreign keys); return the
+    statements that create them again: indexes first, then the keys, each validated by one join."""
+    pg = conn.dialect.name == "postgresql"
+    indexes = [(str(n), str(d)) for n, d in conn.exec_driver_sql(_SECONDARY[conn.dialect.name])]
+    keys = [(str(n), str(d)) for n, d in conn.exec_driver_sql(_FOREIGN_KEYS)] if pg else []
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
     for name, _sql in keys:
