@@ -537,7 +537,8 @@ def run(
                 codes = [
                     c
                     for (c,) in conn.exec_driver_sql(
-                        "SELECT code FROM dossier WHERE status = 4 LIMIT 200000"
+                        "SELECT code FROM dossier WHERE status = 4 AND received_at < '"
+                        f"{YEAR}-12-29' LIMIT 200000"
                     )
                 ]
             r["api"], pushed = api_pushes(db.url, sub / "var", codes)

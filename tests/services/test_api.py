@@ -231,3 +231,31 @@ def test_a_nul_character_is_refused_not_an_error(client, world: World) -> None: 
         if r.status_code == 422:
             assert r.headers["content-type"].startswith("application/problem+json")
             assert "không hợp lệ" in r.json()["detail"]
+
+
+def test_an_event_before_reception_is_refused(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The rule imports apply (finished, returned, stopped not before received), for events:
+    D4 was received on 21/7/2025 08:00, D1 finished on 3/7/2025 10:00; nothing is written."""
+    _load(world)
+    auth = world.auth("system12")
+    early = {"event_id": "e-early", "ts": "2025-07-20T10:00:00+07:00", "status": 9}
+    r = client.post("/api/v1/dossiers/D4/events", json=early, headers=auth)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {
+            "field": "ts",
+            "reason": "thời điểm trước ngày tiếp nhận hồ sơ (21/07/2025 08:00)",
+            "value": "2025-07-20T10:00:00+07:00",  # as it was sent
+        }
+    ]
+    late = {"event_id": "e-late", "ts": "2025-07-05T08:00:00+07:00", "status": 2}
+    r = client.post("/api/v1/dossiers/D1/events", json=late, headers=auth)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["reason"] == (
+        "ngày tiếp nhận sau ngày hồ sơ đã xử lý xong (03/07/2025 10:00)"
+    )
+    for code in ("D4", "D1"):
+        dossier = client.get(f"/api/v1/dossiers/{code}", headers=auth).json()
+        assert dossier["events"] == [] and dossier["finished_at"] in (None, "2025-07-03T03:00:00Z")
+    on_time = early | {"event_id": "e-ok", "ts": "2025-07-21T08:00:00+07:00"}  # same instant
+    assert client.post("/api/v1/dossiers/D4/events", json=on_time, headers=auth).status_code == 201

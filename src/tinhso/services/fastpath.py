@@ -11,7 +11,8 @@ Everything else goes to the application unchanged: a browser (cookie and CSRF to
 that does not validate, a refusal (unknown dossier, conflicting event, bad token). The body
 already read is handed on, and the route answers as it always has, so every error document
 still comes from one place. A refusal is recorded nowhere, so asking the route again is safe:
-pushes are idempotent.
+pushes are idempotent. The checks themselves are shared (``service.checked_event``, the intake);
+what the route does on top of them (a header it reads, a parameter) must be done here too.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
 from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
+from tinhso.fmt import vn_date
 from tinhso.services import ingest
 from tinhso.services.models import Dossier, DossierEvent, Procedure
 from tinhso.services.staging import stage_file, stage_records
@@ -124,6 +125,29 @@ STATUS_TIMES = {
     8: "stopped_at",
     3: "stopped_at",
 }
+
+
+# Statuses that only a received dossier can reach (3 and 7 end a dossier before reception).
+AFTER_RECEPTION = frozenset({4, 5, 6, 8, 9, 10})
+
+
+def impossible_time(dossier: Any, event: EventInput) -> InvalidInput | None:
+    """Return why an event's time cannot be (before the dossier's reception, or a reception
+    after it was finished or returned), or None. The same rule as for imported records."""
+    received = dossier.received_at
+    if event.status in AFTER_RECEPTION and received is not None and event.ts < received:
+        reason = f"thời điểm trước ngày tiếp nhận hồ sơ ({vn_date(received, with_time=True)})"
+    elif event.status == 2 and (
+        ended := min((t for t in (dossier.finished_at, dossier.returned_at) if t), default=None)
+    ):
+        if event.ts <= ended:
+            return None
+        reason = f"ngày tiếp nhận sau ngày hồ sơ đã xử lý xong ({vn_date(ended, with_time=True)})"
+    else:
+        return None
+    return InvalidInput(
+        "sự kiện không hợp lệ", [FieldError("ts", reason, value=event.ts.isoformat())]
+    )
 
 
 def derive(dossier: Any, events: Sequence[Any], calendar: WorkCalendar) -> dict[str, Any]:
@@ -280,6 +304,8 @@ def push_events(
                 outcomes[i] = NotFound(
                     f"không tìm thấy hồ sơ '{pushes[i].code}' trong phạm vi được gửi dữ liệu"
                 )
+            elif refused := impossible_time(dossier, pushes[i].event):
+                outcomes[i] = refused
             else:
                 dossiers[pushes[i].code] = dossier
     live = [i for i, o in enumerate(outcomes) if o is None]
