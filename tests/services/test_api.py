@@ -259,3 +259,61 @@ def test_an_event_before_reception_is_refused(client, world: World) -> None:  # 
         assert dossier["events"] == [] and dossier["finished_at"] in (None, "2025-07-03T03:00:00Z")
     on_time = early | {"event_id": "e-ok", "ts": "2025-07-21T08:00:00+07:00"}  # same instant
     assert client.post("/api/v1/dossiers/D4/events", json=on_time, headers=auth).status_code == 201
+
+
+def test_an_agency_moved_out_of_scope_takes_its_dossiers_with_it(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """The officer of Đoàn Kết sends events for the dossiers of its UBND; once that agency is
+    moved to Bình Lư, the next event is refused at once (the scope is not remembered past a
+    change of the register)."""
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.audit.service import Actor, bind_actor
+    from tinhso.units import changes
+    from tinhso.units.models import Agency
+
+    _load(world)
+    auth = world.auth("officer_dk")
+    event = {"event_id": "mv-1", "ts": "2025-07-22T10:00:00+07:00", "status": 5}
+    assert client.post("/api/v1/dossiers/D4/events", json=event, headers=auth).status_code == 201
+    with world.db.session() as s:
+        bind_actor(s, Actor(name="test", client="test"))
+        agency = s.get(Agency, world.agencies["ubnd_dk"])
+        assert agency is not None
+        data = changes.AgencyInput(
+            code=agency.code, name=agency.name, kind=agency.kind, unit_id=world.units["binh_lu"]
+        )
+        changes.update_agency(s, principal=SYSTEM_PRINCIPAL, agency_id=agency.id, data=data)
+    event = event | {"event_id": "mv-2", "ts": "2025-07-23T10:00:00+07:00", "status": 4}
+    r = client.post("/api/v1/dossiers/D4/events", json=event, headers=auth)
+    assert r.status_code == 404, r.text
+    assert (
+        client.post(
+            "/api/v1/dossiers/D4/events", json=event, headers=world.auth("officer_bl")
+        ).status_code
+        == 201
+    )
+
+
+def test_a_stored_event_sent_again_is_a_repeat_even_if_now_impossible(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """An event accepted, then a snapshot that moves the reception later: the same event sent
+    again (a retry) is answered as a repeat (200), not refused; a new one that early is."""
+    _load(world)
+    auth = world.auth("system12")
+    event = {"event_id": "rt-1", "ts": "2025-07-22T10:00:00+07:00", "status": 5}
+    assert client.post("/api/v1/dossiers/D4/events", json=event, headers=auth).status_code == 201
+    later = {
+        "code": "D4",
+        "procedure_code": "1.002",
+        "agency_code": "000.00.50.H12",
+        "commune_code": "03388",
+        "channel": 1,
+        "status": 4,
+        "received_at": "2025-07-23T08:00:00+07:00",
+        "appointment_at": "2025-07-28T08:00:00+07:00",
+        "as_of": "2025-07-30T08:00:00+07:00",
+    }
+    r = client.post("/api/v1/dossiers:batch", json={"items": [later]}, headers=auth)
+    assert r.status_code == 200 and r.json()["updated"] == 1, r.text
+    again = client.post("/api/v1/dossiers/D4/events", json=event, headers=auth)
+    assert again.status_code == 200 and again.json()["changed"] is False
+    other = event | {"event_id": "rt-2"}
+    assert client.post("/api/v1/dossiers/D4/events", json=other, headers=auth).status_code == 422

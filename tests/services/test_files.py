@@ -153,9 +153,9 @@ def _dossier_keys(world: World) -> set[str]:
 def test_a_large_load_keeps_every_index(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A load larger than the table is written with the secondary indexes (and PostgreSQL's
-    foreign keys) dropped and built again afterwards; they are all there after it, and a
-    repeated load (every code already stored) goes through the merge and writes nothing."""
+    """A load larger than the table is written with the secondary indexes dropped and built
+    again afterwards (the foreign keys stay); they are all there after it, and a repeated load
+    (every code already stored) goes through the merge and writes nothing."""
     from tinhso.services import ingest
 
     data.load(world)  # 8 dossiers stored

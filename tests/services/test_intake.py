@@ -168,3 +168,27 @@ def test_concurrent_pushes_through_the_api_are_all_stored_once(client, world: Wo
             .where(Dossier.code == "D4")
         )
     assert stored == 55
+
+
+def test_a_reception_in_the_batch_counts_for_the_steps_after_it(world: World) -> None:
+    """D4 is stored as received on 21/7 08:00. A batch brings a reception on 20/7 08:00 and a
+    processing step on 20/7 09:00: judged as if sent one after the other, both are accepted; a
+    step before any reception (19/7) is refused alone, with its reason, and not written."""
+    from tinhso.errors import InvalidInput
+
+    data.load(world)
+    system = Caller(secret=world.tokens["system12"], ip="10.0.0.1")
+    batch = [
+        _push(system, "D4", "r-2", "2025-07-20T08:00:00+07:00", 2),
+        _push(system, "D4", "r-4", "2025-07-20T09:00:00+07:00", 4),
+        _push(system, "D4", "r-0", "2025-07-19T09:00:00+07:00", 4),
+    ]
+    EventIntake(world.db, WorkCalendar.default()).record(batch)
+    assert batch[0].future.result()[0] and batch[1].future.result()[0]
+    with pytest.raises(InvalidInput) as exc:
+        batch[2].future.result()
+    assert exc.value.errors[0].reason == "thời điểm trước ngày tiếp nhận hồ sơ (20/07/2025 08:00)"
+    assert _events(world, "D4") == [("r-2", 2), ("r-4", 4)]
+    assert (
+        batch[1].future.result()[1].dossier.received_at.isoformat() == "2025-07-20T01:00:00+00:00"
+    )

@@ -382,6 +382,13 @@ def _url_of(session: Session) -> str:
     return url
 
 
+def scope_version(session: Session) -> tuple[str, int]:
+    """Return the database and the head of its audit log: every change that can alter what a
+    caller may see or write (scopes, users, units, agencies) moves the head, so a cache of
+    anything worked out from them is current while this stays the same."""
+    return _url_of(session), int(session.connection().execute(_AUDIT_HEAD).scalar() or 0)
+
+
 def principal_for_token(session: Session, secret: str, ip: str) -> Principal | None:
     """Return the principal of a valid bearer token, or None: :func:`user_for_token` and
     :func:`principal_cached` in one, remembered for a minute while the audit log's head stays

@@ -122,11 +122,17 @@ def resolve(
         raise NotFound(f"không tìm thấy đơn vị báo cáo '{key}'")
     if unit_code:
         order: list[ColumnElement[Any]] = [Unit.valid_to.is_not(None), Unit.valid_from.desc()]
-        if on is not None:
+        stmt = select(Unit).where(Unit.code == unit_code)
+        if on is None:
+            stmt = stmt.where(principal.unit_data_read())
+        else:
+            # The unit that bore the code that day, whoever asks; then whether they may read it
+            # (not another unit of the same code that happens to be in their scope).
             order.insert(0, case((valid_on(on), 0), else_=1))
-        u = session.scalars(
-            select(Unit).where(Unit.code == unit_code, principal.unit_data_read()).order_by(*order)
-        ).first()
+        u = session.scalars(stmt.order_by(*order).limit(1)).first()
+        if u is not None and on is not None:
+            may_read = select(Unit.id).where(Unit.id == u.id, principal.unit_data_read())
+            u = u if session.scalars(may_read).first() is not None else None
         if u is None or u.level == "district":
             raise NotFound(f"không tìm thấy đơn vị mã '{unit_code}'")
         return _unit(u)

@@ -297,7 +297,7 @@ def _fill_stage(
     stage.create(conn)
     query = _stage_select(base, source, dialect)
     if only:
-        query = f"SELECT * FROM ({query}) WHERE {only} ORDER BY seq"
+        query = f"SELECT * FROM ({query}) AS accepted WHERE {only} ORDER BY seq"
     if dialect == "postgresql":
         _copy_to_postgresql(conn, staged, query, STAGE, work)
         conn.exec_driver_sql(f"ANALYZE {STAGE}")  # a temporary table has no statistics
@@ -333,6 +333,11 @@ def _copy_to_postgresql(conn: Any, staged: Staged, query: str, table: str, work:
     path.unlink()
 
 
+# Whether an accepted row's code is stored already; its negation picks the new ones. EXISTS,
+# not IN: the two are exact complements even if a NULL ever got into the list.
+STORED_CODE = "EXISTS (SELECT 1 FROM stored_code s WHERE s.code = accepted.code)"
+
+
 def _copy_new_postgresql(
     session: Session, staged: Staged, base: int, source: str, work: Path
 ) -> int:
@@ -349,10 +354,12 @@ def _copy_new_postgresql(
         [("code", "VARCHAR")],
         conn.exec_driver_sql("SELECT code FROM dossier"),
     )
-    new = "code NOT IN (SELECT code FROM stored_code)"
+    new = f"NOT ({STORED_CODE})"
     count = _scalar(staged.con, f"SELECT count(*) FROM accepted WHERE {new}")
     if count:
-        query = f"SELECT * FROM ({_stage_select(base, source, 'postgresql')}) WHERE {new}"
+        query = (
+            f"SELECT * FROM ({_stage_select(base, source, 'postgresql')}) AS accepted WHERE {new}"
+        )
         _copy_to_postgresql(conn, staged, query, "dossier", work)
     return count
 
@@ -490,10 +497,12 @@ def write(
     if report.refused_rows and all_or_nothing:
         return report
     if accepted:
-        base = next_seq(session, accepted)
         conn = session.connection()
         with tempfile.TemporaryDirectory(prefix="tinhso-stage-") as work:
             with _bulk_load(session, accepted) as held:
+                # After the table lock a large load takes, as an event push takes the dossiers'
+                # rows before the counter: one order, so the two cannot deadlock.
+                base = next_seq(session, accepted)
                 # New codes are written straight away; the rest (codes already stored) are
                 # staged for the merge: ``stored`` says which they are.
                 stored = ""
@@ -504,7 +513,7 @@ def write(
                         stored = "seq NOT IN (SELECT seq FROM inserted_seq)"
                 elif held:
                     created = _copy_new_postgresql(session, staged, base, source, Path(work))
-                    stored = "code IN (SELECT code FROM stored_code)"
+                    stored = STORED_CODE
                 else:
                     staged_rows = _fill_stage(session, staged, base, source, Path(work))
                     created = _insert_new_postgresql(session, staged_rows)
@@ -556,14 +565,13 @@ def _mark_inserted(session: Session, staged: Staged, base: int, count: int) -> N
 def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
     """Prepare the system of record for a large load, all inside the transaction.
 
-    When the load is larger than the table, the secondary indexes (and on PostgreSQL the foreign
-    keys, checked there row by row by triggers) are dropped and created again afterwards: building
-    an index once from sorted data, or checking a key with one join, is several times cheaper than
-    maintaining it row by row. The unique index on the code stays: it is what finds the codes
-    already stored. SQLite also gets a larger page cache, PostgreSQL more memory for the builds.
-    On failure the transaction is rolled back, and the dropped objects come back with it. On
-    PostgreSQL the dropping locks the table until the commit: readers of the dossiers wait for a
-    load larger than the table (see the operator guide). Yields whether the table is so held."""
+    When the load is larger than the table, the secondary indexes are dropped and created again
+    afterwards: building an index once from sorted data is several times cheaper than maintaining
+    it row by row. The unique index on the code stays: it is what finds the codes already stored.
+    SQLite also gets a larger page cache, PostgreSQL more memory for the builds. On failure the
+    transaction is rolled back, and the dropped indexes come back with it. On PostgreSQL the
+    dropping locks the table until the commit: readers of the dossiers wait for a load larger
+    than the table (see the operator guide). Yields whether the table is so held."""
     if rows < BULK_ROWS:
         yield False
         return
@@ -594,26 +602,18 @@ _SECONDARY = {
     "JOIN pg_class c ON c.oid = x.indexrelid "
     "WHERE x.indrelid = 'dossier'::regclass AND NOT x.indisunique",
 }
-# PostgreSQL checks a foreign key row by row with triggers; SQLite's checks are cheap lookups.
-_FOREIGN_KEYS = (
-    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-    "WHERE conrelid = 'dossier'::regclass AND contype = 'f'"
-)
 
 
 def _drop_secondary(conn: Any) -> list[str]:
-    """Drop the dossiers' non-unique indexes (and on PostgreSQL their foreign keys); return the
-    statements that create them again: indexes first, then the keys, each validated by one join."""
-    pg = conn.dialect.name == "postgresql"
+    """Drop the dossiers' non-unique indexes; return the statements that create them again.
+
+    The foreign keys stay: on PostgreSQL dropping one locks the table it points to (agencies,
+    units, procedures) against every reader until the commit, which would stop the whole
+    platform for the length of the load, not only the readers of dossiers."""
     indexes = [(str(n), str(d)) for n, d in conn.exec_driver_sql(_SECONDARY[conn.dialect.name])]
-    keys = [(str(n), str(d)) for n, d in conn.exec_driver_sql(_FOREIGN_KEYS)] if pg else []
     for name, _sql in indexes:
         conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    for name, _sql in keys:
-        conn.exec_driver_sql(f'ALTER TABLE dossier DROP CONSTRAINT "{name}"')
-    return [sql for _name, sql in indexes] + [
-        f'ALTER TABLE dossier ADD CONSTRAINT "{name}" {sql}' for name, sql in keys
-    ]
+    return [sql for _name, sql in indexes]
 
 
 def _scalar(con: Any, sql: str) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
 from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
@@ -131,10 +132,11 @@ STATUS_TIMES = {
 AFTER_RECEPTION = frozenset({4, 5, 6, 8, 9, 10})
 
 
-def impossible_time(dossier: Any, event: EventInput) -> InvalidInput | None:
-    """Return why an event's time cannot be (before the dossier's reception, or a reception
-    after it was finished or returned), or None. The same rule as for imported records."""
-    received = dossier.received_at
+def impossible_time(
+    dossier: Any, event: EventInput, received: datetime | None
+) -> InvalidInput | None:
+    """Return why an event's time cannot be (before the dossier's reception ``received``, or a
+    reception after it was finished or returned), or None. The rule of imported records."""
     if event.status in AFTER_RECEPTION and received is not None and event.ts < received:
         reason = f"thời điểm trước ngày tiếp nhận hồ sơ ({vn_date(received, with_time=True)})"
     elif event.status == 2 and (
@@ -230,19 +232,21 @@ _DOSSIERS_BY_CODE = (
     .order_by(_DOSSIER.c.id)
     .with_for_update()
 )
-_WRITABLE_AGENCIES: dict[Principal, frozenset[int] | None] = {}
+_WRITABLE_AGENCIES: dict[tuple[str, int, Principal], frozenset[int] | None] = {}
 
 
 def _writable_agencies(session: Session, principal: Principal) -> frozenset[int] | None:
     """Return the agencies whose dossiers the caller may send events for (None: every one).
 
-    Remembered per principal: a principal is resolved afresh whenever the audit log moves (a
-    changed scope, a new agency), so the set is as current as the principal itself."""
-    if principal in _WRITABLE_AGENCIES:
-        return _WRITABLE_AGENCIES[principal]
+    Remembered per database, audit-log head and principal: moving or adding an agency, like
+    changing a scope, moves the head, so the set is never older than the data it comes from.
+    """
+    key = (*accounts.scope_version(session), principal)
+    if key in _WRITABLE_AGENCIES:
+        return _WRITABLE_AGENCIES[key]
     if len(_WRITABLE_AGENCIES) >= 1024:
         _WRITABLE_AGENCIES.clear()
-    found = _WRITABLE_AGENCIES[principal] = (
+    found = _WRITABLE_AGENCIES[key] = (
         None
         if principal.is_global and (principal.can("data.write") or principal.role == "admin")
         else frozenset(session.scalars(select(Agency.id).where(principal.agency_data_write())))
@@ -267,6 +271,28 @@ class PushedEvents:
 
     outcomes: list[tuple[SimpleNamespace, bool] | AppError]
     events: dict[int, list[Row[Any]]]
+
+
+def _impossible_times(
+    live: list[int], found: list[Any], pushes: Sequence[EventPush]
+) -> dict[int, InvalidInput]:
+    """Return the pushes (by position) whose time cannot be, each with its refusal.
+
+    The reception a batch itself reports counts with the stored one, so that a reception and a
+    later step sent together are judged as if sent one after the other. An event already stored
+    is a repeat, not a refusal: the caller checks that before refusing."""
+    reception: dict[int, datetime] = {}
+    for i, dossier in zip(live, found, strict=True):
+        event = pushes[i].event
+        if event.status == 2 and (dossier.id not in reception or event.ts < reception[dossier.id]):
+            reception[dossier.id] = event.ts
+    out: dict[int, InvalidInput] = {}
+    for i, dossier in zip(live, found, strict=True):
+        times = [t for t in (dossier.received_at, reception.get(dossier.id)) if t is not None]
+        refused = impossible_time(dossier, pushes[i].event, min(times, default=None))
+        if refused is not None:
+            out[i] = refused
+    return out
 
 
 def push_events(
@@ -304,14 +330,13 @@ def push_events(
                 outcomes[i] = NotFound(
                     f"không tìm thấy hồ sơ '{pushes[i].code}' trong phạm vi được gửi dữ liệu"
                 )
-            elif refused := impossible_time(dossier, pushes[i].event):
-                outcomes[i] = refused
             else:
                 dossiers[pushes[i].code] = dossier
     live = [i for i, o in enumerate(outcomes) if o is None]
     keys = [(dossiers[pushes[i].code].id, pushes[i].event.event_id) for i in live]
+    impossible = _impossible_times(live, [dossiers[pushes[i].code] for i in live], pushes)
     inserted: set[tuple[int, str]] = set()
-    if live:
+    if len(impossible) < len(live):
         now = utcnow()
         # Insert first, look only at the keys already taken: new events (the usual case) cost
         # one statement, and two writers racing with the same event id cannot both write it.
@@ -325,6 +350,7 @@ def push_events(
                 "received_at": now,
             }
             for i, key in zip(live, keys, strict=True)
+            if i not in impossible
         ]
         inserted = {
             (r.dossier_id, r.event_id) for r in conn.execute(_NEW_EVENTS[conn.dialect.name], rows)
@@ -347,6 +373,9 @@ def push_events(
             first_of[key] = event
             outcomes[i] = (dossier, True)
             touched[dossier.id] = dossier
+            continue
+        if i in impossible and key not in stored and key not in first_of:
+            outcomes[i] = impossible[i]
             continue
         # Taken before, or by an earlier push of this batch: a repeat if the content agrees.
         same = stored.get(key) or (first_of[key].ts, first_of[key].status)
