@@ -242,3 +242,25 @@ def test_write_is_committed_before_the_response_starts(world: World, settings) -
 
     asyncio.run(run())
     assert seen_at_start == [before + 1]
+
+
+def test_the_audit_head_is_read_once_a_transaction_and_forgotten_when_it_moves(
+    world: World,
+) -> None:
+    """What the caches of scopes are keyed by: read once per transaction, read again after an
+    audited change in the same transaction, and in the next transaction."""
+    from tinhso.accounts.service import scope_version
+    from tinhso.audit import service as audit
+    from tinhso.audit.service import Actor, bind_actor
+
+    with world.db.session() as s:
+        bind_actor(s, Actor(name="test", client="test"))
+        url, head = scope_version(s)
+        assert scope_version(s) == (url, head)
+        audit.record(s, action="test", entity="thu", entity_id="1")
+        assert scope_version(s) == (url, head + 1)
+    with world.db.session() as other:
+        bind_actor(other, Actor(name="test", client="test"))
+        audit.record(other, action="test", entity="thu", entity_id="2")
+    with world.db.session() as s:
+        assert scope_version(s) == (url, head + 2)

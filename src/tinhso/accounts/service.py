@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.accounts.scope import Principal
 from tinhso.audit.models import AuditHead
+from tinhso.audit.service import HEAD_SEEN
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
 from tinhso.text import fold, nfc
@@ -205,8 +206,8 @@ def principal_cached(session: Session, user: User) -> Principal:
     Scopes, users, units and agencies are all audited, so the head of the audit log changes
     whenever a scope could have: keyed by it, a cached principal is never stale.
     """
-    head = session.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-    key = (_url_of(session), user.id, int(head), user.role)
+    url, head = scope_version(session)
+    key = (url, user.id, head, user.role)
     found = _PRINCIPALS.get(key)
     if found is None:
         if len(_PRINCIPALS) >= _PRINCIPALS_MAX:
@@ -385,8 +386,16 @@ def _url_of(session: Session) -> str:
 def scope_version(session: Session) -> tuple[str, int]:
     """Return the database and the head of its audit log: every change that can alter what a
     caller may see or write (scopes, users, units, agencies) moves the head, so a cache of
-    anything worked out from them is current while this stays the same."""
-    return _url_of(session), int(session.connection().execute(_AUDIT_HEAD).scalar() or 0)
+    anything worked out from them is current while this stays the same.
+
+    Read once per transaction: within it only its own audited changes move the head, and
+    ``audit.service.record`` forgets the value read when it does."""
+    conn = session.connection()
+    txn = session.get_transaction()
+    seen = session.info.get(HEAD_SEEN)
+    if seen is None or seen[0] is not txn:
+        seen = session.info[HEAD_SEEN] = (txn, int(conn.execute(_AUDIT_HEAD).scalar() or 0))
+    return _url_of(session), seen[1]
 
 
 def principal_for_token(session: Session, secret: str, ip: str) -> Principal | None:
@@ -394,8 +403,8 @@ def principal_for_token(session: Session, secret: str, ip: str) -> Principal | N
     :func:`principal_cached` in one, remembered for a minute while the audit log's head stays
     put (a revoked token, a locked user, a changed scope all move it), so that a client
     pushing many requests costs one look at the head per request, not three queries."""
-    head = session.connection().execute(_AUDIT_HEAD).scalar() or 0
-    key = (_url_of(session), _token_digest(secret), ip)
+    url, head = scope_version(session)
+    key = (url, _token_digest(secret), ip)
     hit = _TOKEN_PRINCIPALS.get(key)
     now = utcnow()
     if hit is not None and hit[0] == head and now - hit[2] < timedelta(minutes=1):

@@ -103,6 +103,10 @@ def _now_ms() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+# Where ``accounts.scope_version`` keeps the head it read in a transaction (session.info).
+HEAD_SEEN = "tinhso_audit_head"
+
+
 def record(
     session: Session,
     *,
@@ -113,6 +117,7 @@ def record(
     after: dict[str, Any] | None = None,
 ) -> int:
     """Append one entry to the chain inside the session's transaction; return its id."""
+    session.info.pop(HEAD_SEEN, None)  # the head moves: a value read before is stale
     conn = session.connection()
     head = conn.execute(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
