@@ -24,7 +24,8 @@ from tinhso.audit.models import AuditHead
 from tinhso.db import Database
 from tinhso.duck import connect
 from tinhso.services.models import Dossier, Procedure
-from tinhso.units.models import Agency, Unit
+from tinhso.units.bridge import Lineage, UnitRow
+from tinhso.units.models import Agency, Unit, UnitLineage
 from tinhso.workdays import WorkCalendar
 
 DOSSIER_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -74,7 +75,7 @@ DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("due_m", "INTEGER"),
 )
 # The shape of the copy: a file of another shape is rebuilt from the system of record.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: province_id is the province valid on the reception day
 MONTH_SQL = "year({t}) * 12 + month({t}) - 1"
 DERIVE_SQL = (
     "SELECT x.*, "
@@ -90,7 +91,10 @@ DERIVE_SQL = (
     )
     + """ FROM (
 SELECT b.*,
-    CAST(split_part(trim(u.path, '/'), '/', 1) AS BIGINT) AS province_id,
+    -- The province that received it: the one valid on its reception day, from the commune
+    -- (valid then) or else the agency's province as it stood then (lineage across 2025).
+    coalesce(po.province_id, CAST(split_part(trim(coalesce(cu.path, u.path), '/'), '/', 1) AS BIGINT))
+        AS province_id,
     coalesce(b.received_at, b.submitted_at) AS sub_at,
     coalesce(b.finished_at, b.returned_at, b.stopped_at) AS end_at,
     coalesce(b.finished_at, b.returned_at) AS done_at,
@@ -103,6 +107,10 @@ SELECT b.*,
     b.status NOT IN (1, 3, 7) AND b.received_at IS NOT NULL AS counted
 FROM {source} b
 LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id
+LEFT JOIN unit cu ON cu.id = b.unit_id
+LEFT JOIN province_on po
+       ON po.root = CAST(split_part(trim(coalesce(cu.path, u.path), '/'), '/', 1) AS BIGINT)
+      AND CAST(coalesce(b.received_at, b.submitted_at) AS DATE) BETWEEN po.d_from AND po.d_to
 LEFT JOIN workday wapp ON wapp.d = CAST(b.appointment_at AS DATE)
 LEFT JOIN (SELECT idx, d FROM workday WHERE working) wdue
        ON wdue.idx = wapp.idx + CAST(ceil(coalesce(b.supplement_days, 0)) AS INTEGER)
@@ -300,11 +308,48 @@ class Lake:
                 ],
                 conn.execute(unit_stmt),
             )
+            self._replace(
+                "lineage",
+                [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
+                conn.execute(
+                    select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share)
+                ),
+            )
+            self._load_province_epochs()
         self._set_state("dims", int(head))
         self._set_state("dims_loaded", 1)
         # A dossier's province follows its agency's unit: work it out again when agencies changed.
         self._rederive()
         return True
+
+    def lineage(self) -> Lineage:
+        """Return the provinces' and communes' lineage as the copy holds it (hold ``lock``)."""
+        con = self.con.cursor()
+        units = [
+            UnitRow(*r)
+            for r in con.execute(
+                "SELECT id, level, parent_id, valid_from, valid_to, code FROM unit"
+            ).fetchall()
+        ]
+        return Lineage(
+            units, con.execute("SELECT source_id, target_id, share FROM lineage").fetchall()
+        )
+
+    def _load_province_epochs(self) -> None:
+        # Which province stood, on each day, for a province of another time: an agency is
+        # attached to today's province, its dossiers of 2025-H1 belong to the one valid then.
+        lin = self.lineage()
+        rows = [
+            (p.id, start, end, who)
+            for p in lin.units.values()
+            if p.level == "province"
+            for start, end, who in lin.epochs(p.id)
+        ]
+        self._replace(
+            "province_on",
+            [("root", "BIGINT"), ("d_from", "DATE"), ("d_to", "DATE"), ("province_id", "BIGINT")],
+            rows,
+        )
 
     def _rederive(self) -> None:
         base = ", ".join(n for n, _t in DOSSIER_COLUMNS)

@@ -175,7 +175,7 @@ def test_agency_values_count_for_their_unit(world: World, lake: Lake) -> None:
 def test_bridge_pairs_are_unique_and_follow_the_lineage() -> None:
     from datetime import date
 
-    from tinhso.indicators.lake import UnitRow, bridge_rows
+    from tinhso.units.bridge import UnitRow, bridge_rows
 
     d0, reform = date(2008, 1, 1), date(2025, 7, 1)
     units = [

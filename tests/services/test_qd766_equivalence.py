@@ -31,7 +31,8 @@ CATALOG = load_catalog()
 
 
 def reference_counts(lake: Lake, year: int) -> set[tuple[Any, ...]]:
-    """Return (period, unit kind, unit, indicator, num, den) counted pair by pair."""
+    """Return (period, unit kind, unit, indicator, num, den) counted pair by pair, each
+    period on the units valid on its last day through the lineage bridge."""
     cols = []
     for ind in CATALOG.indicators:
         if ind.kind == "complement" or ind.population == "procedures":
@@ -45,17 +46,23 @@ def reference_counts(lake: Lake, year: int) -> set[tuple[Any, ...]]:
     ids = [
         i.id for i in CATALOG.indicators if i.kind != "complement" and i.population != "procedures"
     ]
+    pairs = qd766.PAIRS_SQL.format(and_where="")
     out: set[tuple[Any, ...]] = set()
     with lake.lock:
         con = lake.cursor()
-        for kind, col in (
-            ("agency", "agency_id"),
-            ("commune", "unit_id"),
-            ("province", "province_id"),
+        for kind, sql in (
+            ("agency", f"SELECT period, agency_id AS uid, * FROM ({pairs})"),
+            *(
+                (
+                    level,
+                    f"SELECT p.period, b.tgt AS uid, p.* FROM ({pairs}) p JOIN qd766_bridge b "
+                    f"ON b.day = p.last_day AND b.level = '{level}' AND b.src = p.{col}",
+                )
+                for level, col in (("commune", "unit_id"), ("province", "province_id"))
+            ),
         ):
             rows = con.execute(
-                f"SELECT period, {col}, {', '.join(cols)} FROM ({qd766.PAIRS_SQL.format(and_where='')}) "
-                f"WHERE {col} IS NOT NULL GROUP BY period, {col}"
+                f"SELECT period, uid, {', '.join(cols)} FROM ({sql}) GROUP BY period, uid"
             ).fetchall()
             for period, uid, *values in rows:
                 for k, ind_id in enumerate(ids):
@@ -96,7 +103,16 @@ def _edge_time(rng: random.Random, year: int) -> datetime:
 
 def random_dossiers(rng: random.Random, year: int, n: int) -> list[dict[str, Any]]:
     procs = ["1.001", "1.002", "2.001", "2.002"]
-    places = [(data.DK, "03388"), (data.BL, "03390"), (data.SO, None)]
+    # Codes of before and after the reform: 03388 was reused by the new Phường Đoàn Kết, 03391
+    # merged into it, 02605 was split between Xã Nghĩa Lộ and Xã Bắc Hà.
+    places = [
+        (data.DK, "03388"),
+        (data.DK, "03391"),
+        (data.BL, "03390"),
+        (data.SO, None),
+        (data.BH, "02605"),
+        (data.BH, "02600"),
+    ]
     out = []
     for i in range(n):
         agency, commune = rng.choice(places)

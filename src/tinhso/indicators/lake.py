@@ -16,8 +16,7 @@ province. Organisations are numbered ``unit id`` and ``-agency id``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from tinhso.duck import load_rows
 from tinhso.indicators.models import DataElement
 from tinhso.lake import Lake
 from tinhso.reporting.models import DataValue
+from tinhso.units.bridge import UnitRow, bridge_rows
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -59,7 +59,6 @@ WHERE status IN ('submitted', 'approved') AND value_num IS NOT NULL
   AND year(period_start) = year(period_end) {and_where}
 GROUP BY element_id, org, year(period_start), ptype
 """
-TARGET_LEVELS = ("province", "commune")
 
 
 def init(lake: Lake) -> None:
@@ -218,93 +217,6 @@ def _sync_dimensions(lake: Lake) -> None:
     _set_state(lake, "ind_dims", int(head))
     _set_state(lake, "ind_dims_loaded", DIMS_VERSION)
     _set_state(lake, "ind_bridge_day", 0)  # the bridge follows the units
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    """A unit as the bridge needs it."""
-
-    id: int
-    level: str
-    parent_id: int | None
-    valid_from: date
-    valid_to: date | None
-
-    def valid_on(self, day: date) -> bool:
-        """Return True when the unit exists on ``day``."""
-        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
-
-
-def bridge_rows(
-    units: Iterable[UnitRow],
-    lineage: Iterable[tuple[int, int, str]],
-    agencies: Iterable[tuple[int, int]],
-    day: date,
-) -> list[tuple[int, int, bool, bool]]:
-    """Return (source org, target org, own, part) pairs for the units valid on ``day``.
-
-    ``own`` marks the unit itself (or the unit it became), whose own figure a non-aggregated
-    element shows; ``part`` marks a path through a partial lineage link.
-    """
-    by_id = {u.id: u for u in units}
-    succ: dict[int, list[tuple[int, bool]]] = {}
-    for s, t, share in lineage:
-        succ.setdefault(s, []).append((t, share == "part"))
-
-    def ancestors(uid: int) -> list[int]:
-        out, seen = [], set()
-        cur = by_id.get(uid)
-        while cur is not None and cur.parent_id is not None and cur.parent_id not in seen:
-            seen.add(cur.parent_id)
-            out.append(cur.parent_id)
-            cur = by_id.get(cur.parent_id)
-        return out
-
-    def forward(uid: int) -> dict[int, bool]:
-        """Map a unit to the units valid on ``day`` it became (unit → part flag)."""
-        out: dict[int, bool] = {}
-        frontier, seen = [(uid, False)], {uid}
-        while frontier:
-            nxt = []
-            for x, part in frontier:
-                u = by_id.get(x)
-                if u is None:
-                    continue
-                if u.valid_on(day):
-                    out[x] = out.get(x, True) and part
-                    continue
-                if u.valid_from > day:
-                    continue  # a newer unit: figures are not mapped backwards
-                for t, p in succ.get(x, []):
-                    if t not in seen:
-                        seen.add(t)
-                        nxt.append((t, part or p))
-            frontier = nxt
-        return out
-
-    pairs: dict[tuple[int, int], tuple[bool, bool]] = {}
-
-    def add(src: int, tgt: int, own: bool, part: bool) -> None:
-        u = by_id.get(tgt)
-        if tgt > 0 and (u is None or u.level not in TARGET_LEVELS):
-            return
-        o, p = pairs.get((src, tgt), (False, True))
-        pairs[(src, tgt)] = (o or own, p and part)
-
-    for u in by_id.values():
-        for x in [u.id, *ancestors(u.id)]:
-            for y, part in forward(x).items():
-                add(u.id, y, x == u.id, part)
-                for a in ancestors(y):
-                    add(u.id, a, False, part)
-    by_src: dict[int, list[tuple[int, bool]]] = {}
-    for (src, tgt), (_own, part) in pairs.items():
-        by_src.setdefault(src, []).append((tgt, part))
-    for aid, unit_id in agencies:
-        add(-aid, -aid, True, False)
-        for tgt, part in by_src.get(unit_id, []):
-            add(-aid, tgt, False, part)
-    return [(s, t, o, p) for (s, t), (o, p) in pairs.items()]
 
 
 def ensure_bridge(lake: Lake, day: date) -> None:

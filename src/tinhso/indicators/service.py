@@ -93,14 +93,18 @@ def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
     return {int(r[0]): Org(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def _external(lake: Lake, spec: IndexSpec, period: Period) -> dict[int, dict[str, float | None]]:
+def _external(
+    lake: Lake, spec: IndexSpec, period: Period, day: date
+) -> dict[int, dict[str, float | None]]:
+    """Return the 766 figures of the period on the units valid on ``day`` (the same bridge
+    across the 2025 reform as reported values), per organisation."""
     if not spec.external:
         return {}
     from tinhso.services import qd766
     from tinhso.services.catalog import load_catalog
 
     out: dict[int, dict[str, float | None]] = {}
-    for (_p, kind, uid), us in qd766.fetch(lake, load_catalog(), period).items():
+    for (_p, kind, uid), us in qd766.fetch(lake, load_catalog(), period, on=day).items():
         org = -uid if kind == "agency" else uid
         vals = out.setdefault(org, {})
         for ref in spec.external:
@@ -132,7 +136,7 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
             found: Computation = cache[key]
             return found
         orgs = _orgs(lake, spec, day)
-        external = _external(lake, spec, period)
+        external = _external(lake, spec, period, day)
         results = engine.compute(lake, spec, period, day, list(orgs), external)
         if len(cache) >= 8:  # a few indices × periods; each holds every unit's values
             cache.clear()

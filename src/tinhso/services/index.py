@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -69,28 +70,7 @@ def visible_units(session: Session, principal: Principal) -> list[UnitRef]:
     return refs
 
 
-def _ranks(
-    scores: dict[tuple[str, str, int], qd766.UnitScore],
-) -> dict[tuple[str, int], tuple[int, int]]:
-    by_kind: dict[str, list[qd766.UnitScore]] = {}
-    for us in scores.values():
-        if us.share is not None:
-            by_kind.setdefault(us.unit_kind, []).append(us)
-    out: dict[tuple[str, int], tuple[int, int]] = {}
-    for kind, items in by_kind.items():
-        items.sort(key=lambda u: -(u.share or 0))
-        rank = 0
-        last: float | None = None
-        for i, us in enumerate(items, start=1):
-            if us.share != last:
-                rank, last = i, us.share
-            out[(kind, us.unit_id)] = (rank, len(items))
-    return out
-
-
-def unit_json(
-    ref: UnitRef, us: qd766.UnitScore | None, catalog: Catalog, rank: tuple[int, int] | None
-) -> dict[str, Any]:
+def unit_json(ref: UnitRef, us: qd766.UnitScore | None, catalog: Catalog) -> dict[str, Any]:
     """Return one unit's index as plain data (the API's and the page's shape)."""
     indicators = []
     groups: dict[str, dict[str, Any]] = {
@@ -125,8 +105,11 @@ def unit_json(
         "score": us.share if us else None,
         "points": us.points if us else 0.0,
         "max_points": us.max_points if us else 0.0,
-        "rank": rank[0] if rank else None,
-        "rank_of": rank[1] if rank else None,
+        # Among the units of its kind in its province; none when it is alone there.
+        "rank": us.rank[0] if us and us.rank else None,
+        "rank_of": us.rank[1] if us and us.rank else None,
+        # Part of its figures come from a pre-2025 unit split between several new units.
+        "partial": bool(us and us.partial),
         "groups": list(groups.values()),
         "indicators": indicators,
     }
@@ -144,7 +127,6 @@ def index(
     """Return the index of a period: one unit, or every unit the caller may see, with ranks."""
     principal.require("read")
     scores = qd766.fetch(lake, catalog, period)
-    ranks = _ranks(scores)
     refs = (
         [resolve(session, principal, unit_code, period)]
         if unit_code
@@ -155,7 +137,7 @@ def index(
         us = scores.get((period.code, ref.kind, ref.id))
         if us is None and not unit_code:
             continue
-        items.append(unit_json(ref, us, catalog, ranks.get((ref.kind, ref.id))))
+        items.append(unit_json(ref, us, catalog))
     order = {"province": 0, "commune": 1, "agency": 2}
     items.sort(key=lambda u: (order[u["kind"]], -(u["score"] or -1), u["name"]))
     return {
@@ -169,13 +151,24 @@ def index(
 def trend(
     session: Session, lake: Lake, catalog: Catalog, *, principal: Principal, ref: UnitRef, year: int
 ) -> list[dict[str, Any]]:
-    """Return the unit's monthly score and on-time rate over a year."""
+    """Return the unit's monthly score and on-time rate over a year.
+
+    A month the unit did not exist in (before 1 July 2025 for a new commune) is shown on the
+    unit through the lineage, as the year is: the months before the reform carry the dossiers of
+    the units it was formed from."""
     from tinhso.services.periods import parse_period
 
+    unit = session.get(Unit, ref.id) if ref.kind != "agency" else None
     out = []
     for m in range(1, 13):
         p = parse_period(f"{year}-{m:02d}")
-        us = qd766.fetch(lake, catalog, p, ref.kind, [ref.id]).get((p.code, ref.kind, ref.id))
+        day = p.last
+        if unit is not None and not _valid_on(unit, day):
+            later = date(year, 12, 31)
+            day = later if _valid_on(unit, later) else day
+        us = qd766.fetch(lake, catalog, p, ref.kind, [ref.id], on=day).get(
+            (p.code, ref.kind, ref.id)
+        )
         on_time = us.scores["2.1"].value if us and "2.1" in us.scores else None
         out.append(
             {
@@ -186,3 +179,7 @@ def trend(
             }
         )
     return out
+
+
+def _valid_on(unit: Unit, day: date) -> bool:
+    return unit.valid_from <= day and (unit.valid_to is None or day <= unit.valid_to)

@@ -1,21 +1,28 @@
 """The 766 index computed in DuckDB over the analytics copy, per agency, commune and province.
 
-One scan pairs every dossier with the periods it touches (received, processed or finished
-in them, or still open at their end), computes its timing against the working-day calendar
-(due time moved by the days the citizen spent supplementing, processing days), and counts
-every indicator's numerator and denominator for every period and unit at once (GROUPING
-SETS). Scores, shares and ranks are then worked out from those counts.
+One scan folds the dossiers into a month histogram per (agency, commune, province) of
+reception — the commune and province valid on the reception day — and the year's periods
+follow from it (``qd766_src``). A period is then shown on the units valid on a reference day
+(its last day by default): each reception unit counts, through the lineage bridge
+(``units/bridge.py``), for the unit it is or became, so a period spanning 2025-07-01 shows on
+today's units with both halves, a commune split in two is flagged partial, and an old unit
+still answers for its own time. The index, its explanations, the late dossiers, the rankings
+and the DTI all read the same bridge. Scores, shares and ranks are worked out from the counts.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 import duckdb
 
 from tinhso.lake import Lake
 from tinhso.services.catalog import Catalog, Indicator
 from tinhso.services.periods import Period, periods_of_year
+from tinhso.units.bridge import Lineage, bridge_rows
 
 UNIT_KINDS = ("agency", "commune", "province")
 
@@ -38,7 +45,7 @@ touched AS (
                                    range(16 + m1 // 6, 17 + m2 // 6), [18])) AS pno
     FROM base b
 )
-SELECT b.*, P.code AS period, P.start_ts, P.end_ts,
+SELECT b.*, P.code AS period, P.start_ts, P.end_ts, P.last_day,
     b.sub_at BETWEEN P.start_ts AND P.end_ts AS in_submitted,
     b.counted AND b.received_at BETWEEN P.start_ts AND P.end_ts AS in_received,
     b.counted AND b.received_at <= P.end_ts
@@ -51,24 +58,33 @@ FROM touched b JOIN periods P ON P.pno = b.pno
 """
 
 
-def _units(kind: str) -> str:
-    return {"agency": "agency_id", "commune": "unit_id", "province": "province_id"}[kind]
+MEMBER_COLUMNS = {"agency": "agency_id", "commune": "unit_id", "province": "province_id"}
 
 
 def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = "") -> int:
-    """Recompute every indicator count of ``year`` into table ``qd766_count``; return its rows.
+    """Recompute every indicator count of ``year``; return the rows of ``qd766_count`` (every
+    unit and period, each period on the units valid on its last day).
 
     ``dossier_filter`` restricts the dossiers (a SQL condition on ``d``), for explanations.
     """
     with lake.lock:
         con = lake.cursor()
-        _periods(con, periods_of_year(year))
-        _dossier_counts(con, catalog, year, dossier_filter)
-        _procedure_counts(con, catalog, year)
+        periods = periods_of_year(year)
+        _periods(con, periods)
         con.execute(
-            "CREATE OR REPLACE TABLE qd766_count AS "
-            "SELECT * FROM qd766_dcount UNION ALL SELECT * FROM qd766_pcount"
+            "CREATE OR REPLACE TABLE qd766_seen AS SELECT DISTINCT unit_id AS id FROM dossier "
+            "WHERE unit_id IS NOT NULL UNION SELECT DISTINCT province_id FROM dossier "
+            "WHERE province_id IS NOT NULL"
         )
+        con.execute(
+            "CREATE OR REPLACE TABLE qd766_bridge "
+            "(day DATE, level VARCHAR, src BIGINT, tgt BIGINT, part BOOLEAN)"
+        )
+        _bridge(lake, con, {p.last for p in periods})
+        _dossier_counts(con, catalog, year, dossier_filter)
+        _procedure_flags(con, year)
+        views = "SELECT code AS period, last_day AS day FROM qd766_period"
+        con.execute(f"CREATE OR REPLACE TABLE qd766_count AS {_mapped_sql(catalog, views)}")
         con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%'")
         con.execute("INSERT INTO lake_state VALUES ('qd766_year', ?)", [year])
         con.execute(
@@ -78,16 +94,39 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
         return int(n[0]) if n else 0
 
 
+def _bridge(lake: Lake, con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
+    """Add the bridge of each reference day not yet in ``qd766_bridge``: (day, target level,
+    reception unit, unit it counts for, partial) for the reception units of the dossiers."""
+    have = {r[0] for r in con.execute("SELECT DISTINCT day FROM qd766_bridge").fetchall()}
+    todo = sorted(days - have)
+    if not todo:
+        return
+    lineage = lake.lineage()
+    sources = [int(r[0]) for r in con.execute("SELECT id FROM qd766_seen").fetchall()]
+    rows = []
+    for day in todo:
+        for src, tgt, _own, part in bridge_rows(
+            lineage.units.values(), _links(lineage), [], day, sources
+        ):
+            rows.append((day, lineage.units[tgt].level, src, tgt, part))
+    if rows:
+        con.executemany("INSERT INTO qd766_bridge VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def _links(lineage: Lineage) -> list[tuple[int, int, str]]:
+    return [(s, t, "part" if p else "whole") for s, ts in lineage.succ.items() for t, p in ts]
+
+
 def _periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
     c = con
     c.execute(
         "CREATE OR REPLACE TABLE qd766_period (pno INTEGER, code VARCHAR, kind VARCHAR, "
-        "start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, m_from INTEGER, m_to INTEGER)"
+        "start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, m_from INTEGER, m_to INTEGER, last_day DATE)"
     )
     c.executemany(
-        "INSERT INTO qd766_period VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO qd766_period VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (i, p.code, p.kind, p.start, p.end, p.first.month - 1, p.last.month - 1)
+            (i, p.code, p.kind, p.start, p.end, p.first.month - 1, p.last.month - 1, p.last)
             for i, p in enumerate(periods)
         ],
     )
@@ -164,6 +203,15 @@ class _Aggregates:
         return "(" + PICK.format(**picked) + ")"
 
 
+def _dossier_columns(catalog: Catalog) -> list[str]:
+    """Return the column names of the dossier counts: ``n|<id>`` and ``d|<id>`` per indicator."""
+    out = []
+    for ind in catalog.indicators:
+        if ind.kind != "complement" and ind.population != "procedures":
+            out += [f"n|{ind.id}", f"d|{ind.id}"]
+    return out
+
+
 def _dossier_counts(
     con: duckdb.DuckDBPyConnection, catalog: Catalog, year: int, dossier_filter: str
 ) -> None:
@@ -187,108 +235,126 @@ def _dossier_counts(
             aggregates=", ".join(f"{sql} AS {name}" for sql, name in aggs.names.items()),
         )
     )
-    # Counts are sums, so aggregate once at the finest grain (period × agency × commune ×
-    # province) and roll that small table up to each kind of unit.
-    names = [c.split(" AS ")[-1] for c in cols]
-    sums = ", ".join(f"sum({n}) AS {n}" for n in names)
-    sql = f"""
-        CREATE OR REPLACE TABLE qd766_wide AS
-        WITH fine AS (
-            SELECT P.code AS period, h.agency_id, h.unit_id, h.province_id, {", ".join(cols)}
-            FROM qd766_hist h JOIN qd766_period P ON h.sub_b <= P.m_to AND h.e_b >= P.m_from
-            GROUP BY ALL
-        )
-        SELECT period, 'agency' AS unit_kind, agency_id AS unit_id, {sums} FROM fine GROUP BY period, agency_id
-        UNION ALL
-        SELECT period, 'commune', unit_id, {sums} FROM fine WHERE unit_id IS NOT NULL GROUP BY period, unit_id
-        UNION ALL
-        SELECT period, 'province', province_id, {sums} FROM fine GROUP BY period, province_id
-    """
-    con.execute(sql)
+    # Counts are sums: aggregated once per period and reception unit (agency, commune and
+    # province valid on the reception day), a small table that every view maps and sums.
     con.execute(
-        """CREATE OR REPLACE TABLE qd766_dcount AS
-        SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
-               max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
-               max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
-        FROM (UNPIVOT qd766_wide ON COLUMNS(* EXCLUDE (period, unit_kind, unit_id)) INTO NAME name VALUE v)
+        f"""CREATE OR REPLACE TABLE qd766_src AS
+        SELECT P.code AS period, h.agency_id, h.unit_id, h.province_id, {", ".join(cols)}
+        FROM qd766_hist h JOIN qd766_period P ON h.sub_b <= P.m_to AND h.e_b >= P.m_from
         GROUP BY ALL"""
     )
 
 
-def _procedure_counts(con: duckdb.DuckDBPyConnection, catalog: Catalog, year: int) -> None:
-    inds = [i for i in catalog.indicators if i.population == "procedures"]
-    if not inds:
-        con.execute("CREATE OR REPLACE TABLE qd766_pcount AS SELECT * FROM qd766_dcount LIMIT 0")
-        return
+def _procedure_flags(con: duckdb.DuckDBPyConnection, year: int) -> None:
     # "Received in the period": fold the dossiers by month of reception first (one scan, no
     # calendar work: rec_m is kept in the copy), then spread the months over the periods.
-    flags = f"""
+    con.execute(
+        f"""CREATE OR REPLACE TABLE qd766_psrc AS
         WITH m AS (
             SELECT procedure_id, agency_id, unit_id, province_id, rec_m - {year * 12} AS mb,
                 bool_or(channel = 2) AS online, bool_or(payment_flag IN (1, 2)) AS paid
             FROM dossier
             WHERE counted AND rec_m BETWEEN {year * 12} AND {year * 12 + 11}
             GROUP BY ALL
-        ),
-        fine AS (
-            SELECT P.code AS period, procedure_id, agency_id, unit_id, province_id,
-                bool_or(online) AS online, bool_or(paid) AS paid
-            FROM m JOIN qd766_period P ON m.mb BETWEEN P.m_from AND P.m_to
-            GROUP BY ALL
         )
-        SELECT period, procedure_id, 'agency' AS unit_kind, agency_id AS unit_id,
-            bool_or(online) AS has_online_dossier, bool_or(paid) AS has_online_payment
-        FROM fine GROUP BY ALL
-        UNION ALL
-        SELECT period, procedure_id, 'commune', unit_id, bool_or(online), bool_or(paid)
-        FROM fine WHERE unit_id IS NOT NULL GROUP BY ALL
-        UNION ALL
-        SELECT period, procedure_id, 'province', province_id, bool_or(online), bool_or(paid)
-        FROM fine GROUP BY ALL
-    """
-    con.execute(f"CREATE OR REPLACE TABLE qd766_pflags AS {flags}")
-    # Which procedures are in each unit's remit: an agency's own, the commune-level ones for a
-    # commune, all of them for the province.
-    con.execute(
-        """CREATE OR REPLACE TABLE qd766_remit AS
-        WITH seen AS (SELECT DISTINCT unit_id, province_id FROM dossier)  -- one scan for both
-        SELECT 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id FROM agency a JOIN procedure p
-          ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
-        UNION ALL
-        SELECT 'commune', u.id, p.id FROM unit u JOIN procedure p ON p.level IN ('commune', 'both')
-        WHERE u.level = 'commune' AND u.id IN (SELECT unit_id FROM seen)
-        UNION ALL
-        SELECT 'province', u.id, p.id FROM unit u CROSS JOIN procedure p
-        WHERE u.level = 'province' AND u.id IN (SELECT province_id FROM seen)"""
-    )
-    cols = []
-    for ind in inds:
-        cols.append(
-            f'count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS "n|{ind.id}"'
-        )
-        cols.append(f'count(*) FILTER (WHERE {ind.denominator_sql}) AS "d|{ind.id}"')
-    con.execute(
-        f"""CREATE OR REPLACE TABLE qd766_pwide AS
-        SELECT period, unit_kind, unit_id, {", ".join(cols)}
-        FROM (
-            SELECT P.code AS period, r.unit_kind, r.unit_id, pr.online_mode, pr.fee_bearing, pr.fee,
-                pr.issues_result, pr.for_citizens,
-                coalesce(f.has_online_dossier, FALSE) AS has_online_dossier,
-                coalesce(f.has_online_payment, FALSE) AS has_online_payment
-            FROM qd766_remit r CROSS JOIN qd766_period P
-            JOIN procedure pr ON pr.id = r.procedure_id
-            LEFT JOIN qd766_pflags f ON f.period = P.code AND f.unit_kind = r.unit_kind
-                 AND f.unit_id = r.unit_id AND f.procedure_id = r.procedure_id
-        ) GROUP BY ALL"""
-    )
-    con.execute(
-        """CREATE OR REPLACE TABLE qd766_pcount AS
-        SELECT period, unit_kind, unit_id, split_part(name, '|', 2) AS indicator,
-               max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
-               max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
-        FROM (UNPIVOT qd766_pwide ON COLUMNS(* EXCLUDE (period, unit_kind, unit_id)) INTO NAME name VALUE v)
+        SELECT P.code AS period, procedure_id, agency_id, unit_id, province_id,
+            bool_or(online) AS online, bool_or(paid) AS paid
+        FROM m JOIN qd766_period P ON m.mb BETWEEN P.m_from AND P.m_to
         GROUP BY ALL"""
     )
+
+
+# A view is a (period, day) pair: the period's figures on the units valid on ``day``. Each
+# reception unit's rows are carried to the units the bridge maps it onto, then summed.
+_CARRY = """
+    SELECT f.period, f.day, 'agency' AS unit_kind, f.agency_id AS unit_id, FALSE AS part, {cols}
+    FROM f
+    UNION ALL
+    SELECT f.period, f.day, 'commune', b.tgt, b.part, {cols}
+    FROM f JOIN qd766_bridge b ON b.day = f.day AND b.level = 'commune' AND b.src = f.unit_id
+    UNION ALL
+    SELECT f.period, f.day, 'province', b.tgt, b.part, {cols}
+    FROM f JOIN qd766_bridge b ON b.day = f.day AND b.level = 'province' AND b.src = f.province_id
+"""
+# The procedures in each unit's remit, with what its dossiers of the period say about each:
+# an agency's own (all commune-level ones for a UBND xã), the commune-level ones for a commune,
+# all of them for a province — for the units that have dossiers in the period: a unit with none
+# has no index then (a catalogue share alone would rank it first among the units that work).
+PROCEDURE_FRAME_SQL = """
+WITH v AS ({views}),
+f AS (SELECT v.day, s.* FROM qd766_psrc s JOIN v ON v.period = s.period),
+m AS ({carry}),
+flags AS (
+    SELECT period, day, unit_kind, unit_id, procedure_id, bool_or(online) AS has_online_dossier,
+        bool_or(paid) AS has_online_payment, bool_or(part) AS part
+    FROM m GROUP BY ALL
+),
+seen AS (
+    SELECT DISTINCT 'agency' AS unit_kind, s.period, v.day, s.agency_id AS unit_id
+    FROM qd766_src s JOIN v ON v.period = s.period
+    UNION
+    SELECT DISTINCT b.level, s.period, v.day, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
+    JOIN qd766_bridge b ON b.day = v.day AND b.src = s.unit_id AND b.level = 'commune'
+    UNION
+    SELECT DISTINCT b.level, s.period, v.day, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
+    JOIN qd766_bridge b ON b.day = v.day AND b.src = s.province_id AND b.level = 'province'
+),
+remit AS (
+    SELECT s.period, s.day, 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id
+    FROM seen s JOIN agency a ON a.id = s.unit_id JOIN procedure p
+      ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
+    WHERE s.unit_kind = 'agency'
+    UNION ALL
+    SELECT s.period, s.day, 'commune', s.unit_id, p.id FROM seen s
+    JOIN procedure p ON p.level IN ('commune', 'both') WHERE s.unit_kind = 'commune'
+    UNION ALL
+    SELECT s.period, s.day, 'province', s.unit_id, p.id FROM seen s CROSS JOIN procedure p
+    WHERE s.unit_kind = 'province'
+)
+SELECT r.period, r.day, r.unit_kind, r.unit_id, pr.*,
+    coalesce(fl.has_online_dossier, FALSE) AS has_online_dossier,
+    coalesce(fl.has_online_payment, FALSE) AS has_online_payment,
+    coalesce(fl.part, FALSE) AS part
+FROM remit r JOIN procedure pr ON pr.id = r.procedure_id
+LEFT JOIN flags fl ON fl.period = r.period AND fl.day = r.day AND fl.unit_kind = r.unit_kind
+     AND fl.unit_id = r.unit_id AND fl.procedure_id = r.procedure_id
+"""
+_LONG = """SELECT period, day, unit_kind, unit_id, part, split_part(name, '|', 2) AS indicator,
+       max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
+       max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
+FROM (UNPIVOT ({wide}) ON COLUMNS(* EXCLUDE (period, day, unit_kind, unit_id, part))
+      INTO NAME name VALUE v)
+GROUP BY ALL"""
+
+
+def _mapped_sql(catalog: Catalog, views: str) -> str:
+    """Return the query of every count of the given views: (period, day, unit_kind, unit_id,
+    part, indicator, num, den), ``views`` being a query of (period, day)."""
+    names = [f'"{c}"' for c in _dossier_columns(catalog)]
+    dossiers = f"""
+        WITH v AS ({views}),
+        f AS (SELECT v.day, s.* FROM qd766_src s JOIN v ON v.period = s.period),
+        m AS ({_CARRY.format(cols=", ".join(f"f.{n}" for n in names))})
+        SELECT period, day, unit_kind, unit_id, bool_or(part) AS part,
+            {", ".join(f"sum({n}) AS {n}" for n in names)}
+        FROM m GROUP BY ALL"""
+    parts = [_LONG.format(wide=dossiers)]
+    inds = [i for i in catalog.indicators if i.population == "procedures"]
+    if inds:
+        cols = []
+        for ind in inds:
+            cols.append(
+                f'count(*) FILTER (WHERE ({ind.denominator_sql}) AND ({ind.numerator_sql})) AS "n|{ind.id}"'
+            )
+            cols.append(f'count(*) FILTER (WHERE {ind.denominator_sql}) AS "d|{ind.id}"')
+        frame = PROCEDURE_FRAME_SQL.format(
+            views=views, carry=_CARRY.format(cols="f.procedure_id, f.online, f.paid")
+        )
+        procedures = f"""
+            SELECT period, day, unit_kind, unit_id, bool_or(part) AS part, {", ".join(cols)}
+            FROM ({frame}) GROUP BY period, day, unit_kind, unit_id"""
+        parts.append(_LONG.format(wide=procedures))
+    return " UNION ALL ".join(f"({p})" for p in parts)
 
 
 @dataclass
@@ -315,6 +381,12 @@ class UnitScore:
     unit_kind: str
     unit_id: int
     scores: dict[str, Score] = field(default_factory=dict)
+    # Some of its figures come from a unit of before the reform that was split between several
+    # units (each part counts all of the old unit's dossiers).
+    partial: bool = False
+    # (rank, among how many) among the units of its kind in the same province; None when it
+    # has no score or nothing to be compared with.
+    rank: tuple[int, int] | None = None
 
     @property
     def points(self) -> float:
@@ -346,15 +418,23 @@ def points_for(ind: Indicator, value: float | None) -> float | None:
 
 
 def score_rows(
-    catalog: Catalog, rows: list[tuple[str, str, int, str, float | None, float | None]]
+    catalog: Catalog,
+    rows: list[tuple[str, str, int, str, float | None, float | None]]
+    | list[tuple[str, str, int, str, float | None, float | None, bool]],
 ) -> dict[tuple[str, str, int], UnitScore]:
-    """Return the unit scores built from (period, unit_kind, unit_id, indicator, num, den) rows."""
+    """Return the unit scores built from (period, unit_kind, unit_id, indicator, num, den
+    [, partial]) rows."""
     out: dict[tuple[str, str, int], UnitScore] = {}
     raw: dict[tuple[str, str, int], dict[str, tuple[float | None, float | None]]] = {}
-    for period, kind, uid, ind_id, num, den in rows:
-        raw.setdefault((period, kind, int(uid)), {})[ind_id] = (num, den)
+    partial: set[tuple[str, str, int]] = set()
+    for row in rows:
+        period, kind, uid, ind_id, num, den = row[:6]
+        key = (period, kind, int(uid))
+        raw.setdefault(key, {})[ind_id] = (num, den)
+        if len(row) > 6 and row[6]:
+            partial.add(key)
     for key, counts in raw.items():
-        us = UnitScore(*key)
+        us = UnitScore(*key, partial=key in partial)
         values: dict[str, float | None] = {}
         for ind in catalog.indicators:
             if ind.kind == "complement":
@@ -379,6 +459,33 @@ def score_rows(
     return out
 
 
+def _rank(lake: Lake, scores: dict[tuple[str, str, int], UnitScore]) -> None:
+    """Rank each unit among the units of its kind in the same province (provinces among the
+    provinces); a unit alone in its group has nothing to be compared with and no rank."""
+    con = lake.cursor()
+    group: dict[tuple[str, int], int] = {}
+    for kind, sql in (
+        ("commune", "SELECT id, path FROM unit WHERE level = 'commune'"),
+        ("agency", "SELECT a.id, u.path FROM agency a JOIN unit u ON u.id = a.unit_id"),
+    ):
+        for uid, path in con.execute(sql).fetchall():
+            group[(kind, int(uid))] = int(path.strip("/").split("/")[0]) if path else 0
+    by_group: dict[tuple[str, int], list[UnitScore]] = {}
+    for us in scores.values():
+        if us.share is not None:
+            g = 0 if us.unit_kind == "province" else group.get((us.unit_kind, us.unit_id), 0)
+            by_group.setdefault((us.unit_kind, g), []).append(us)
+    for items in by_group.values():
+        if len(items) < 2:
+            continue
+        items.sort(key=lambda u: -(u.share or 0))
+        rank, last = 0, None
+        for i, us in enumerate(items, start=1):
+            if us.share != last:
+                rank, last = i, us.share
+            us.rank = (rank, len(items))
+
+
 def current(lake: Lake, catalog: Catalog, year: int) -> None:
     """Bring the copy and the counts of ``year`` up to date (a no-op when nothing changed)."""
     lake.sync()
@@ -397,34 +504,88 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
             )
 
 
+# Scores of every unit per (catalog, period, reference day, dossier watermark, dimensions), so
+# that the pages and the DTI read a figure from memory while nothing changed.
+_CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[object, ...], dict[Any, UnitScore]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CACHE_SIZE = 64
+
+
 def fetch(
     lake: Lake,
     catalog: Catalog,
     period: Period,
     unit_kind: str | None = None,
     unit_ids: list[int] | None = None,
+    *,
+    on: date | None = None,
 ) -> dict[tuple[str, str, int], UnitScore]:
-    """Return the scores of a period for the given units (all units when ``unit_ids`` is None)."""
+    """Return the scores of a period on the units valid on ``on`` (the period's last day by
+    default) for the given units (all when ``unit_ids`` is None), with their ranks."""
+    day = on or period.last
     with lake.lock:  # the counts of one year, computed and read without another year between
-        return _fetch(lake, catalog, period, unit_kind, unit_ids)
+        current(lake, catalog, period.first.year)
+        con = lake.cursor()
+        state = dict(con.execute("SELECT key, value FROM lake_state").fetchall())
+        key = (
+            catalog.code,
+            catalog.version,
+            period.code,
+            day,
+            state.get("qd766_seq"),
+            state.get("qd766_dims"),
+            state.get("calendar"),
+        )
+        cache = _CACHE.setdefault(lake, {})
+        scores = cache.get(key)
+        if scores is None:
+            scores = score_rows(catalog, _count_rows(lake, catalog, period, day))
+            _rank(lake, scores)
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[key] = scores
+    if unit_ids is not None and not unit_ids:
+        return {}
+    wanted = None if unit_ids is None else set(unit_ids)
+    return {
+        k: us
+        for k, us in scores.items()
+        if (unit_kind is None or k[1] == unit_kind) and (wanted is None or k[2] in wanted)
+    }
 
 
-def _fetch(
-    lake: Lake, catalog: Catalog, period: Period, unit_kind: str | None, unit_ids: list[int] | None
-) -> dict[tuple[str, str, int], UnitScore]:
-    current(lake, catalog, period.first.year)
-    sql = "SELECT period, unit_kind, unit_id, indicator, num, den FROM qd766_count WHERE period = ?"
-    params: list[object] = [period.code]
-    if unit_kind:
-        sql += " AND unit_kind = ?"
-        params.append(unit_kind)
-    if unit_ids is not None:
-        if not unit_ids:
-            return {}
-        sql += f" AND unit_id IN ({', '.join(str(int(u)) for u in unit_ids)})"
-    with lake.lock:
-        rows = lake.cursor().execute(sql, params).fetchall()
-    return score_rows(catalog, rows)
+def _count_rows(
+    lake: Lake, catalog: Catalog, period: Period, day: date
+) -> list[tuple[str, str, int, str, float | None, float | None, bool]]:
+    """Return (period, kind, unit, indicator, num, den, partial) of a period on ``day``'s units."""
+    con = lake.cursor()
+    cols = "period, unit_kind, unit_id, indicator, num, den, part"
+    params: list[object]
+    if day == period.last:  # laid out by compute for every period of the year
+        sql, params = f"SELECT {cols} FROM qd766_count WHERE period = ?", [period.code]
+    else:
+        _bridge(lake, con, {day})
+        views = "SELECT CAST(? AS VARCHAR) AS period, CAST(? AS DATE) AS day"
+        sql = f"SELECT {cols} FROM ({_mapped_sql(catalog, views)})"
+        n_views = 2 if any(i.population == "procedures" for i in catalog.indicators) else 1
+        params = [period.code, day] * n_views
+    return [tuple(r) for r in con.execute(sql, params).fetchall()]
+
+
+def member(kind: str, unit_id: int, day: date, alias: str = "pairs") -> tuple[str, list[object]]:
+    """Return (condition, parameters) selecting the dossier rows (``alias``) that belong to a
+    unit on reference day ``day``: the one definition the counts, the explanations and the late
+    list share. An agency is itself; a commune or province is every reception unit the bridge
+    maps onto it."""
+    col = f"{alias}.{MEMBER_COLUMNS[kind]}"
+    if kind == "agency":
+        return f"{col} = ?", [unit_id]
+    return (
+        f"{col} IN (SELECT b.src FROM qd766_bridge b WHERE b.day = ? AND b.level = '{kind}' "
+        "AND b.tgt = ?)",
+        [day, unit_id],
+    )
 
 
 POPULATION_FLAGS = {
@@ -444,35 +605,38 @@ def explain(
     unit_id: int,
     indicator: str,
     part: str = "denominator",
+    *,
+    on: date | None = None,
 ) -> list[dict[str, object]]:
     """Return the dossiers (or procedures) behind an indicator's numerator or denominator."""
     ind = catalog.indicator(indicator)
     if ind.kind == "complement":
         raise KeyError(indicator)
-    col = _units(unit_kind)
+    day = on or period.last
     with lake.lock:
         current(lake, catalog, period.first.year)
         con = lake.cursor()
+        _bridge(lake, con, {day})
         if ind.population == "procedures":
             cond = ind.denominator_sql + (
                 f" AND ({ind.numerator_sql})" if part == "numerator" else ""
             )
+            views = "SELECT CAST(? AS VARCHAR) AS period, CAST(? AS DATE) AS day"
+            frame = PROCEDURE_FRAME_SQL.format(
+                views=views, carry=_CARRY.format(cols="f.procedure_id, f.online, f.paid")
+            )
             sql = f"""
                 SELECT pr.code AS "Mã thủ tục", pr.name AS "Tên thủ tục", pr.online_mode AS "DVC trực tuyến",
                     has_online_dossier AS "Có hồ sơ trực tuyến", has_online_payment AS "Có thanh toán trực tuyến"
-                FROM (SELECT P.code AS period, r.unit_kind, r.unit_id, pr.*,
-                        coalesce(f.has_online_dossier, FALSE) AS has_online_dossier,
-                        coalesce(f.has_online_payment, FALSE) AS has_online_payment
-                      FROM qd766_remit r CROSS JOIN qd766_period P JOIN procedure pr ON pr.id = r.procedure_id
-                      LEFT JOIN qd766_pflags f ON f.period = P.code AND f.unit_kind = r.unit_kind
-                           AND f.unit_id = r.unit_id AND f.procedure_id = r.procedure_id) pr
-                WHERE period = ? AND unit_kind = ? AND unit_id = ? AND {cond}
+                FROM ({frame}) pr
+                WHERE unit_kind = ? AND unit_id = ? AND {cond}
                 ORDER BY pr.code LIMIT {EXPLAIN_LIMIT}"""
-            cur = con.execute(sql, [period.code, unit_kind, unit_id])
+            cur = con.execute(sql, [period.code, day, unit_kind, unit_id])
         else:
             cond = f"{POPULATION_FLAGS[ind.population]} AND ({ind.denominator_sql})"
             if part == "numerator":
                 cond += f" AND ({ind.numerator_sql})"
+            belongs, params = member(unit_kind, unit_id, day)
             sql = f"""
                 SELECT code AS "Mã hồ sơ", pr_code AS "Mã thủ tục", channel AS "Kênh", status AS "Trạng thái",
                     strftime(received_at, '%Y-%m-%d %H:%M') AS "Tiếp nhận",
@@ -483,26 +647,37 @@ def explain(
                     round(processing_days, 2) AS "Ngày xử lý"
                 FROM ({PAIRS_SQL.format(and_where="")}) pairs
                 JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
-                WHERE period = ? AND {col} = ? AND {cond}
+                WHERE period = ? AND {belongs} AND {cond}
                 ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
-            cur = con.execute(sql, [period.code, unit_id])
+            cur = con.execute(sql, [period.code, *params])
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
 def late_dossiers(
-    lake: Lake, catalog: Catalog, period: Period, unit_kind: str, unit_id: int, limit: int = 50
+    lake: Lake,
+    catalog: Catalog,
+    period: Period,
+    unit_kind: str,
+    unit_id: int,
+    limit: int = 50,
+    *,
+    on: date | None = None,
 ) -> list[dict[str, object]]:
     """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
+    day = on or period.last
     with lake.lock:
         current(lake, catalog, period.first.year)
-        cur = lake.cursor().execute(
+        con = lake.cursor()
+        _bridge(lake, con, {day})
+        belongs, params = member(unit_kind, unit_id, day)
+        cur = con.execute(
             f"""SELECT code, procedure_id, status, received_at, due_at, end_at, supplement_count,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
                 FROM ({PAIRS_SQL.format(and_where="")}) pairs
-                WHERE period = ? AND {_units(unit_kind)} = ? AND in_processed AND NOT on_time
+                WHERE period = ? AND {belongs} AND in_processed AND NOT on_time
                 ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
-            [period.code, unit_id],
+            [period.code, *params],
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -58,7 +58,7 @@ def _context(
         chosen = next((u for u in units if u["code"] == unit), None)
         if chosen is None:
             ref = idx.resolve(session, principal, unit, p)
-            chosen = idx.unit_json(ref, None, catalog, None)
+            chosen = idx.unit_json(ref, None, catalog)
     elif units:
         chosen = units[0]
     late: list[dict[str, object]] = []
