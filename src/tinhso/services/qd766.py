@@ -12,6 +12,7 @@ and the DTI all read the same bridge. Scores, shares and ranks are worked out fr
 
 from __future__ import annotations
 
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import date
@@ -87,6 +88,7 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
         con.execute(f"CREATE OR REPLACE TABLE qd766_count AS {_mapped_sql(catalog, views)}")
         con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%'")
         con.execute("INSERT INTO lake_state VALUES ('qd766_year', ?)", [year])
+        con.execute("INSERT INTO lake_state VALUES ('qd766_hour', ?)", [_hour()])
         con.execute(
             "INSERT INTO lake_state SELECT 'qd766_seq', value FROM lake_state WHERE key = 'dossier_seq'"
         )
@@ -486,6 +488,12 @@ def _rank(lake: Lake, scores: dict[tuple[str, str, int], UnitScore]) -> None:
             us.rank = (rank, len(items))
 
 
+def _hour() -> int:
+    """Return the current hour (since the epoch): an open dossier is judged late against now,
+    so counts are redone at least hourly even when no dossier changed."""
+    return int(time.time() // 3600)
+
+
 def current(lake: Lake, catalog: Catalog, year: int) -> None:
     """Bring the copy and the counts of ``year`` up to date (a no-op when nothing changed)."""
     lake.sync()
@@ -496,6 +504,7 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
         state.get("qd766_year") != year
         or state.get("qd766_seq") != state.get("dossier_seq")
         or state.get("qd766_dims") != state.get("dims")
+        or state.get("qd766_hour") != _hour()
     ):
         compute(lake, catalog, year)
         with lake.lock:
@@ -525,21 +534,24 @@ def fetch(
     default) for the given units (all when ``unit_ids`` is None), with their ranks."""
     day = on or period.last
     with lake.lock:  # the counts of one year, computed and read without another year between
-        current(lake, catalog, period.first.year)
-        con = lake.cursor()
-        state = dict(con.execute("SELECT key, value FROM lake_state").fetchall())
+        lake.sync()
+        state = dict(lake.cursor().execute("SELECT key, value FROM lake_state").fetchall())
+        # Known before the year's counts are brought up to date, so that reading two years in
+        # turn (the DTI's previous period) does not recompute each on every read.
         key = (
             catalog.code,
             catalog.version,
             period.code,
             day,
-            state.get("qd766_seq"),
-            state.get("qd766_dims"),
+            state.get("dossier_seq"),
+            state.get("dims"),
             state.get("calendar"),
+            _hour(),
         )
         cache = _CACHE.setdefault(lake, {})
         scores = cache.get(key)
         if scores is None:
+            current(lake, catalog, period.first.year)
             scores = score_rows(catalog, _count_rows(lake, catalog, period, day))
             _rank(lake, scores)
             if len(cache) >= _CACHE_SIZE:
