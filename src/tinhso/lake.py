@@ -75,7 +75,7 @@ DERIVED_COLUMNS: tuple[tuple[str, str], ...] = (
     ("due_m", "INTEGER"),
 )
 # The shape of the copy: a file of another shape is rebuilt from the system of record.
-SCHEMA_VERSION = 3  # 3: province_id is the province valid on the reception day
+SCHEMA_VERSION = 4  # 3: province_id is the province valid on the reception day; 4: unit_path
 MONTH_SQL = "year({t}) * 12 + month({t}) - 1"
 DERIVE_SQL = (
     "SELECT x.*, "
@@ -93,7 +93,7 @@ DERIVE_SQL = (
 SELECT b.*,
     -- The province that received it: the one valid on its reception day, from the commune
     -- (valid then) or else the agency's province as it stood then (lineage across 2025).
-    coalesce(po.province_id, CAST(split_part(trim(coalesce(cu.path, u.path), '/'), '/', 1) AS BIGINT))
+    coalesce(po.province_id, CAST(split_part(trim(coalesce(cu.path, a.unit_path), '/'), '/', 1) AS BIGINT))
         AS province_id,
     coalesce(b.received_at, b.submitted_at) AS sub_at,
     coalesce(b.finished_at, b.returned_at, b.stopped_at) AS end_at,
@@ -106,10 +106,10 @@ SELECT b.*,
     wdone.idx - wrec.idx - coalesce(b.supplement_days, 0) AS processing_days,
     b.status NOT IN (1, 3, 7) AND b.received_at IS NOT NULL AS counted
 FROM {source} b
-LEFT JOIN agency a ON a.id = b.agency_id LEFT JOIN unit u ON u.id = a.unit_id
+LEFT JOIN agency a ON a.id = b.agency_id
 LEFT JOIN unit cu ON cu.id = b.unit_id
 LEFT JOIN province_on po
-       ON po.root = CAST(split_part(trim(coalesce(cu.path, u.path), '/'), '/', 1) AS BIGINT)
+       ON po.root = CAST(split_part(trim(coalesce(cu.path, a.unit_path), '/'), '/', 1) AS BIGINT)
       AND CAST(coalesce(b.received_at, b.submitted_at) AS DATE) BETWEEN po.d_from AND po.d_to
 LEFT JOIN workday wapp ON wapp.d = CAST(b.appointment_at AS DATE)
 LEFT JOIN (SELECT idx, d FROM workday WHERE working) wdue
@@ -188,6 +188,14 @@ class Lake:
     def _load_calendar(self) -> None:
         rows = self.calendar.index_table(*CALENDAR_YEARS)
         self._replace("workday", [("d", "DATE"), ("idx", "INTEGER"), ("working", "BOOLEAN")], rows)
+
+    def state(self, key: str) -> int:
+        """Return a number kept in the copy's state table (0 when unset; hold ``lock``)."""
+        return self._state(key)
+
+    def set_state(self, key: str, value: int) -> None:
+        """Keep a number in the copy's state table (hold ``lock``)."""
+        self._set_state(key, value)
 
     def _state(self, key: str) -> int:
         row = self.con.execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()
@@ -269,6 +277,7 @@ class Lake:
                     ("unit_id", "BIGINT"),
                     ("parent_id", "BIGINT"),
                     ("path", "VARCHAR"),
+                    ("unit_path", "VARCHAR"),  # its unit's path, whatever the unit's level
                 ],
                 conn.execute(
                     select(
@@ -279,7 +288,8 @@ class Lake:
                         Agency.unit_id,
                         Agency.parent_id,
                         Agency.path,
-                    )
+                        Unit.path,
+                    ).join(Unit, Unit.id == Agency.unit_id)
                 ),
             )
             unit_stmt = select(
@@ -316,6 +326,7 @@ class Lake:
                 ),
             )
             self._load_province_epochs()
+            self._set_state("units_fp", self.units_digest())
         self._set_state("dims", int(head))
         self._set_state("dims_loaded", 1)
         # A dossier's province follows its agency's unit: work it out again when agencies changed.
@@ -340,16 +351,30 @@ class Lake:
         # attached to today's province, its dossiers of 2025-H1 belong to the one valid then.
         lin = self.lineage()
         rows = [
-            (p.id, start, end, who)
-            for p in lin.units.values()
-            if p.level == "province"
-            for start, end, who in lin.epochs(p.id)
+            (pid, start, end, who)
+            for pid, spans in lin.epochs("province").items()
+            for start, end, who in spans
         ]
         self._replace(
             "province_on",
             [("root", "BIGINT"), ("d_from", "DATE"), ("d_to", "DATE"), ("province_id", "BIGINT")],
             rows,
         )
+
+    def units_digest(self) -> int:
+        """Return a fingerprint of the units and lineage in the copy (hold ``lock``): what the
+        bridges built from them depend on, which moves far less often than the audit log."""
+        row = (
+            self.con.cursor()
+            .execute(
+                """SELECT (SELECT count(*) || ':' || coalesce(sum(hash(id, code, level, parent_id,
+                          valid_from, valid_to)), 0) FROM unit)
+                || '/' || (SELECT count(*) || ':' || coalesce(sum(hash(source_id, target_id, share)), 0)
+                          FROM lineage)"""
+            )
+            .fetchone()
+        )
+        return int(hashlib.sha256(str(row).encode()).hexdigest()[:15], 16)
 
     def _rederive(self) -> None:
         base = ", ".join(n for n, _t in DOSSIER_COLUMNS)

@@ -46,7 +46,7 @@ def reference_counts(lake: Lake, year: int) -> set[tuple[Any, ...]]:
     ids = [
         i.id for i in CATALOG.indicators if i.kind != "complement" and i.population != "procedures"
     ]
-    pairs = qd766.PAIRS_SQL.format(and_where="")
+    pairs = qd766.PAIRS_SQL.format(and_where="", periods="qd766_period")
     out: set[tuple[Any, ...]] = set()
     with lake.lock:
         con = lake.cursor()
@@ -56,7 +56,7 @@ def reference_counts(lake: Lake, year: int) -> set[tuple[Any, ...]]:
                 (
                     level,
                     f"SELECT p.period, b.tgt AS uid, p.* FROM ({pairs}) p JOIN qd766_bridge b "
-                    f"ON b.day = p.last_day AND b.level = '{level}' AND b.src = p.{col}",
+                    f"ON b.epoch = p.epoch AND b.level = '{level}' AND b.src = p.{col}",
                 )
                 for level, col in (("commune", "unit_id"), ("province", "province_id"))
             ),

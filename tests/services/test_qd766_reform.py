@@ -17,7 +17,8 @@ Tỉnh Yên Bái 10: Xã Nghĩa An 04279             Tỉnh Lào Cai 15 ← old 
 Tỉnh Lào Cai 15: Thị trấn Bắc Hà 02600,          Xã Nghĩa Lộ 04279 ← 04279, part of 02605
   Xã Tà Chải 02605                               Xã Bắc Hà 02600 ← 02600, part of 02605 (split)
 
-Dossiers (3.3 counts "online" = channel 2; all finished, so only reception matters):
+Dossiers (3.3 counts "online" = channel 2; all finished, so only reception matters; P2 and Q1
+were finished late):
   P0 2024-11-05 03391 online   P1 2025-03-10 03388 online   P2 2025-03-11 03391 offline
   P3 2025-06-29 03394 online   P4 2025-05-05 03403 online   P5 2025-05-06 03397 offline
   P6 2025-04-01 02605 online   P7 2025-02-02 Sở (no commune) online
@@ -171,6 +172,7 @@ PROCEDURES_CSV = """Mã thủ tục,Tên thủ tục,Lĩnh vực,Cấp thực hi
 1.001,Chứng thực bản sao,Chứng thực,xã,,toàn trình,0,có,3,có
 2.001,Cấp giấy phép X,Khoa học,tỉnh,000.00.02.H12,toàn trình,0,có,5,có
 """
+LATE = {"P2", "Q1"}  # finished two days after their appointment
 DOSSIERS = [  # code, agency, commune, received (local), online
     ("P0", DK, "03391", "2024-11-05T08:00", True),
     ("P1", DK, "03388", "2025-03-10T08:00", True),
@@ -203,8 +205,8 @@ def _record(
         "status": 10,
         "received_at": at.isoformat(),
         "appointment_at": (at + timedelta(days=7)).isoformat(),
-        "finished_at": (at + timedelta(days=1)).isoformat(),
-        "returned_at": (at + timedelta(days=1, hours=2)).isoformat(),
+        "finished_at": (at + timedelta(days=9 if code in LATE else 1)).isoformat(),
+        "returned_at": (at + timedelta(days=9 if code in LATE else 1, hours=2)).isoformat(),
     }
 
 
@@ -350,20 +352,148 @@ def test_explanations_and_late_lists_follow_the_same_bridge(reform: tuple[Databa
     assert codes("2025", "province", u["new province 15"]) == ["P6", "Q3", "Q4"]
 
 
+def test_late_lists_follow_the_same_bridge(reform: tuple[Database, Lake]) -> None:
+    db, lake = reform
+    u = _ids(db)
+
+    def late(period: str, kind: str, uid: int) -> list[str]:
+        rows = qd766.late_dossiers(lake, CATALOG, parse_period(period), kind, uid)
+        return sorted(str(r["code"]) for r in rows)
+
+    assert late("2025-Q1", "commune", u["old commune 03391"]) == ["P2"]
+    assert late("2025-Q1", "province", u["old province 12"]) == ["P2"]
+    # The year on today's Phường Đoàn Kết: the old Quyết Tiến's P2 and its own Q1.
+    assert late("2025", "commune", u["new commune 03388"]) == ["P2", "Q1"]
+    assert late("2025", "agency", u[DK]) == ["P2", "Q1"]
+    assert late("2025", "commune", u["new commune 03403"]) == []
+
+
 def test_ranks_need_something_to_compare_with(reform: tuple[Database, Lake]) -> None:
     db, lake = reform
     u = _ids(db)
     scores = qd766.fetch(lake, CATALOG, parse_period("2025"))
+
+    def rank(kind: str, uid: int, period: str = "2025") -> tuple[int, int] | None:
+        got = scores if period == "2025" else qd766.fetch(lake, CATALOG, parse_period(period))
+        return got[(period, kind, uid)].rank
+
     # Communes are ranked within their province: three in Lai Châu, two in Lào Cai.
-    assert scores[("2025", "commune", u["new commune 03397"])].rank == (1, 3)
-    assert scores[("2025", "commune", u["new commune 02600"])].rank is not None
-    assert scores[("2025", "commune", u["new commune 02600"])].rank[1] == 2  # type: ignore[index]
-    # Two provinces have figures: ranked among two; in 2025-Q1 only old Lai Châu and old Lào
-    # Cai have (none in Yên Bái), so both ranked among two; an agency alone in its province
-    # (Sở KH&CN is not alone: it is ranked with the UBND of its province).
-    assert scores[("2025", "province", u["new province 12"])].rank[1] == 2  # type: ignore[index]
-    q1 = qd766.fetch(lake, CATALOG, parse_period("2025-Q1"))
-    assert q1[("2025-Q1", "province", u["old province 12"])].rank is None  # alone with figures
+    assert rank("commune", u["new commune 03397"]) == (1, 3)  # Bình Lư: 2 of 2 online
+    assert rank("commune", u["new commune 02600"])[1] == 2  # type: ignore[index]
+    # Provinces among provinces; agencies among those of their province: Sở KH&CN and the
+    # three UBND xã of Lai Châu, the two of Lào Cai.
+    assert rank("province", u["new province 12"])[1] == 2  # type: ignore[index]
+    assert rank("agency", u[SO])[1] == 4  # type: ignore[index]
+    assert rank("agency", u[BH])[1] == 2  # type: ignore[index]
+    # 2025-Q1: only the old Lai Châu has dossiers (P1, P2, P7): alone, it is not ranked (a
+    # province with no dossier in the period has no index, not a catalogue-only 100%).
+    assert rank("province", u["old province 12"], "2025-Q1") is None
+    assert ("2025-Q1", "province", u["old province 15"]) not in qd766.fetch(
+        lake, CATALOG, parse_period("2025-Q1")
+    )
+    # 2025-Q2 on the old units: the UBND xã of Lai Châu are grouped under the province that
+    # stood then (their agencies are attached to today's); Bắc Hà's is alone in old Lào Cai.
+    assert rank("agency", u[DK], "2025-Q2")[1] == 3  # type: ignore[index]
+    assert rank("agency", u[BH], "2025-Q2") is None
+
+
+def test_procedure_indicators_across_the_reform(reform: tuple[Database, Lake]) -> None:
+    db, lake = reform
+    u = _ids(db)
+
+    def s31(period: str, kind: str, uid: int) -> tuple[float | None, float | None]:
+        us = qd766.fetch(lake, CATALOG, parse_period(period), kind, [uid])[(period, kind, uid)]
+        return us.scores["3.1"].num, us.scores["3.1"].den
+
+    # 3.1: procedures with an online service ÷ procedures in the remit, both online here: the
+    # province's remit is every procedure, a commune's the commune-level one.
+    assert s31("2025-Q1", "province", u["old province 12"]) == (2, 2)
+    assert s31("2025", "commune", u["new commune 03388"]) == (1, 1)
+    assert s31("2025-Q2", "commune", u["old commune 03403"]) == (1, 1)
+
+
+def test_the_trend_of_a_new_commune_reaches_back_through_the_lineage(
+    reform: tuple[Database, Lake],
+) -> None:
+    from tinhso.services import index as idx
+
+    db, lake = reform
+    u = _ids(db)
+
+    def on_time(uid: int, code: str) -> dict[str, float | None]:
+        ref = idx.UnitRef("commune", uid, code, "")
+        with db.session() as s:
+            rows = idx.trend(s, lake, CATALOG, principal=SYSTEM_PRINCIPAL, ref=ref, year=2025)
+        return {r["label"]: r["on_time"] for r in rows}
+
+    new = on_time(u["new commune 03388"], "03388")
+    # March on today's Phường Đoàn Kết: P1 (on time) and the old Quyết Tiến's P2 (late).
+    assert (new["T1"], new["T3"], new["T6"], new["T8"]) == (None, 0.5, 1.0, 0.0)
+    old = on_time(u["old commune 03388"], "03388")
+    assert (old["T3"], old["T8"]) == (1.0, None)  # its own P1; it ended on 30 June
+
+
+def test_the_page_shows_the_unit_of_the_period(
+    reform: tuple[Database, Lake], tmp_path: Path
+) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from tinhso.accounts import service as accounts
+    from tinhso.app import create_app
+    from tinhso.config import Settings
+
+    db, _lake = reform
+    with db.session() as s:
+        accounts.create_user(
+            s,
+            principal=SYSTEM_PRINCIPAL,
+            username="lanhdao",
+            role="leader",
+            password="mat-khau-dai-1",
+            full_name="Lãnh đạo",
+            scopes=[accounts.ScopeRoot(unit_id=_id(s, "province", "12", new=True))],
+        )
+    app = create_app(Settings(var_dir=tmp_path / "var", database_url=db.url), db=db)
+    with TestClient(app) as c:
+        page = c.get("/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        r = c.post(
+            "/login",
+            data={"username": "lanhdao", "password": "mat-khau-dai-1", "login_csrf": token},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        html = c.get("/services", params={"period": "2025-Q1", "unit": "12"}).text
+        # The leader of today's Lai Châu reads the province of Q1 2025 (its history is in scope).
+        assert "Tỉnh Lai Châu — Quý I/2025" in html
+        row = re.search(r'data-indicator="3.3".*?</tr>', html, re.S).group(0)  # type: ignore[union-attr]
+        assert ">2</a>" in row and ">3</a>" in row
+        html = c.get("/services", params={"period": "2025", "unit": "03388"}).text
+        assert "Phường Đoàn Kết — Năm 2025" in html and 'data-testid="partial"' not in html
+        # Xã Bắc Hà (Lào Cai) is outside the leader's scope.
+        assert c.get("/services", params={"period": "2025", "unit": "02600"}).status_code == 404
+    with db.session() as s:
+        accounts.create_user(
+            s,
+            principal=SYSTEM_PRINCIPAL,
+            username="quantri",
+            role="admin",
+            password="mat-khau-dai-1",
+            full_name="Quản trị",
+            scopes=[],
+        )
+    app = create_app(Settings(var_dir=tmp_path / "var2", database_url=db.url), db=db)
+    with TestClient(app) as c:
+        page = c.get("/login")
+        token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        c.post(
+            "/login",
+            data={"username": "quantri", "password": "mat-khau-dai-1", "login_csrf": token},
+        )
+        html = c.get("/services", params={"period": "2025", "unit": "02600"}).text
+        assert "Xã Bắc Hà — Năm 2025" in html and 'data-testid="partial"' in html
 
 
 def test_the_api_and_the_cli_answer_for_the_unit_of_the_period(
@@ -460,3 +590,16 @@ def test_the_dti_reads_the_766_figures_across_the_reform(reform: tuple[Database,
     online_node = node(unit, "6.1")["indicator"]
     # P1, P2, P3 (the three old wards, first half) and Q1: 2 online of 4.
     assert (online_node["numerator"], online_node["denominator"]) == (2, 4)
+    # The previous year on this year's communes: the old Quyết Tiến's P0 (online) of 2024.
+    assert node(unit, "6.1")["previous"] is not None
+    # Xã Bắc Hà holds part of the split Tà Chải: the DTI says so, as the 766 does.
+    with db.session() as s:
+        bh = indicators.values(
+            s,
+            lake,
+            principal=SYSTEM_PRINCIPAL,
+            index="dti-commune-2025",
+            period="2025",
+            unit_code="02600",
+        )
+    assert bh["units"][0]["partial"] is True

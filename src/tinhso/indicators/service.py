@@ -95,17 +95,21 @@ def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
 
 def _external(
     lake: Lake, spec: IndexSpec, period: Period, day: date
-) -> dict[int, dict[str, float | None]]:
+) -> tuple[dict[int, dict[str, float | None]], set[int]]:
     """Return the 766 figures of the period on the units valid on ``day`` (the same bridge
-    across the 2025 reform as reported values), per organisation."""
+    across the 2025 reform as reported values) per organisation, and the organisations whose
+    figures hold part of a unit split by the reform."""
     if not spec.external:
-        return {}
+        return {}, set()
     from tinhso.services import qd766
     from tinhso.services.catalog import load_catalog
 
     out: dict[int, dict[str, float | None]] = {}
+    partial: set[int] = set()
     for (_p, kind, uid), us in qd766.fetch(lake, load_catalog(), period, on=day).items():
         org = -uid if kind == "agency" else uid
+        if us.partial:
+            partial.add(org)
         vals = out.setdefault(org, {})
         for ref in spec.external:
             ind_id, part = ref.removeprefix("qd766."), ""
@@ -114,7 +118,13 @@ def _external(
             s = us.scores.get(ind_id)
             if s is not None:
                 vals[ref] = s.num if part == "num" else s.den if part == "den" else s.value
-    return out
+    return out, partial
+
+
+def _qd766_freshness(period: Period) -> int:
+    from tinhso.services import qd766
+
+    return qd766.freshness(period.first.year)
 
 
 def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
@@ -130,14 +140,17 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
             st.get("data_value_seq", 0),
             st.get("ind_dims", 0),
             st.get("dossier_seq", 0) if spec.external else 0,
+            _qd766_freshness(period) if spec.external else 0,
         )
         cache = _CACHE.setdefault(lake, {})
         if key in cache:
             found: Computation = cache[key]
             return found
         orgs = _orgs(lake, spec, day)
-        external = _external(lake, spec, period, day)
+        external, split = _external(lake, spec, period, day)
         results = engine.compute(lake, spec, period, day, list(orgs), external)
+        for org in split & results.keys():
+            results[org].partial = True
         if len(cache) >= 8:  # a few indices × periods; each holds every unit's values
             cache.clear()
         cache[key] = Computation(orgs, results)

@@ -160,15 +160,10 @@ def trend(
 
     unit = session.get(Unit, ref.id) if ref.kind != "agency" else None
     out = []
-    for m in range(1, 13):
+    with lake.lock:  # every month at one watermark
+        months = _trend_months(lake, catalog, ref, unit, year)
+    for m, us in months:
         p = parse_period(f"{year}-{m:02d}")
-        day = p.last
-        if unit is not None and not _valid_on(unit, day):
-            later = date(year, 12, 31)
-            day = later if _valid_on(unit, later) else day
-        us = qd766.fetch(lake, catalog, p, ref.kind, [ref.id], on=day).get(
-            (p.code, ref.kind, ref.id)
-        )
         on_time = us.scores["2.1"].value if us and "2.1" in us.scores else None
         out.append(
             {
@@ -178,6 +173,23 @@ def trend(
                 "on_time": on_time,
             }
         )
+    return out
+
+
+def _trend_months(
+    lake: Lake, catalog: Catalog, ref: UnitRef, unit: Unit | None, year: int
+) -> list[tuple[int, qd766.UnitScore | None]]:
+    from tinhso.services.periods import parse_period
+
+    out = []
+    for m in range(1, 13):
+        p = parse_period(f"{year}-{m:02d}")
+        day = p.last
+        if unit is not None and not _valid_on(unit, day):
+            later = date(year, 12, 31)
+            day = later if _valid_on(unit, later) else day
+        scores = qd766.fetch(lake, catalog, p, ref.kind, [ref.id], on=day, ranked=False)
+        out.append((m, scores.get((p.code, ref.kind, ref.id))))
     return out
 
 

@@ -12,24 +12,27 @@ and the DTI all read the same bridge. Scores, shares and ranks are worked out fr
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import time
 import weakref
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
 
+from tinhso.duck import load_rows
 from tinhso.lake import Lake
 from tinhso.services.catalog import Catalog, Indicator
-from tinhso.services.periods import Period, periods_of_year
-from tinhso.units.bridge import Lineage, bridge_rows
+from tinhso.services.periods import LOCAL, Period, periods_of_year
+from tinhso.units.bridge import Lineage
 
 UNIT_KINDS = ("agency", "commune", "province")
 
 PAIRS_SQL = """
-WITH periods AS (SELECT * FROM qd766_period),
-bounds AS (SELECT min(start_ts) AS y0, max(end_ts) AS y1 FROM qd766_period),
+WITH periods AS (SELECT * FROM {periods}),
+bounds AS (SELECT min(start_ts) AS y0, max(end_ts) AS y1 FROM {periods}),
 base AS (
     SELECT d.*, p.online_mode, p.fee_bearing, p.issues_result, p.for_citizens,
         -- The months (0–11) of the year the dossier is alive in, from submission to its end.
@@ -46,7 +49,7 @@ touched AS (
                                    range(16 + m1 // 6, 17 + m2 // 6), [18])) AS pno
     FROM base b
 )
-SELECT b.*, P.code AS period, P.start_ts, P.end_ts, P.last_day,
+SELECT b.*, P.code AS period, P.start_ts, P.end_ts, P.last_day, P.epoch,
     b.sub_at BETWEEN P.start_ts AND P.end_ts AS in_submitted,
     b.counted AND b.received_at BETWEEN P.start_ts AND P.end_ts AS in_received,
     b.counted AND b.received_at <= P.end_ts
@@ -71,24 +74,14 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
     with lake.lock:
         con = lake.cursor()
         periods = periods_of_year(year)
-        _periods(con, periods)
-        con.execute(
-            "CREATE OR REPLACE TABLE qd766_seen AS SELECT DISTINCT unit_id AS id FROM dossier "
-            "WHERE unit_id IS NOT NULL UNION SELECT DISTINCT province_id FROM dossier "
-            "WHERE province_id IS NOT NULL"
-        )
-        con.execute(
-            "CREATE OR REPLACE TABLE qd766_bridge "
-            "(day DATE, level VARCHAR, src BIGINT, tgt BIGINT, part BOOLEAN)"
-        )
-        _bridge(lake, con, {p.last for p in periods})
+        _periods(lake, con, periods, "qd766_period")
         _dossier_counts(con, catalog, year, dossier_filter)
         _procedure_flags(con, year)
-        views = "SELECT code AS period, last_day AS day FROM qd766_period"
+        views = "SELECT code AS period, epoch FROM qd766_period"
         con.execute(f"CREATE OR REPLACE TABLE qd766_count AS {_mapped_sql(catalog, views)}")
-        con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%'")
+        con.execute("DELETE FROM lake_state WHERE key LIKE 'qd766_%' AND key <> 'qd766_bridge'")
         con.execute("INSERT INTO lake_state VALUES ('qd766_year', ?)", [year])
-        con.execute("INSERT INTO lake_state VALUES ('qd766_hour', ?)", [_hour()])
+        con.execute("INSERT INTO lake_state VALUES ('qd766_hour', ?)", [freshness(year)])
         con.execute(
             "INSERT INTO lake_state SELECT 'qd766_seq', value FROM lake_state WHERE key = 'dossier_seq'"
         )
@@ -96,42 +89,74 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
         return int(n[0]) if n else 0
 
 
-def _bridge(lake: Lake, con: duckdb.DuckDBPyConnection, days: set[date]) -> None:
-    """Add the bridge of each reference day not yet in ``qd766_bridge``: (day, target level,
-    reception unit, unit it counts for, partial) for the reception units of the dossiers."""
-    have = {r[0] for r in con.execute("SELECT DISTINCT day FROM qd766_bridge").fetchall()}
-    todo = sorted(days - have)
-    if not todo:
-        return
-    lineage = lake.lineage()
-    sources = [int(r[0]) for r in con.execute("SELECT id FROM qd766_seen").fetchall()]
-    rows = []
-    for day in todo:
-        for src, tgt, _own, part in bridge_rows(
-            lineage.units.values(), _links(lineage), [], day, sources
-        ):
-            rows.append((day, lineage.units[tgt].level, src, tgt, part))
-    if rows:
-        con.executemany("INSERT INTO qd766_bridge VALUES (?, ?, ?, ?, ?)", rows)
+# The lineage of the copy's units, with the days on which the set of valid units changes,
+# kept while the units do not change (``units_fp``).
+_LINEAGE: weakref.WeakKeyDictionary[Lake, tuple[int, Lineage, list[date]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _links(lineage: Lineage) -> list[tuple[int, int, str]]:
-    return [(s, t, "part" if p else "whole") for s, ts in lineage.succ.items() for t, p in ts]
+def _lineage(lake: Lake) -> tuple[int, Lineage, list[date]]:
+    fp = lake.state("units_fp")
+    held = _LINEAGE.get(lake)
+    if held is None or held[0] != fp:
+        lin = lake.lineage()
+        held = (fp, lin, lin.boundaries())
+        _LINEAGE[lake] = held
+    return held
 
 
-def _periods(con: duckdb.DuckDBPyConnection, periods: list[Period]) -> None:
-    c = con
-    c.execute(
-        "CREATE OR REPLACE TABLE qd766_period (pno INTEGER, code VARCHAR, kind VARCHAR, "
-        "start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, m_from INTEGER, m_to INTEGER, last_day DATE)"
+def epoch(lake: Lake, day: date) -> date:
+    """Return the first day of the span that shares ``day``'s bridge (the units valid on it)."""
+    _fp, _lin, starts = _lineage(lake)
+    return starts[bisect.bisect_right(starts, day) - 1]
+
+
+def _bridge(lake: Lake, con: duckdb.DuckDBPyConnection, epochs: set[date]) -> None:
+    """Add the bridge of each epoch not yet in ``qd766_bridge``: (epoch, level, unit, unit it
+    counts for, partial) for every province and commune; rebuilt when the units change."""
+    fp, lin, _starts = _lineage(lake)
+    if lake.state("qd766_bridge") != fp:
+        con.execute(
+            "CREATE OR REPLACE TABLE qd766_bridge "
+            "(epoch DATE, level VARCHAR, src BIGINT, tgt BIGINT, part BOOLEAN)"
+        )
+        lake.set_state("qd766_bridge", fp)
+    have = {r[0] for r in con.execute("SELECT DISTINCT epoch FROM qd766_bridge").fetchall()}
+    for start in sorted(epochs - have):
+        load_rows(
+            con,
+            "qd766_bridge_new",
+            [("level", "VARCHAR"), ("src", "BIGINT"), ("tgt", "BIGINT"), ("part", "BOOLEAN")],
+            lin.same_level_pairs(start),
+        )
+        con.execute("INSERT INTO qd766_bridge SELECT ?, * FROM qd766_bridge_new", [start])
+        con.execute("DROP TABLE qd766_bridge_new")
+
+
+def _periods(lake: Lake, con: duckdb.DuckDBPyConnection, periods: list[Period], table: str) -> None:
+    """Lay out the periods of a year (with the epoch of each one's last day) in ``table``."""
+    con.execute(
+        f"CREATE OR REPLACE TABLE {table} (pno INTEGER, code VARCHAR, kind VARCHAR, "
+        "start_ts TIMESTAMPTZ, end_ts TIMESTAMPTZ, m_from INTEGER, m_to INTEGER, last_day DATE, "
+        "epoch DATE)"
     )
-    c.executemany(
-        "INSERT INTO qd766_period VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (i, p.code, p.kind, p.start, p.end, p.first.month - 1, p.last.month - 1, p.last)
-            for i, p in enumerate(periods)
-        ],
-    )
+    rows = [
+        (
+            i,
+            p.code,
+            p.kind,
+            p.start,
+            p.end,
+            p.first.month - 1,
+            p.last.month - 1,
+            p.last,
+            epoch(lake, p.last),
+        )
+        for i, p in enumerate(periods)
+    ]
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    _bridge(lake, con, {r[-1] for r in rows})
 
 
 # The dossier counts are worked out in two steps. First one scan of the copy folds the
@@ -266,17 +291,18 @@ def _procedure_flags(con: duckdb.DuckDBPyConnection, year: int) -> None:
     )
 
 
-# A view is a (period, day) pair: the period's figures on the units valid on ``day``. Each
+# A view is a (period, epoch) pair: the period's figures on the units valid on a reference day,
+# the epoch being the first day of the span of days that share that day's bridge. Each
 # reception unit's rows are carried to the units the bridge maps it onto, then summed.
 _CARRY = """
-    SELECT f.period, f.day, 'agency' AS unit_kind, f.agency_id AS unit_id, FALSE AS part, {cols}
+    SELECT f.period, f.epoch, 'agency' AS unit_kind, f.agency_id AS unit_id, FALSE AS part, {cols}
     FROM f
     UNION ALL
-    SELECT f.period, f.day, 'commune', b.tgt, b.part, {cols}
-    FROM f JOIN qd766_bridge b ON b.day = f.day AND b.level = 'commune' AND b.src = f.unit_id
+    SELECT f.period, f.epoch, 'commune', b.tgt, b.part, {cols}
+    FROM f JOIN qd766_bridge b ON b.epoch = f.epoch AND b.level = 'commune' AND b.src = f.unit_id
     UNION ALL
-    SELECT f.period, f.day, 'province', b.tgt, b.part, {cols}
-    FROM f JOIN qd766_bridge b ON b.day = f.day AND b.level = 'province' AND b.src = f.province_id
+    SELECT f.period, f.epoch, 'province', b.tgt, b.part, {cols}
+    FROM f JOIN qd766_bridge b ON b.epoch = f.epoch AND b.level = 'province' AND b.src = f.province_id
 """
 # The procedures in each unit's remit, with what its dossiers of the period say about each:
 # an agency's own (all commune-level ones for a UBND xã), the commune-level ones for a commune,
@@ -284,60 +310,60 @@ _CARRY = """
 # has no index then (a catalogue share alone would rank it first among the units that work).
 PROCEDURE_FRAME_SQL = """
 WITH v AS ({views}),
-f AS (SELECT v.day, s.* FROM qd766_psrc s JOIN v ON v.period = s.period),
+f AS (SELECT v.epoch, s.* FROM qd766_psrc s JOIN v ON v.period = s.period),
 m AS ({carry}),
 flags AS (
-    SELECT period, day, unit_kind, unit_id, procedure_id, bool_or(online) AS has_online_dossier,
+    SELECT period, epoch, unit_kind, unit_id, procedure_id, bool_or(online) AS has_online_dossier,
         bool_or(paid) AS has_online_payment, bool_or(part) AS part
     FROM m GROUP BY ALL
 ),
 seen AS (
-    SELECT DISTINCT 'agency' AS unit_kind, s.period, v.day, s.agency_id AS unit_id
+    SELECT DISTINCT 'agency' AS unit_kind, s.period, v.epoch, s.agency_id AS unit_id
     FROM qd766_src s JOIN v ON v.period = s.period
     UNION
-    SELECT DISTINCT b.level, s.period, v.day, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
-    JOIN qd766_bridge b ON b.day = v.day AND b.src = s.unit_id AND b.level = 'commune'
+    SELECT DISTINCT b.level, s.period, v.epoch, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
+    JOIN qd766_bridge b ON b.epoch = v.epoch AND b.src = s.unit_id AND b.level = 'commune'
     UNION
-    SELECT DISTINCT b.level, s.period, v.day, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
-    JOIN qd766_bridge b ON b.day = v.day AND b.src = s.province_id AND b.level = 'province'
+    SELECT DISTINCT b.level, s.period, v.epoch, b.tgt FROM qd766_src s JOIN v ON v.period = s.period
+    JOIN qd766_bridge b ON b.epoch = v.epoch AND b.src = s.province_id AND b.level = 'province'
 ),
 remit AS (
-    SELECT s.period, s.day, 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id
+    SELECT s.period, s.epoch, 'agency' AS unit_kind, a.id AS unit_id, p.id AS procedure_id
     FROM seen s JOIN agency a ON a.id = s.unit_id JOIN procedure p
       ON p.agency_id = a.id OR (a.kind = 'ubnd_xa' AND p.level IN ('commune', 'both'))
     WHERE s.unit_kind = 'agency'
     UNION ALL
-    SELECT s.period, s.day, 'commune', s.unit_id, p.id FROM seen s
+    SELECT s.period, s.epoch, 'commune', s.unit_id, p.id FROM seen s
     JOIN procedure p ON p.level IN ('commune', 'both') WHERE s.unit_kind = 'commune'
     UNION ALL
-    SELECT s.period, s.day, 'province', s.unit_id, p.id FROM seen s CROSS JOIN procedure p
+    SELECT s.period, s.epoch, 'province', s.unit_id, p.id FROM seen s CROSS JOIN procedure p
     WHERE s.unit_kind = 'province'
 )
-SELECT r.period, r.day, r.unit_kind, r.unit_id, pr.*,
+SELECT r.period, r.epoch, r.unit_kind, r.unit_id, pr.*,
     coalesce(fl.has_online_dossier, FALSE) AS has_online_dossier,
     coalesce(fl.has_online_payment, FALSE) AS has_online_payment,
     coalesce(fl.part, FALSE) AS part
 FROM remit r JOIN procedure pr ON pr.id = r.procedure_id
-LEFT JOIN flags fl ON fl.period = r.period AND fl.day = r.day AND fl.unit_kind = r.unit_kind
+LEFT JOIN flags fl ON fl.period = r.period AND fl.epoch = r.epoch AND fl.unit_kind = r.unit_kind
      AND fl.unit_id = r.unit_id AND fl.procedure_id = r.procedure_id
 """
-_LONG = """SELECT period, day, unit_kind, unit_id, part, split_part(name, '|', 2) AS indicator,
+_LONG = """SELECT period, epoch, unit_kind, unit_id, part, split_part(name, '|', 2) AS indicator,
        max(CASE WHEN starts_with(name, 'n|') THEN v END) AS num,
        max(CASE WHEN starts_with(name, 'd|') THEN v END) AS den
-FROM (UNPIVOT ({wide}) ON COLUMNS(* EXCLUDE (period, day, unit_kind, unit_id, part))
+FROM (UNPIVOT ({wide}) ON COLUMNS(* EXCLUDE (period, epoch, unit_kind, unit_id, part))
       INTO NAME name VALUE v)
 GROUP BY ALL"""
 
 
 def _mapped_sql(catalog: Catalog, views: str) -> str:
-    """Return the query of every count of the given views: (period, day, unit_kind, unit_id,
-    part, indicator, num, den), ``views`` being a query of (period, day)."""
+    """Return the query of every count of the given views: (period, epoch, unit_kind, unit_id,
+    part, indicator, num, den), ``views`` being a query of (period, epoch)."""
     names = [f'"{c}"' for c in _dossier_columns(catalog)]
     dossiers = f"""
         WITH v AS ({views}),
-        f AS (SELECT v.day, s.* FROM qd766_src s JOIN v ON v.period = s.period),
+        f AS (SELECT v.epoch, s.* FROM qd766_src s JOIN v ON v.period = s.period),
         m AS ({_CARRY.format(cols=", ".join(f"f.{n}" for n in names))})
-        SELECT period, day, unit_kind, unit_id, bool_or(part) AS part,
+        SELECT period, epoch, unit_kind, unit_id, bool_or(part) AS part,
             {", ".join(f"sum({n}) AS {n}" for n in names)}
         FROM m GROUP BY ALL"""
     parts = [_LONG.format(wide=dossiers)]
@@ -353,8 +379,8 @@ def _mapped_sql(catalog: Catalog, views: str) -> str:
             views=views, carry=_CARRY.format(cols="f.procedure_id, f.online, f.paid")
         )
         procedures = f"""
-            SELECT period, day, unit_kind, unit_id, bool_or(part) AS part, {", ".join(cols)}
-            FROM ({frame}) GROUP BY period, day, unit_kind, unit_id"""
+            SELECT period, epoch, unit_kind, unit_id, bool_or(part) AS part, {", ".join(cols)}
+            FROM ({frame}) GROUP BY period, epoch, unit_kind, unit_id"""
         parts.append(_LONG.format(wide=procedures))
     return " UNION ALL ".join(f"({p})" for p in parts)
 
@@ -461,17 +487,31 @@ def score_rows(
     return out
 
 
-def _rank(lake: Lake, scores: dict[tuple[str, str, int], UnitScore]) -> None:
-    """Rank each unit among the units of its kind in the same province (provinces among the
-    provinces); a unit alone in its group has nothing to be compared with and no rank."""
+def _rank(lake: Lake, scores: dict[tuple[str, str, int], UnitScore], day: date) -> None:
+    """Rank each unit among the units of its kind in the same province — the province that
+    stood on ``day`` (provinces among the provinces); a unit alone in its group has nothing to
+    be compared with and no rank."""
     con = lake.cursor()
+    ids = {kind: [k[2] for k in scores if k[1] == kind] for kind in ("commune", "agency")}
+    root = "CAST(split_part(trim({p}, '/'), '/', 1) AS BIGINT)"
     group: dict[tuple[str, int], int] = {}
     for kind, sql in (
-        ("commune", "SELECT id, path FROM unit WHERE level = 'commune'"),
-        ("agency", "SELECT a.id, u.path FROM agency a JOIN unit u ON u.id = a.unit_id"),
+        ("commune", f"SELECT id, {root.format(p='path')} FROM unit WHERE list_contains($ids, id)"),
+        (
+            "agency",
+            f"""SELECT a.id, coalesce(po.province_id, {root.format(p="a.unit_path")})
+            FROM agency a LEFT JOIN province_on po ON po.root = {root.format(p="a.unit_path")}
+                AND $day BETWEEN po.d_from AND po.d_to
+            WHERE list_contains($ids, a.id)""",
+        ),
     ):
-        for uid, path in con.execute(sql).fetchall():
-            group[(kind, int(uid))] = int(path.strip("/").split("/")[0]) if path else 0
+        if not ids[kind]:
+            continue
+        params: dict[str, object] = {"ids": ids[kind]}
+        if "$day" in sql:
+            params["day"] = day
+        for uid, g in con.execute(sql, params).fetchall():
+            group[(kind, int(uid))] = int(g or 0)
     by_group: dict[tuple[str, int], list[UnitScore]] = {}
     for us in scores.values():
         if us.share is not None:
@@ -488,9 +528,12 @@ def _rank(lake: Lake, scores: dict[tuple[str, str, int], UnitScore]) -> None:
             us.rank = (rank, len(items))
 
 
-def _hour() -> int:
-    """Return the current hour (since the epoch): an open dossier is judged late against now,
-    so counts are redone at least hourly even when no dossier changed."""
+def freshness(year: int) -> int:
+    """Return the hour (since the epoch) the counts of ``year`` must be redone by, or 0 for a
+    year wholly past: an open dossier is judged late against now, but a period that has
+    ended judges it at its own end."""
+    if year < datetime.now(LOCAL).year:
+        return 0
     return int(time.time() // 3600)
 
 
@@ -504,7 +547,7 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
         state.get("qd766_year") != year
         or state.get("qd766_seq") != state.get("dossier_seq")
         or state.get("qd766_dims") != state.get("dims")
-        or state.get("qd766_hour") != _hour()
+        or state.get("qd766_hour") != freshness(year)
     ):
         compute(lake, catalog, year)
         with lake.lock:
@@ -513,12 +556,19 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
             )
 
 
-# Scores of every unit per (catalog, period, reference day, dossier watermark, dimensions), so
-# that the pages and the DTI read a figure from memory while nothing changed.
+def _digest(catalog: Catalog) -> str:
+    """Return a fingerprint of the catalog's content (thresholds and points may change while
+    its code and version do not)."""
+    return hashlib.sha256(repr(catalog).encode()).hexdigest()
+
+
+# Scores per (catalog, period, reference epoch, dossier watermark, dimensions, hour): the pages
+# and the DTI read a figure from memory while nothing changed. Bounded by the number of unit
+# scores held, whatever the size of the province.
 _CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[object, ...], dict[Any, UnitScore]]] = (
     weakref.WeakKeyDictionary()
 )
-_CACHE_SIZE = 64
+_CACHE_UNITS = 20_000
 
 
 def fetch(
@@ -529,36 +579,43 @@ def fetch(
     unit_ids: list[int] | None = None,
     *,
     on: date | None = None,
+    ranked: bool = True,
 ) -> dict[tuple[str, str, int], UnitScore]:
     """Return the scores of a period on the units valid on ``on`` (the period's last day by
-    default) for the given units (all when ``unit_ids`` is None), with their ranks."""
+    default) for the given units (all when ``unit_ids`` is None).
+
+    With ``ranked`` (the default) every unit is scored and ranked and the ones asked for are
+    returned; without it only the units asked for are scored (a trend needs no ranks)."""
     day = on or period.last
+    if unit_ids is not None and not unit_ids:
+        return {}
+    narrow = not ranked and unit_ids is not None
     with lake.lock:  # the counts of one year, computed and read without another year between
         lake.sync()
         state = dict(lake.cursor().execute("SELECT key, value FROM lake_state").fetchall())
         # Known before the year's counts are brought up to date, so that reading two years in
         # turn (the DTI's previous period) does not recompute each on every read.
         key = (
-            catalog.code,
-            catalog.version,
+            _digest(catalog),
             period.code,
-            day,
+            epoch(lake, day),
             state.get("dossier_seq"),
             state.get("dims"),
             state.get("calendar"),
-            _hour(),
+            freshness(period.first.year),
+            (unit_kind, tuple(sorted(unit_ids or ()))) if narrow else None,
         )
         cache = _CACHE.setdefault(lake, {})
         scores = cache.get(key)
         if scores is None:
             current(lake, catalog, period.first.year)
-            scores = score_rows(catalog, _count_rows(lake, catalog, period, day))
-            _rank(lake, scores)
-            if len(cache) >= _CACHE_SIZE:
+            only = (unit_kind, unit_ids) if narrow else None
+            scores = score_rows(catalog, _count_rows(lake, catalog, period, day, only))
+            if not narrow:
+                _rank(lake, scores, day)
+            if sum(len(v) for v in cache.values()) + len(scores) > _CACHE_UNITS:
                 cache.clear()
             cache[key] = scores
-    if unit_ids is not None and not unit_ids:
-        return {}
     wanted = None if unit_ids is None else set(unit_ids)
     return {
         k: us
@@ -568,36 +625,61 @@ def fetch(
 
 
 def _count_rows(
-    lake: Lake, catalog: Catalog, period: Period, day: date
+    lake: Lake,
+    catalog: Catalog,
+    period: Period,
+    day: date,
+    only: tuple[str | None, list[int] | None] | None = None,
 ) -> list[tuple[str, str, int, str, float | None, float | None, bool]]:
-    """Return (period, kind, unit, indicator, num, den, partial) of a period on ``day``'s units."""
+    """Return (period, kind, unit, indicator, num, den, partial) of a period on ``day``'s units
+    (``only``: of these units of a kind)."""
     con = lake.cursor()
     cols = "period, unit_kind, unit_id, indicator, num, den, part"
-    params: list[object]
-    if day == period.last:  # laid out by compute for every period of the year
-        sql, params = f"SELECT {cols} FROM qd766_count WHERE period = ?", [period.code]
+    ep = epoch(lake, day)
+    params: dict[str, object] = {"period": period.code}
+    row = con.execute("SELECT epoch FROM qd766_period WHERE code = $period", params).fetchone()
+    if row is not None and row[0] == ep:  # laid out by compute for every period of the year
+        source = "qd766_count"
     else:
-        _bridge(lake, con, {day})
-        views = "SELECT CAST(? AS VARCHAR) AS period, CAST(? AS DATE) AS day"
-        sql = f"SELECT {cols} FROM ({_mapped_sql(catalog, views)})"
-        n_views = 2 if any(i.population == "procedures" for i in catalog.indicators) else 1
-        params = [period.code, day] * n_views
+        _bridge(lake, con, {ep})
+        views = "SELECT CAST($period AS VARCHAR) AS period, CAST($epoch AS DATE) AS epoch"
+        source = f"({_mapped_sql(catalog, views)})"
+        params["epoch"] = ep
+    sql = f"SELECT {cols} FROM {source} WHERE period = $period"
+    if only is not None:
+        kind, ids = only
+        if kind is not None:
+            sql += " AND unit_kind = $kind"
+            params["kind"] = kind
+        if ids is not None:
+            sql += " AND list_contains($ids, unit_id)"
+            params["ids"] = [int(i) for i in ids]
     return [tuple(r) for r in con.execute(sql, params).fetchall()]
 
 
-def member(kind: str, unit_id: int, day: date, alias: str = "pairs") -> tuple[str, list[object]]:
+def member(
+    kind: str, unit_id: int, ep: date, alias: str = "pairs"
+) -> tuple[str, dict[str, object]]:
     """Return (condition, parameters) selecting the dossier rows (``alias``) that belong to a
-    unit on reference day ``day``: the one definition the counts, the explanations and the late
+    unit in reference epoch ``ep``: the one definition the counts, the explanations and the late
     list share. An agency is itself; a commune or province is every reception unit the bridge
     maps onto it."""
     col = f"{alias}.{MEMBER_COLUMNS[kind]}"
     if kind == "agency":
-        return f"{col} = ?", [unit_id]
+        return f"{col} = $unit", {"unit": unit_id}
     return (
-        f"{col} IN (SELECT b.src FROM qd766_bridge b WHERE b.day = ? AND b.level = '{kind}' "
-        "AND b.tgt = ?)",
-        [day, unit_id],
+        f"{col} IN (SELECT b.src FROM qd766_bridge b WHERE b.epoch = $epoch "
+        f"AND b.level = '{kind}' AND b.tgt = $unit)",
+        {"epoch": ep, "unit": unit_id},
     )
+
+
+def _pairs(lake: Lake, con: duckdb.DuckDBPyConnection, period: Period) -> str:
+    """Return the dossier-period pairs of the period's year as a query, laying out that year's
+    periods without recomputing any count (an explanation needs no histogram)."""
+    lake.sync()
+    _periods(lake, con, periods_of_year(period.first.year), "qd766_xperiod")
+    return PAIRS_SQL.format(and_where="", periods="qd766_xperiod")
 
 
 POPULATION_FLAGS = {
@@ -626,14 +708,15 @@ def explain(
         raise KeyError(indicator)
     day = on or period.last
     with lake.lock:
-        current(lake, catalog, period.first.year)
         con = lake.cursor()
-        _bridge(lake, con, {day})
         if ind.population == "procedures":
+            current(lake, catalog, period.first.year)  # the remit follows the year's counts
+            ep = epoch(lake, day)
+            _bridge(lake, con, {ep})
             cond = ind.denominator_sql + (
                 f" AND ({ind.numerator_sql})" if part == "numerator" else ""
             )
-            views = "SELECT CAST(? AS VARCHAR) AS period, CAST(? AS DATE) AS day"
+            views = "SELECT CAST($period AS VARCHAR) AS period, CAST($epoch AS DATE) AS epoch"
             frame = PROCEDURE_FRAME_SQL.format(
                 views=views, carry=_CARRY.format(cols="f.procedure_id, f.online, f.paid")
             )
@@ -641,14 +724,16 @@ def explain(
                 SELECT pr.code AS "Mã thủ tục", pr.name AS "Tên thủ tục", pr.online_mode AS "DVC trực tuyến",
                     has_online_dossier AS "Có hồ sơ trực tuyến", has_online_payment AS "Có thanh toán trực tuyến"
                 FROM ({frame}) pr
-                WHERE unit_kind = ? AND unit_id = ? AND {cond}
+                WHERE unit_kind = $kind AND unit_id = $unit AND {cond}
                 ORDER BY pr.code LIMIT {EXPLAIN_LIMIT}"""
-            cur = con.execute(sql, [period.code, day, unit_kind, unit_id])
+            params = {"period": period.code, "epoch": ep, "kind": unit_kind, "unit": unit_id}
+            cur = con.execute(sql, params)
         else:
+            pairs = _pairs(lake, con, period)
             cond = f"{POPULATION_FLAGS[ind.population]} AND ({ind.denominator_sql})"
             if part == "numerator":
                 cond += f" AND ({ind.numerator_sql})"
-            belongs, params = member(unit_kind, unit_id, day)
+            belongs, params = member(unit_kind, unit_id, epoch(lake, day))
             sql = f"""
                 SELECT code AS "Mã hồ sơ", pr_code AS "Mã thủ tục", channel AS "Kênh", status AS "Trạng thái",
                     strftime(received_at, '%Y-%m-%d %H:%M') AS "Tiếp nhận",
@@ -657,11 +742,11 @@ def explain(
                     strftime(end_at, '%Y-%m-%d %H:%M') AS "Kết thúc",
                     supplement_count AS "Số lần bổ sung", on_time AS "Đúng hạn",
                     round(processing_days, 2) AS "Ngày xử lý"
-                FROM ({PAIRS_SQL.format(and_where="")}) pairs
+                FROM ({pairs}) pairs
                 JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
-                WHERE period = ? AND {belongs} AND {cond}
+                WHERE period = $period AND {belongs} AND {cond}
                 ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
-            cur = con.execute(sql, [period.code, *params])
+            cur = con.execute(sql, {"period": period.code, **params})
         names = [d[0] for d in cur.description]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
@@ -679,17 +764,16 @@ def late_dossiers(
     """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
     day = on or period.last
     with lake.lock:
-        current(lake, catalog, period.first.year)
         con = lake.cursor()
-        _bridge(lake, con, {day})
-        belongs, params = member(unit_kind, unit_id, day)
+        pairs = _pairs(lake, con, period)
+        belongs, params = member(unit_kind, unit_id, epoch(lake, day))
         cur = con.execute(
             f"""SELECT code, procedure_id, status, received_at, due_at, end_at, supplement_count,
                    date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
-                FROM ({PAIRS_SQL.format(and_where="")}) pairs
-                WHERE period = ? AND {belongs} AND in_processed AND NOT on_time
+                FROM ({pairs}) pairs
+                WHERE period = $period AND {belongs} AND in_processed AND NOT on_time
                 ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
-            [period.code, *params],
+            {"period": period.code, **params},
         )
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]

@@ -108,26 +108,51 @@ class Lineage:
                 cur = prevs[0] if prevs else None
         return None
 
-    def epochs(self, uid: int) -> list[tuple[date, date, int]]:
-        """Return (from, to, unit) spans: which unit stands for ``uid`` on each day."""
+    def boundaries(self, levels: Iterable[str] = TARGET_LEVELS) -> list[date]:
+        """Return the days on which the set of valid units of ``levels`` changes (sorted,
+        starting with the far past): between two of them every day has the same bridge."""
+        wanted = set(levels)
         edges = {FAR_PAST}
         for u in self.units.values():
-            if u.level == self.units[uid].level:
+            if u.level in wanted:
                 edges.add(u.valid_from)
                 if u.valid_to is not None and u.valid_to < FAR_FUTURE:
                     edges.add(u.valid_to + timedelta(days=1))
-        starts = sorted(edges)
-        out: list[tuple[date, date, int]] = []
-        for i, start in enumerate(starts):
-            end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else FAR_FUTURE
-            who = self.stand_in(uid, start)
-            if who is None:
+        return sorted(edges)
+
+    def epochs(self, level: str) -> dict[int, list[tuple[date, date, int]]]:
+        """Return, per unit of ``level``, (from, to, unit) spans: which unit stands for it on
+        each day."""
+        starts = self.boundaries([level])
+        out: dict[int, list[tuple[date, date, int]]] = {}
+        for uid, unit in self.units.items():
+            if unit.level != level:
                 continue
-            if out and out[-1][2] == who and out[-1][1] + timedelta(days=1) == start:
-                out[-1] = (out[-1][0], end, who)
-            else:
-                out.append((start, end, who))
+            spans: list[tuple[date, date, int]] = []
+            for i, start in enumerate(starts):
+                end = starts[i + 1] - timedelta(days=1) if i + 1 < len(starts) else FAR_FUTURE
+                who = self.stand_in(uid, start)
+                if who is None:
+                    continue
+                if spans and spans[-1][2] == who and spans[-1][1] + timedelta(days=1) == start:
+                    spans[-1] = (spans[-1][0], end, who)
+                else:
+                    spans.append((start, end, who))
+            out[uid] = spans
         return out
+
+    def same_level_pairs(
+        self, day: date, levels: Iterable[str] = TARGET_LEVELS
+    ) -> list[tuple[str, int, int, bool]]:
+        """Return (level, source, target, partial) for every unit of ``levels``: the units of
+        the same level valid on ``day`` it is or became (lineage links join units of one level)."""
+        wanted = set(levels)
+        return [
+            (u.level, u.id, tgt, part)
+            for u in self.units.values()
+            if u.level in wanted
+            for tgt, part in self.forward(u.id, day).items()
+        ]
 
 
 def bridge_rows(
