@@ -153,6 +153,9 @@ class Lake:
         temp = (path.parent if path else Path(tempfile.gettempdir())) / "lake-spill"
         self.con = connect(path or ":memory:", temp_dir=temp)
         self._init_schema()
+        # The fingerprint of the units and lineage (``units_digest``), kept at hand: the 766
+        # bridges are keyed by it on every read.
+        self.units_fp = self._state("units_fp")
 
     @staticmethod
     def path_for(var_dir: Path, url: str) -> Path:
@@ -326,7 +329,8 @@ class Lake:
                 ),
             )
             self._load_province_epochs()
-            self._set_state("units_fp", self.units_digest())
+            self.units_fp = self.units_digest()
+            self._set_state("units_fp", self.units_fp)
         self._set_state("dims", int(head))
         self._set_state("dims_loaded", 1)
         # A dossier's province follows its agency's unit: work it out again when agencies changed.
