@@ -33,6 +33,7 @@ SOURCE_LABELS = {
     "excel": "tệp Excel",
     "api": "API",
     "computed": "tính toán",
+    "demo": "dữ liệu mẫu",
 }
 
 
@@ -114,7 +115,7 @@ def _entry_context(
         "editable": writable and not locked and problem is None,
         "problem": problem,
         "locked": locked,
-        "can_approve": orgs.can_approve(principal, org)
+        "can_approve": orgs.may_approve(session, principal, form, org)
         and sub is not None
         and sub.status in ("submitted", "approved"),
         "deadline": period.deadline(form.deadline_days),
@@ -129,7 +130,7 @@ def _load(
 ) -> tuple[ReportForm, ReportPeriod, orgs.Org]:
     form = get_form(session, form_code)
     period = parse_report_period(period_code)
-    org = orgs.resolve(session, principal, key=org_key)
+    org = orgs.resolve(session, principal, key=org_key, form=form)
     return form, period, org
 
 
