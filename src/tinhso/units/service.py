@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from tinhso.accounts.scope import Principal, subtree_of
 from tinhso.errors import NotFound
 from tinhso.text import fold, sort_key
+from tinhso.units.codes import UNIT_KINDS, unit_label
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 
@@ -26,6 +27,16 @@ def valid_on(day: date) -> ColumnElement[bool]:
 def is_valid_on(unit: Unit, day: date) -> bool:
     """Return True when the unit exists on ``day``."""
     return unit.valid_from <= day and (unit.valid_to is None or unit.valid_to >= day)
+
+
+def inside_name(unit: Unit) -> str:
+    """Return the unit's name as it is written inside another name, its kind in lower case:
+    "Ủy ban nhân dân " + "tỉnh Lai Châu", "Cán bộ " + "phường Đoàn Kết"."""
+    full = unit_label(unit.kind, unit.name)
+    kind = UNIT_KINDS.get(unit.kind, ("", ""))[1]
+    if kind and full.lower().startswith(kind.lower()):
+        return kind.lower() + full[len(kind) :]
+    return full
 
 
 def sort_units(units: Sequence[Unit]) -> list[Unit]:
