@@ -216,6 +216,11 @@ def get_template(
     reports for), filled with what is stored."""
     f = get_form(session, form)
     p = parse_report_period(period)
+    if p.type != f.period_type:  # a monthly form has no template for a quarter
+        raise InvalidInput(
+            f"biểu {f.code} không có mẫu cho {p.in_text}",
+            [FieldError("period", service.period_problem(session, f, p) or "", value=period)],
+        )
     targets = [orgs.resolve(session, principal, unit_code=u, on=p.last, form=f) for u in unit or []]
     targets += [orgs.resolve(session, principal, agency_code=a, form=f) for a in agency or []]
     if not targets:
