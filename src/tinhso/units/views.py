@@ -75,8 +75,9 @@ def unit_page(request: Request, unit_id: int, session: SessionDep, current: Page
         "ancestors": service.ancestors(session, principal=principal, unit=unit),
         "children": service.children(session, principal=principal, unit=unit),
         "agencies": service.agencies_of(session, principal=principal, unit=unit),
-        "predecessors": service.predecessors(session, principal=principal, unit=unit),
-        "successors": service.successors(session, principal=principal, unit=unit),
+        "predecessors": service.predecessors(session, principal=principal, unit=unit, hidden=True),
+        "successors": service.successors(session, principal=principal, unit=unit, hidden=True),
+        "totals": service.count_below(session, unit=unit),
         "can_write": principal.can("units.write") and principal.covers_unit_path(unit.path),
     }
     return render(request, "units/unit.html", context)
