@@ -43,6 +43,13 @@ from tinhso.services.ingest import next_seq
 CONCURRENT_WRITE = (
     "số liệu của báo cáo vừa được người khác ghi cùng lúc; hãy tải lại trang và thử lại"
 )
+SOURCE_LABELS = {
+    "form": "nhập trên trang",
+    "excel": "tệp Excel",
+    "api": "API",
+    "computed": "tính toán",
+    "demo": "dữ liệu mẫu",
+}
 STATUS_LABELS = {
     "none": "Chưa nhập",
     "draft": "Đang nhập",

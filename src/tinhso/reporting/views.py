@@ -22,19 +22,12 @@ from tinhso.reporting.forms import form_elements, get_form, list_forms
 from tinhso.reporting.models import ReportForm
 from tinhso.reporting.parsing import display
 from tinhso.reporting.periods import PERIOD_TYPE_LABELS, ReportPeriod, parse_report_period
-from tinhso.reporting.service import STATUS_LABELS, Entry, OrgReport
+from tinhso.reporting.service import SOURCE_LABELS, STATUS_LABELS, Entry, OrgReport
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SOURCE_LABELS = {
-    "form": "nhập trên trang",
-    "excel": "tệp Excel",
-    "api": "API",
-    "computed": "tính toán",
-    "demo": "dữ liệu mẫu",
-}
 
 
 def _period_choices(form: ReportForm, count: int = 14) -> list[ReportPeriod]:
