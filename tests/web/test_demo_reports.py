@@ -62,17 +62,25 @@ def test_the_department_in_charge_approves_a_commune_report(
     login(device, server, "officer_so", next_path=f"/reporting/completeness?form={XA}")
     kpis = device.locator(".kpis").inner_text()
     assert "0/0" not in kpis  # the communes report to the department: it sees them
-    with world.db.session() as s:
+    # Xã Bình Lư submits this month's report; the department opens and approves it.
+    from tests.reporting.helpers import acting
+    from tinhso.fmt import local_today
+    from tinhso.reporting import orgs, service
+    from tinhso.reporting.periods import period_containing
+    from tinhso.reporting.service import Entry, OrgReport
+
+    values = {"XA_TO_CNS_TONG": "8", "XA_TO_CNS_HOAT_DONG": "7", "XA_THON_TONG": "9"}
+    values |= {"XA_HS_TIEP_NHAN": "120"}
+    period = period_containing("monthly", local_today()).code
+    with acting(world, "officer_bl") as (s, p):
         form = get_form(s, XA)
-        sub = s.scalars(
-            select(Submission).where(
-                Submission.form_id == form.id,
-                Submission.status == "submitted",
-                Submission.unit_id == world.units["binh_lu"],
-            )
-        ).first()
-        assert sub is not None
-        period, sub_id = sub.period, sub.id
+        org = orgs.resolve(s, p, key=f"u-{world.units['binh_lu']}")
+        report = OrgReport(org, period_containing("monthly", local_today()), [])
+        report.entries.extend(Entry(c, v) for c, v in values.items())
+        service.write_values(
+            s, principal=p, form=form, reports=[report], source="form", submit=True
+        )
+        sub_id = service.submission(s, form, org, period).id  # type: ignore[union-attr]
     device.goto(f"{server}/reporting/entry/{XA}/{period}/u-{world.units['binh_lu']}")
     assert device.locator("input[name^=v_]").first.is_disabled()  # reads, does not enter
     with device.expect_navigation():

@@ -187,17 +187,20 @@ def _fill(
             service.write_values(
                 session, principal=principal, form=form, reports=batch, source=source, submit=True
             )
+        latest = age == len(periods) - 1
         for o, days in reports:
             entered = _when(period, days)
-            approved = None
-            if age < len(periods) - 3:
+            # The department reviews within days; of the latest period, some still wait.
+            review = entered + timedelta(days=rng.uniform(1, 8))
+            waits = review > utcnow() - timedelta(hours=2) or (latest and rng.random() < 0.3)
+            approved = None if waits else review
+            if approved is not None:
                 who = approver
                 if not orgs.may_approve(session, who, form, o):
-                    who = SYSTEM_PRINCIPAL  # the department's own report
+                    who = SYSTEM_PRINCIPAL  # the department's own report: approved above it
                 service.act(
                     session, principal=who, form=form, org=o, period=period, action="approve"
                 )
-                approved = min(entered + timedelta(days=rng.uniform(1, 6)), _when(period, 999))
             _backdate(session, form, o, period, entered, approved)
         out.reports += len(reports)
 
