@@ -253,6 +253,34 @@ CASES: list[Case] = [
         lambda w: {"params": {"index": "dti-province-2025", "period": "2025", "unit": "12"}},
         (404,),
     ),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/indicators/explain",
+        lambda w: {
+            "params": {
+                "index": "dti-commune-2025",
+                "period": "2025",
+                "unit": "03390",
+                "indicator": "3.1",
+            }
+        },
+        (404,),
+    ),
+    (
+        "officer_so",  # in charge of the communes' forms here, not of a report of the province
+        "GET",
+        "/api/v1/indicators/explain",
+        lambda w: {
+            "params": {
+                "index": "dti-province-2025",
+                "period": "2025",
+                "unit": "12",
+                "indicator": "3.1",
+            }
+        },
+        (404,),
+    ),
     # Reporting: another commune's values, report, completeness, template, upload.
     *[
         ("officer_dk", m, path, kw, st)

@@ -156,7 +156,23 @@ def test_forms_template_and_upload(client, forms: World) -> None:  # type: ignor
         headers=w.auth("officer_dk"),
     )
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
-    data = fill(r.content, {"03388": {"XA_TO_CNS_TONG": 5, "XA_TO_CNS_HOAT_DONG": "6"}})
+    template = r.content
+    # A monthly form has no template for a quarter (was: BC-CDS-XA-THANG_2026-Q3_03388.xlsx).
+    r = client.get(
+        "/api/v1/reporting/template",
+        params={"form": XA, "period": "2025-Q3"},
+        headers=w.auth("officer_dk"),
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"] == "biểu BC-CDS-XA-THANG không có mẫu cho quý III/2025"
+    assert r.json()["errors"] == [
+        {
+            "field": "period",
+            "reason": "biểu BC-CDS-XA-THANG báo cáo theo kỳ tháng, không theo quý III/2025",
+            "value": "2025-Q3",
+        }
+    ]
+    data = fill(template, {"03388": {"XA_TO_CNS_TONG": 5, "XA_TO_CNS_HOAT_DONG": "6"}})
     files = {"file": ("mau.xlsx", data, "application/octet-stream")}
     r = client.post(
         "/api/v1/reporting/upload",

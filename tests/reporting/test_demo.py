@@ -8,7 +8,7 @@ from tests.reporting.helpers import XA
 from tests.world import World
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.demo.reports import build_reports
-from tinhso.models import Submission, Unit
+from tinhso.models import FormElement, Submission, Unit
 from tinhso.reporting.completeness import completeness, due_periods
 from tinhso.reporting.forms import get_form
 
@@ -92,3 +92,51 @@ def test_demo_dti_reports_feed_the_dti(client, world: World) -> None:  # type: i
     finally:
         lake.close()
     assert page["children"] and all(c["change"] is None for c in page["children"])
+
+
+def test_demo_reports_are_approved_by_the_department_in_charge_with_true_times(
+    world: World,
+) -> None:
+    """The department in charge (Sở Khoa học và Công nghệ) approves what the communes and
+    departments send it; each value says who entered it, how, and when it would have been."""
+    from tinhso.models import DataValue, DataValueHistory
+
+    with world.db.session() as s:
+        province = s.get(Unit, world.units["lai_chau"])
+        assert province is not None
+        build_reports(s, province=province)
+    with world.db.session() as s:
+        xa = get_form(s, XA)
+        subs = list(s.scalars(select(Submission).where(Submission.form_id == xa.id)))
+        approved = [x for x in subs if x.status == "approved"]
+        assert approved and {x.approved_by for x in approved} == {world.users["officer_so"]}
+        for x in approved:
+            assert x.submitted_at is not None and x.approved_at is not None
+            assert x.submitted_at < x.approved_at
+        # Sở Khoa học và Công nghệ's own quarterly report is not approved by itself.
+        own = s.scalars(
+            select(Submission).where(Submission.agency_id == world.agencies["so_khcn"])
+        ).all()
+        assert own and all(x.approved_by != world.users["officer_so"] for x in own)
+        times = {
+            (x.unit_id, x.agency_id, x.form_id, x.period): x.submitted_at
+            for x in s.scalars(select(Submission))
+        }
+        values = list(s.scalars(select(DataValue)))
+        assert values
+        officers = {
+            ("u", world.units["doan_ket"]): "officer_dk",
+            ("u", world.units["binh_lu"]): "officer_bl",
+            ("a", world.agencies["so_khcn"]): "officer_so",
+        }
+        form_of = {e: f for f, e in s.execute(select(FormElement.form_id, FormElement.element_id))}
+        for v in values:
+            # Entered when the report was submitted, not when the demo was built.
+            assert v.updated_at == times[(v.unit_id, v.agency_id, form_of[v.element_id], v.period)]
+            officer = officers.get(("u", v.unit_id) if v.unit_id else ("a", v.agency_id))
+            if officer is not None:  # the world's officers enter their own reports
+                assert v.updated_by == world.users[officer] and v.source in ("form", "excel")
+            else:
+                assert v.updated_by is None and v.source == "demo"
+        for h in s.scalars(select(DataValueHistory)):
+            assert h.replaced_at >= h.updated_at

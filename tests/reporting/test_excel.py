@@ -134,11 +134,11 @@ def test_template_of_another_form_or_period(forms: World) -> None:
     tpl = _template(w, "officer_dk", ["doan_ket"])
     data = fill(tpl, {"03388": FILLED})
     assert _refused(w, "officer_dk", data, period=parse_report_period("2025-08")) == [
-        ("_tinhso", "B4", "tệp là mẫu của kỳ 2025-07, không phải kỳ 2025-08")
+        ("_tinhso", "B4", "tệp là mẫu của tháng 7/2025, không phải tháng 8/2025")
     ]
     assert _refused(w, "officer_so", data, form=SO, period=parse_report_period("2025-Q3")) == [
         ("_tinhso", "B2", "tệp là mẫu của biểu BC-CDS-XA-THANG, không phải biểu BC-CDS-SO-QUY"),
-        ("_tinhso", "B4", "tệp là mẫu của kỳ 2025-07, không phải kỳ 2025-Q3"),
+        ("_tinhso", "B4", "tệp là mẫu của tháng 7/2025, không phải quý III/2025"),
     ]
     import io
 
@@ -182,7 +182,7 @@ def test_unit_outside_scope_and_locked_period(forms: World) -> None:
         (
             "03388 Phường Đoàn Kết",
             None,
-            "báo cáo kỳ 2025-07 của Phường Đoàn Kết đã được duyệt; dữ liệu bị khóa",
+            "báo cáo tháng 7/2025 của Phường Đoàn Kết đã được duyệt; dữ liệu bị khóa",
         )
     ]
 

@@ -54,6 +54,23 @@ def test_bad_form_file_is_refused_whole(world: World, tmp_path: Path) -> None:
     assert reporting_state(world) == before
 
 
+def test_an_unknown_department_in_charge_is_refused(world: World, tmp_path: Path) -> None:
+    text = (FORMS_DIR / "bc-cds-xa-thang.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "x.yaml"
+    path.write_text(text.replace('in_charge: "000.00.02.H12"', 'in_charge: "000.00.99.H12"'))
+    with world.db.session() as s, pytest.raises(InvalidInput) as exc:
+        load_forms(s, principal=SYSTEM_PRINCIPAL, paths=[path])
+    assert [(e.sheet, e.field, e.reason) for e in exc.value.errors] == [
+        ("x.yaml", "in_charge", "không có cơ quan mã định danh 000.00.99.H12")
+    ]
+    with world.db.session() as s:
+        assert s.scalars(select(ReportForm)).first() is None
+    # The catalog's forms name Sở Khoa học và Công nghệ.
+    with world.db.session() as s:
+        load_forms(s, principal=SYSTEM_PRINCIPAL, paths=[FORMS_DIR / "bc-cds-xa-thang.yaml"])
+        assert get_form(s, XA).in_charge_id == world.agencies["so_khcn"]
+
+
 def test_officer_cannot_load_forms(forms: World) -> None:
     with acting(forms, "officer_dk") as (s, p), pytest.raises(Forbidden):
         load_forms(s, principal=p, paths=[])
@@ -75,7 +92,7 @@ def test_closed_period_refuses_entry(forms: World) -> None:
         rep = OrgReport(org, parse_report_period("2025-07"), [Entry("XA_THON_TONG", "25")])
         service.write_values(s, principal=p, form=get_form(s, XA), reports=[rep], source="form")
     assert [e.reason for e in exc.value.errors] == [
-        "kỳ 2025-07 của biểu BC-CDS-XA-THANG đã khóa sổ (đã tổng hợp gửi Bộ)"
+        "tháng 7/2025 của biểu BC-CDS-XA-THANG đã khóa sổ (đã tổng hợp gửi Bộ)"
     ]
     assert reporting_state(w) == before
 
@@ -213,7 +230,8 @@ def test_weekly_form_for_a_unit_and_an_agency(world: World, tmp_path: Path) -> N
                 source="form",
             )
         assert (
-            exc.value.errors[0].reason == "biểu BC-TUAN báo cáo theo kỳ tuần, không theo kỳ 2025-07"
+            exc.value.errors[0].reason
+            == "biểu BC-TUAN báo cáo theo kỳ tuần, không theo tháng 7/2025"
         )
     from tinhso.reporting.completeness import completeness
 

@@ -65,7 +65,9 @@ def test_pages_across_scope_and_completeness(client, forms: World) -> None:  # t
     r = client.get("/reporting/completeness", params={"form": XA, "period": "2025-07"})
     missing = r.text[r.text.index('id="missing"') : r.text.index('id="done"')]
     assert "Xã Bình Lư" in missing and "Quá hạn, chưa nộp" in missing
-    assert client.get("/reporting/excel").status_code == 200
+    # A leader reads reports; the Excel page is for those who enter them.
+    r = client.get("/reporting/excel")
+    assert r.status_code == 403 and "Vai trò Lãnh đạo không nộp báo cáo" in r.text
 
 
 def test_home_reminds_late_units(client, forms: World) -> None:  # type: ignore[no-untyped-def]

@@ -103,7 +103,7 @@ def test_save_then_submit_then_approve(forms: World) -> None:
     with pytest.raises(InvalidInput) as exc:
         _save(w, "officer_dk", "doan_ket", "2025-07", {"XA_THON_TONG": "26"})
     assert [e.reason for e in exc.value.errors] == [
-        "báo cáo kỳ 2025-07 của Phường Đoàn Kết đã được duyệt; dữ liệu bị khóa"
+        "báo cáo tháng 7/2025 của Phường Đoàn Kết đã được duyệt; dữ liệu bị khóa"
     ]
     assert reporting_state(w) == state
     # Returned with a reason, the values are drafts again and can be corrected.
@@ -199,9 +199,9 @@ def test_scope_period_and_assignment(forms: World) -> None:
     with acting(w, "officer_dk") as (s, p), pytest.raises(NotFound):
         orgs.resolve(s, p, key=f"u-{w.units['binh_lu']}")
     for period, reason in [
-        ("2025-Q3", "biểu BC-CDS-XA-THANG báo cáo theo kỳ tháng, không theo kỳ 2025-Q3"),
-        ("2024-12", "biểu BC-CDS-XA-THANG nhận số liệu từ kỳ 2025-01"),
-        ("2099-01", "kỳ 2099-01 chưa bắt đầu"),
+        ("2025-Q3", "biểu BC-CDS-XA-THANG báo cáo theo kỳ tháng, không theo quý III/2025"),
+        ("2024-12", "biểu BC-CDS-XA-THANG nhận số liệu từ tháng 1/2025"),
+        ("2099-01", "tháng 1/2099 chưa bắt đầu"),
     ]:
         with pytest.raises(InvalidInput) as exc:
             _save(w, "officer_dk", "doan_ket", period, GOOD)
@@ -360,3 +360,48 @@ def test_two_first_saves_of_one_report_give_a_conflict_not_an_error(
     with pytest.raises(Conflict):
         _save(w, "officer_dk", "doan_ket", "2025-07", {"XA_TO_CNS_TONG": "12"})
     assert _values(w, "doan_ket", "2025-07") == {"XA_THON_TONG": (25.0, None, "draft")}
+
+
+def test_the_department_in_charge_reads_and_approves_the_reports_sent_to_it(
+    forms: World,
+) -> None:
+    """The forms name Sở Khoa học và Công nghệ as the department in charge: its officer sees
+    the communes' and departments' reports of those forms and approves them, but never its own
+    report, never a form it is not in charge of, and it cannot enter a commune's values."""
+    w = forms
+    _save(w, "officer_dk", "doan_ket", "2025-07", GOOD, submit=True)
+    july = parse_report_period("2025-07")
+    with acting(w, "officer_so") as (s, p):
+        form = get_form(s, XA)
+        assert orgs.in_charge(s, p, form)
+        names = [o.name for o in service.orgs_of_form(s, principal=p, form=form)]
+        assert names == ["Phường Đoàn Kết", "Xã Bình Lư"]  # Lai Châu's communes only
+        org = orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}", form=form)
+        # Another commune's figures stay out of its own scope (no form, no oversight).
+        with pytest.raises(NotFound):
+            orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}")
+        assert not orgs.writable(s, p, org)
+        sub = service.act(s, principal=p, form=form, org=org, period=july, action="approve")
+        assert sub.status == "approved" and sub.approved_by == w.users["officer_so"]
+    assert {v[2] for v in _values(w, "doan_ket", "2025-07").values()} == {"approved"}
+    # Its own quarterly report: it enters it, somebody else approves it.
+    with acting(w, "officer_so") as (s, p):
+        so_form = get_form(s, "BC-CDS-SO-QUY")
+        own = orgs.resolve(s, p, key=f"a-{w.agencies['so_khcn']}", form=so_form)
+        assert orgs.writable(s, p, own) and not orgs.may_approve(s, p, so_form, own)
+    # A commune officer is in charge of nothing.
+    with acting(w, "officer_bl") as (s, p):
+        assert not orgs.in_charge(s, p, get_form(s, XA))
+        assert orgs.overseen(s, p) == (set(), set())
+
+
+def test_a_form_without_a_department_in_charge_keeps_the_hierarchy_rule(forms: World) -> None:
+    w = forms
+    _save(w, "officer_dk", "doan_ket", "2025-07", GOOD, submit=True)
+    with w.db.session() as s:
+        get_form(s, XA).in_charge_id = None
+    with acting(w, "officer_so") as (s, p):
+        form = get_form(s, XA)
+        assert service.orgs_of_form(s, principal=p, form=form) == []
+        with pytest.raises(NotFound):
+            orgs.resolve(s, p, key=f"u-{w.units['doan_ket']}", form=form)

@@ -73,6 +73,16 @@ class Principal:
                 "không được phép thực hiện thao tác này"
             )
 
+    def can_upload(self, what: str) -> bool:
+        """Return True when the caller has somewhere to send ``what``: "villages" (a unit it
+        may change), "dossiers" or "reports" (a unit or agency whose records it sends). Pages
+        offer an upload only to those, rather than refusing the file once it is chosen."""
+        if what == "villages":
+            return self.can("units.write") and (self.is_global or bool(self.unit_paths))
+        if not (self.can("data.write") or self.role == "admin"):
+            return False
+        return self.is_global or bool(self.unit_paths or self.agency_paths)
+
     def _unit_subtrees(self, paths: tuple[str, ...]) -> ColumnElement[bool]:
         if not paths:
             return false()

@@ -147,7 +147,10 @@ def build_demo(
             session,
             principal=SYSTEM_PRINCIPAL,
             data=changes.AgencyInput(
-                f"000.00.00.{suffix}", f"Ủy ban nhân dân {province.name}", "ubnd_tinh", province.id
+                f"000.00.00.{suffix}",
+                f"Ủy ban nhân dân {service.inside_name(province)}",
+                "ubnd_tinh",
+                province.id,
             ),
         )
         report.agencies += 1
@@ -164,7 +167,7 @@ def build_demo(
                 principal=SYSTEM_PRINCIPAL,
                 data=changes.AgencyInput(
                     f"000.00.{i}.{suffix}",
-                    f"Ủy ban nhân dân {commune.name}",
+                    f"Ủy ban nhân dân {service.inside_name(commune)}",
                     "ubnd_xa",
                     commune.id,
                     top.id,
@@ -201,7 +204,12 @@ def _demo_users(
         ("admin", "admin", "Quản trị hệ thống", []),
         ("lanhdao", "leader", "Lãnh đạo UBND tỉnh", [root(unit_id=province.id)]),
         ("canbo.so", "officer", "Cán bộ Sở Khoa học và Công nghệ", [root(agency_id=sokhcn.id)]),
-        ("canbo.xa", "officer", f"Cán bộ {commune.name}", [root(unit_id=commune.id)]),
+        (
+            "canbo.xa",
+            "officer",
+            f"Cán bộ {service.inside_name(commune)}",
+            [root(unit_id=commune.id)],
+        ),
         ("antt", "analyst", "Chuyên viên an toàn thông tin", [root(unit_id=province.id)]),
         ("xem", "viewer", "Người xem", [root(unit_id=province.id)]),
     )

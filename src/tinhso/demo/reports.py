@@ -1,24 +1,39 @@
 """The demo province's periodic reports: the catalog's forms with a year of submitted data,
 written through the real write path; some units late and some missing, on purpose, so that the
-completeness page and the home-page reminders have something to show."""
+completeness page and the home-page reminders have something to show.
+
+Each report is written by whoever would have entered it (the demo's officer of that commune or
+department, else the generator, source "demo"), then given the times it would have had: entered
+and submitted before or after its deadline, approved a few days later by the officer of the
+form's department in charge (Sở Khoa học và Công nghệ)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.accounts import service as accounts
+from tinhso.accounts.models import User, UserScope
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
+from tinhso.db import utcnow
 from tinhso.demo.dti import FORMS as DTI_FORMS
 from tinhso.demo.dti import load_catalogs
 from tinhso.fmt import LOCAL_TZ
-from tinhso.reporting import service
+from tinhso.reporting import orgs, service
 from tinhso.reporting.completeness import due_periods
 from tinhso.reporting.forms import form_files, get_form, load_forms
-from tinhso.reporting.models import ReportForm, Submission
+from tinhso.reporting.models import (
+    DataValue,
+    DataValueHistory,
+    FormElement,
+    ReportForm,
+    Submission,
+)
 from tinhso.reporting.orgs import Org
 from tinhso.reporting.periods import ReportPeriod
 from tinhso.reporting.service import Entry, OrgReport
@@ -70,15 +85,59 @@ def _agency_values(rng: random.Random, base: dict[str, float], quarter: int) -> 
     }
 
 
-def _backdate(
-    session: Session, form: ReportForm, org: Org, period: ReportPeriod, days: float
-) -> None:
+def _where(stmt: Any, model: Any, org: Org) -> Any:
+    return stmt.where(model.unit_id == org.id if org.kind == "unit" else model.agency_id == org.id)
+
+
+def _when(period: ReportPeriod, days: float) -> datetime:
+    """Return the instant ``days`` after the period's last day at 9:00, never in the future."""
     when = datetime.combine(period.last, time(9), LOCAL_TZ) + timedelta(days=days)
-    stmt = update(Submission).where(Submission.form_id == form.id, Submission.period == period.code)
-    stmt = stmt.where(
-        Submission.unit_id == org.id if org.kind == "unit" else Submission.agency_id == org.id
+    return min(when.astimezone(UTC), utcnow() - timedelta(hours=1))
+
+
+def _backdate(
+    session: Session,
+    form: ReportForm,
+    org: Org,
+    period: ReportPeriod,
+    entered: datetime,
+    approved: datetime | None = None,
+) -> None:
+    """Give the report the times it would have had: values entered and the report submitted
+    at ``entered``, approved (when it was) at ``approved``."""
+    subs = _where(update(Submission), Submission, org).where(
+        Submission.form_id == form.id, Submission.period == period.code
     )
-    session.execute(stmt.values(submitted_at=when.astimezone(UTC), saved_at=when.astimezone(UTC)))
+    session.execute(subs.values(submitted_at=entered, saved_at=entered))
+    elements = select(FormElement.element_id).where(FormElement.form_id == form.id)
+    values = _where(select(DataValue.id), DataValue, org).where(
+        DataValue.period == period.code, DataValue.element_id.in_(elements)
+    )
+    ids = list(session.scalars(values))
+    session.execute(update(DataValue).where(DataValue.id.in_(ids)).values(updated_at=entered))
+    history = update(DataValueHistory).where(DataValueHistory.value_id.in_(ids))
+    session.execute(history.values(updated_at=entered))
+    if approved is not None:
+        session.execute(subs.values(approved_at=approved))
+        session.execute(history.values(replaced_at=approved))
+    session.expire_all()
+
+
+def _people(session: Session) -> dict[tuple[str, int], Principal]:
+    """Return the demo's officers by the organisation their scope is rooted at
+    (("unit", id) or ("agency", id)): they enter their organisation's reports themselves."""
+    out: dict[tuple[str, int], Principal] = {}
+    rows = session.execute(
+        select(User, UserScope)
+        .join(UserScope, UserScope.user_id == User.id)
+        .where(User.role == "officer", User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    for user, scope in rows:
+        key = ("unit", scope.unit_id) if scope.unit_id else ("agency", scope.agency_id or 0)
+        if key not in out:
+            out[key] = accounts.principal_for(session, user)
+    return out
 
 
 def _fill(
@@ -91,6 +150,13 @@ def _fill(
     out: ReportsDemo,
 ) -> None:
     bases = {o.key: _base(rng, o) for o in targets}
+    people = _people(session)
+    # The department in charge approves what is sent to it (its own report: the province).
+    approver = (
+        people.get(("agency", form.in_charge_id), SYSTEM_PRINCIPAL)
+        if form.in_charge_id
+        else SYSTEM_PRINCIPAL
+    )
     # A form with few reporting units (the province's own figures) has nobody missing or late.
     n = len(targets)
     missing = set(rng.sample([o.key for o in targets], k=max(1, n // 10) if n > 2 else 0))
@@ -106,36 +172,36 @@ def _fill(
             if o.key in late:
                 days = form.deadline_days + rng.uniform(1, 12)
             reports.append((o, days))
-        values = [
-            OrgReport(
-                o,
-                period,
-                [Entry(c, v) for c, v in values_of(rng, bases[o.key], age + 1).items()],  # type: ignore[operator]
+        # Who entered each report: its own officer where the demo has one (on the page or
+        # in Excel), the demo generator for the others (source "demo", no author).
+        by_author: dict[str, tuple[Principal, str, list[OrgReport]]] = {}
+        for o, _days in reports:
+            entries = [Entry(c, v) for c, v in values_of(rng, bases[o.key], age + 1).items()]  # type: ignore[operator]
+            author = people.get((o.kind, o.id))
+            key = author.username if author else ""
+            if key not in by_author:
+                source = rng.choice(["form", "excel"]) if author else "demo"
+                by_author[key] = (author or SYSTEM_PRINCIPAL, source, [])
+            by_author[key][2].append(OrgReport(o, period, entries))
+        for principal, source, batch in by_author.values():
+            service.write_values(
+                session, principal=principal, form=form, reports=batch, source=source, submit=True
             )
-            for o, _ in reports
-        ]
-        if not values:
-            continue
-        source = rng.choice(["form", "excel", "api"])
-        service.write_values(
-            session,
-            principal=SYSTEM_PRINCIPAL,
-            form=form,
-            reports=values,
-            source=source,
-            submit=True,
-        )
+        latest = age == len(periods) - 1
         for o, days in reports:
-            _backdate(session, form, o, period, days)
-            if age < len(periods) - 3:
+            entered = _when(period, days)
+            # The department reviews within days; of the latest period, some still wait.
+            review = entered + timedelta(days=rng.uniform(1, 8))
+            waits = review > utcnow() - timedelta(hours=2) or (latest and rng.random() < 0.3)
+            approved = None if waits else review
+            if approved is not None:
+                who = approver
+                if not orgs.may_approve(session, who, form, o):
+                    who = SYSTEM_PRINCIPAL  # the department's own report: approved above it
                 service.act(
-                    session,
-                    principal=SYSTEM_PRINCIPAL,
-                    form=form,
-                    org=o,
-                    period=period,
-                    action="approve",
+                    session, principal=who, form=form, org=o, period=period, action="approve"
                 )
+            _backdate(session, form, o, period, entered, approved)
         out.reports += len(reports)
 
 

@@ -27,6 +27,8 @@ DIRECTIONS = ("higher", "lower")
 LEVELS = ("province", "commune", "agency")
 RULES = ("linear", "bands", "yes_no")
 MISSING = ("zero", "skip")
+# How often an index is assessed, the first the default: the DTI is a yearly assessment.
+INDEX_PERIOD_TYPES = ("yearly", "six_monthly", "quarterly", "monthly")
 EXTERNAL_PREFIX = "qd766."
 NUMERIC_TYPES = ("number", "percentage", "boolean")
 
@@ -96,6 +98,7 @@ class IndexDef:
     normalise: float
     missing: str
     children: tuple[NodeDef, ...]
+    period_type: str = "yearly"
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,7 @@ class _Reader:
 
     def index(self, raw: Any, path: str) -> IndexDef | None:
         allowed = {"code", "name", "version", "level", "max_points", "normalise", "missing"}
+        allowed |= {"period_type"}
         if not self.keys(raw, path, allowed | {"children"}):
             return None
         children = self.nodes(raw.get("children"), f"{path}.children", set())
@@ -324,6 +328,7 @@ class _Reader:
             normalise=normalise,
             missing=self.choice(raw, "missing", path, MISSING),
             children=tuple(children),
+            period_type=self.choice(raw, "period_type", path, INDEX_PERIOD_TYPES),
         )
 
     def target(self, raw: Any, path: str) -> TargetDef | None:

@@ -300,6 +300,7 @@ def _write_index(session: Session, ix: IndexDef, catalog: str, inds: dict[str, I
         max_points=ix.max_points,
         normalise=ix.normalise,
         missing=ix.missing,
+        period_type=ix.period_type,
         catalog=catalog,
     )
     session.flush()

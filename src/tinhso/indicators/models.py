@@ -82,6 +82,8 @@ class CompositeIndex(Base):
     normalise: Mapped[float] = mapped_column(Float, default=1000.0)
     missing: Mapped[str] = mapped_column(String(12), default="zero")
     catalog: Mapped[str] = mapped_column(String(80), default="")
+    # How often the index is assessed (the DTI: once a year); the periods a page offers.
+    period_type: Mapped[str] = mapped_column(String(12), default="yearly")
 
 
 class IndexNode(Base):

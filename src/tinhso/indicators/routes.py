@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from tinhso.indicators import service
+from tinhso.indicators import explain, service
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
@@ -27,4 +27,28 @@ def indicator_values(
     ranks among siblings, the change from the period before and targets."""
     return service.values(
         session, lake, principal=principal, index=index, period=period, unit_code=unit
+    )
+
+
+@router.get("/indicators/explain", summary="Số liệu sau một chỉ số của một đơn vị")
+def indicator_explain(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    index: Annotated[str, Query(description="mã bộ chỉ số, ví dụ dti-province-2025")],
+    period: Annotated[str, Query(description="kỳ đánh giá, ví dụ 2025")],
+    unit: Annotated[str, Query(description="mã đơn vị hoặc mã định danh cơ quan")],
+    indicator: Annotated[str, Query(description="mục trong cây (6.1) hoặc mã chỉ số")],
+) -> dict[str, Any]:
+    """The formula of one indicator of one unit, the reported values behind it (organisation,
+    period, value, status, source, who, when, the report) and the 766 figures it uses, with
+    the dossier lists; values of organisations outside the caller's scope are counted only."""
+    return explain.explain(
+        session,
+        lake,
+        principal=principal,
+        index=index,
+        period=period,
+        unit_code=unit,
+        node=indicator,
     )

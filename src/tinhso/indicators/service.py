@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
 from tinhso.indicators.spec import IndexSpec, TargetSpec, load_spec
 from tinhso.lake import Lake
+from tinhso.reporting import lookup as reporting
 from tinhso.services.periods import Period, parse_period, previous
 from tinhso.units.models import Agency, Unit
 
@@ -93,12 +95,12 @@ def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
     return {int(r[0]): Org(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows}
 
 
-def _external(
+def external_figures(
     lake: Lake, spec: IndexSpec, period: Period, day: date
 ) -> tuple[dict[int, dict[str, float | None]], set[int]]:
-    """Return the 766 figures of the period on the units valid on ``day`` (the same bridge
-    across the 2025 reform as reported values) per organisation, and the organisations whose
-    figures hold part of a unit split by the reform."""
+    """Return the other domains' figures the index uses (``qd766.3.3`` …) per organisation,
+    on the units valid on ``day`` (the same bridge across the 2025 reform as reported values),
+    and the organisations whose figures hold part of a unit split by the reform."""
     if not spec.external:
         return {}, set()
     from tinhso.services import qd766
@@ -147,7 +149,7 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
             found: Computation = cache[key]
             return found
         orgs = _orgs(lake, spec, day)
-        external, split = _external(lake, spec, period, day)
+        external, split = external_figures(lake, spec, period, day)
         results = engine.compute(lake, spec, period, day, list(orgs), external)
         for org in split & results.keys():
             results[org].partial = True
@@ -157,7 +159,7 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
         return cache[key]  # type: ignore[no-any-return]
 
 
-def _period(code: str) -> Period:
+def index_period(code: str) -> Period:
     """Return the period named by ``code``; a year whose period or the one before it the
     calendar cannot hold (0000, 9999-12) is refused like any bad code, not a 500."""
     year = code.strip()[:4]
@@ -172,7 +174,8 @@ def _period(code: str) -> Period:
 def _ranks(
     orgs: dict[int, Org], results: dict[int, engine.OrgResult], node: str
 ) -> dict[int, tuple[int, int]]:
-    """Return each organisation's rank among its siblings (same kind, same parent) on a node."""
+    """Return each organisation's rank among its siblings (same kind, same parent) that have
+    figures, on a node; an organisation alone with figures among its siblings has none."""
     groups: dict[tuple[str, int | None], list[tuple[float, int]]] = {}
     for org, o in orgs.items():
         # A unit with no figure at all in the period (another province, a commune created
@@ -184,6 +187,8 @@ def _ranks(
             groups.setdefault((o.kind, o.parent), []).append((pts, org))
     out: dict[int, tuple[int, int]] = {}
     for items in groups.values():
+        if len(items) < 2:
+            continue  # a rank among one is not a rank: nothing to compare with
         items.sort(key=lambda x: -x[0])
         rank, last = 0, None
         for i, (pts, org) in enumerate(items, start=1):
@@ -218,6 +223,17 @@ def _diff(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 6)
 
 
+RANK_ALONE = "không có đơn vị cùng cấp có số liệu để so sánh"
+RANK_NO_DATA = "chưa có số liệu để xếp hạng"
+
+
+def _rank_note(reported: bool, rank: tuple[int, int] | None) -> str:
+    """Return why an organisation has no rank ("" when it has one)."""
+    if rank is not None:
+        return ""
+    return RANK_ALONE if reported else RANK_NO_DATA
+
+
 def org_json(
     spec: IndexSpec,
     org: Org,
@@ -227,15 +243,19 @@ def org_json(
     year: int,
     depth: int | None = None,
 ) -> dict[str, Any]:
-    """Return one organisation's index as plain data: the API's and the page's shape."""
-    total = cur.total
+    """Return one organisation's index as plain data: the API's and the page's shape.
+
+    An organisation with no figure at all in the period has no points (not zeros)."""
+    reported = cur.reported
+    total = cur.total if reported else None
     rank = ranks[""].get(org.org)
     prev = _comparable(prev)
     nodes = []
     for n in spec.nodes:
         if depth is not None and n.depth > depth:
             continue
-        pts, before = cur.points.get(n.code), prev.points.get(n.code) if prev else None
+        pts = cur.points.get(n.code) if reported else None
+        before = prev.points.get(n.code) if prev else None
         r = ranks.get(n.code, {}).get(org.org)
         item: dict[str, Any] = {
             "code": n.code,
@@ -291,15 +311,23 @@ def org_json(
         "change": _diff(total, before_total),
         "rank": rank[0] if rank else None,
         "rank_of": rank[1] if rank else None,
+        "rank_note": _rank_note(reported, rank),
+        "reported": reported,
         "partial": cur.partial,
         "nodes": nodes,
     }
 
 
-def _visible(session: Session, principal: Principal, orgs: dict[int, Org]) -> set[int]:
-    unit_ids = [o for o in orgs if o > 0]
-    agency_ids = [-o for o in orgs if o < 0]
-    seen: set[int] = set()
+def visible_orgs(session: Session, principal: Principal, orgs: Iterable[int]) -> set[int]:
+    """Return the organisations (unit ids, minus agency ids) whose figures the caller may read:
+    its scope, and those that report to its department (the department in charge of their
+    forms)."""
+    ids = list(orgs)
+    unit_ids = [o for o in ids if o > 0]
+    agency_ids = [-o for o in ids if o < 0]
+    overseen_units, overseen_agencies = reporting.overseen_orgs(session, principal=principal)
+    seen: set[int] = {u for u in unit_ids if u in overseen_units}
+    seen |= {-a for a in agency_ids if a in overseen_agencies}
     if unit_ids:
         seen |= set(
             session.scalars(
@@ -330,11 +358,11 @@ def values(
     before. Units are those valid at the period's end; older data counts through the lineage."""
     principal.require("read")
     spec = load_spec(session, index)
-    p = _period(period)
+    p = index_period(period)
     before = previous(p)
     now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
     orgs, cur, prev = now.orgs, now.results, then.results
-    visible = _visible(session, principal, orgs)
+    visible = visible_orgs(session, principal, orgs)
     if unit_code is not None:
         found = [o for o in orgs.values() if o.code == unit_code.strip() and o.org in visible]
         if not found:
@@ -362,6 +390,7 @@ def values(
             "level": spec.level,
             "max_points": spec.max_points,
             "normalise": spec.normalise,
+            "period_type": spec.period_type,
         },
         "period": p.code,
         "label": p.label,
@@ -378,7 +407,8 @@ def _summary(
     rank: tuple[int, int] | None,
 ) -> dict[str, Any]:
     prev = _comparable(prev)
-    total, before = cur.total, prev.total if prev else None
+    total = cur.total if cur.reported else None
+    before = prev.total if prev else None
     return {
         "kind": o.kind,
         "code": o.code,
@@ -388,7 +418,43 @@ def _summary(
         "change": _diff(total, before),
         "rank": rank[0] if rank else None,
         "rank_of": rank[1] if rank else None,
+        "reported": cur.reported,
     }
+
+
+LEVEL_WORDS = {"province": "tỉnh, thành phố", "commune": "xã, phường", "agency": "cơ quan"}
+
+
+def _likeliest(
+    session: Session,
+    principal: Principal,
+    orgs: dict[int, Org],
+    results: dict[int, engine.OrgResult],
+    home: str | None,
+) -> list[Org]:
+    """Return the organisations a page may open on, the likeliest first.
+
+    The whole installation: its own province (``home``), then those with figures. Anyone else:
+    the roots of their scope (their commune or province, their agency, the unit their agency
+    belongs to — a department's province), then whatever else they may see, those with
+    figures first."""
+    order = {"province": 0, "commune": 1, "agency": 2}
+
+    def rest_key(o: Org) -> tuple[bool, int, str]:
+        return (not results[o.org].reported, order[o.kind], o.name)
+
+    if principal.is_global:
+        first = [o for o in orgs.values() if o.kind == "province" and o.code == home]
+        return first + sorted((o for o in orgs.values() if o not in first), key=rest_key)
+    roots = [int(p.strip("/").split("/")[-1]) for p in principal.unit_paths]
+    agency_roots = [int(p.strip("/").split("/")[-1]) for p in principal.agency_paths]
+    roots += [-a for a in agency_roots]
+    if agency_roots:
+        roots += list(session.scalars(select(Agency.unit_id).where(Agency.id.in_(agency_roots))))
+    allowed = visible_orgs(session, principal, orgs)
+    first = [orgs[r] for r in dict.fromkeys(roots) if r in orgs and r in allowed]
+    others = sorted((o for o in orgs.values() if o.org in allowed and o not in first), key=rest_key)
+    return first + others
 
 
 def page(
@@ -399,33 +465,36 @@ def page(
     index: str,
     period: str,
     unit_code: str | None = None,
+    home: str | None = None,
 ) -> dict[str, Any]:
     """Return what a unit's page shows: its whole tree, its parent, siblings and children.
 
-    Without a unit, the first the caller may see (its province, else its commune). Only the
-    units shown are checked against the caller's scope, so the page stays fast on 3,000 units.
+    Without a unit, the one the caller most likely wants (``_likeliest``: the installation's
+    province ``home`` for the whole installation, else the roots of the caller's scope). Only
+    the units shown are checked against the caller's scope, so the page stays fast on 3,000
+    units.
     """
     principal.require("read")
     spec = load_spec(session, index)
-    p = _period(period)
+    p = index_period(period)
     before = previous(p)
     now, then = computed(lake, spec, p, p.last), computed(lake, spec, before, p.last)
     orgs, cur, prev = now.orgs, now.results, then.results
     code = (unit_code or "").strip()
     if code:
         candidates = [o for o in orgs.values() if o.code == code]
-    else:
-        order = {"province": 0, "commune": 1, "agency": 2}
-        candidates = sorted(orgs.values(), key=lambda o: (order[o.kind], o.name))
-    if not code and not principal.is_global:
-        allowed = _visible(session, principal, orgs)
+        allowed = visible_orgs(session, principal, {o.org: o for o in candidates[:50]})
         candidates = [o for o in candidates if o.org in allowed]
     else:
-        allowed = _visible(session, principal, {o.org: o for o in candidates[:50]})
-        candidates = [o for o in candidates if o.org in allowed]
-    if not candidates:
+        candidates = _likeliest(session, principal, orgs, cur, home)
+    if not candidates and code:
         raise NotFound(
             f"không tìm thấy đơn vị '{code}' trong phạm vi được xem của bộ chỉ số {index}"
+        )
+    if not candidates:
+        raise NotFound(
+            f"{spec.name} tính cho {LEVEL_WORDS[spec.level]}; phạm vi được phân quyền của "
+            f"anh/chị không có {LEVEL_WORDS[spec.level]} nào"
         )
     unit = candidates[0]
     ranks = {"": now.ranks("")} | {n.code: now.ranks(n.code) for n in spec.nodes}
@@ -433,7 +502,7 @@ def page(
     near = [o for o in orgs.values() if o.org != unit.org and o.parent in (unit.parent, unit.org)]
     if unit.parent in orgs:
         near.append(orgs[unit.parent])
-    seen = _visible(session, principal, {o.org: o for o in near})
+    seen = visible_orgs(session, principal, {o.org: o for o in near})
     rows = {
         o.org: _summary(o, cur[o.org], prev.get(o.org), spec, ranks[""].get(o.org))
         for o in near

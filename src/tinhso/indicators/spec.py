@@ -81,6 +81,7 @@ class IndexSpec:
     external: tuple[str, ...]  # qd766.… references
     targets: tuple[TargetSpec, ...]
     digest: str
+    period_type: str = "yearly"  # how often the index is assessed
     kids: dict[str | None, list[NodeSpec]] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -219,4 +220,5 @@ def _load_spec(session: Session, code: str) -> IndexSpec:
         tuple(external),
         targets,
         digest,
+        period_type=ix.period_type,
     )

@@ -2,7 +2,8 @@
 
 A form file names its data elements (by the catalog's codes) in sections, the period type,
 the deadline, who must report (unit levels, agency kinds or explicit codes, within a
-province) and its rules. Elements the catalog has not defined yet may be defined in the
+province), the department in charge (``in_charge``: the agency the reports go to, whose
+officers read and approve them) and its rules. Elements the catalog has not defined yet may be defined in the
 form file itself (``elements:``); :func:`ensure_elements` creates those, and leaves the
 catalog's own definitions alone.
 """
@@ -195,6 +196,19 @@ def _assigned(session: Session, spec: dict[str, Any]) -> tuple[set[int], set[int
     return units, agencies
 
 
+def _in_charge(session: Session, name: str, code: Any) -> int | None:
+    """Return the id of the department in charge named by its electronic code (or None)."""
+    if code in (None, ""):
+        return None
+    aid = session.scalars(select(Agency.id).where(Agency.code == str(code).strip())).first()
+    if aid is None:
+        raise InvalidInput(
+            "cơ quan chủ trì của biểu chưa có",
+            [_err(name, "in_charge", f"không có cơ quan mã định danh {code}")],
+        )
+    return aid
+
+
 def load_forms(session: Session, *, principal: Principal, paths: list[Path]) -> LoadReport:
     """Write the forms of ``paths`` (created or replaced by code); return what was done.
 
@@ -207,6 +221,7 @@ def load_forms(session: Session, *, principal: Principal, paths: list[Path]) -> 
         digest = hashlib.sha256(
             json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()
         ).hexdigest()
+        in_charge = _in_charge(session, name, doc.get("in_charge"))  # before anything is written
         rep.elements_created += ensure_elements(session, doc.get("elements") or [], doc["code"])
         codes = [
             str(e.get("code") if isinstance(e, dict) else e)
@@ -272,6 +287,7 @@ def load_forms(session: Session, *, principal: Principal, paths: list[Path]) -> 
                     message=nfc(str(r.get("message", ""))),
                 )
             )
+        form.in_charge_id = in_charge
         units, agencies = _assigned(session, doc.get("assign") or {})
         session.add_all(FormAssignment(form_id=form.id, unit_id=u) for u in sorted(units))
         session.add_all(FormAssignment(form_id=form.id, agency_id=a) for a in sorted(agencies))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tinhso.db import Base, TZDateTime
 
-VALUE_SOURCES = ("form", "excel", "api", "computed")
+VALUE_SOURCES = ("form", "excel", "api", "computed", "demo")
 VALUE_STATES = ("draft", "submitted", "approved")
 
 
@@ -87,7 +87,9 @@ class ReportForm(Base):
 
     Loaded from ``catalog/forms/*.yaml`` by ``tinhso reporting load-forms``; ``version`` is
     the file's version and ``digest`` the hash of its definition, written into every Excel
-    template so that a template of an older definition is recognised.
+    template so that a template of an older definition is recognised. ``in_charge_id`` is the
+    department in charge (the agency the units report to): its officers read and approve the
+    reports of the organisations assigned the form.
     """
 
     __tablename__ = "report_form"
@@ -105,6 +107,7 @@ class ReportForm(Base):
     version: Mapped[str] = mapped_column(String(40), default="")
     digest: Mapped[str] = mapped_column(String(64), default="")
     source: Mapped[str] = mapped_column(String(200), default="")
+    in_charge_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
 
 class FormElement(Base):

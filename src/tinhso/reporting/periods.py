@@ -48,6 +48,12 @@ class ReportPeriod:
             )
         return parse_calendar_period(self.code).label
 
+    @property
+    def in_text(self) -> str:
+        """Return the label as it reads inside a sentence: "tháng 7/2025", "quý III/2025"."""
+        label = self.label
+        return label[:1].lower() + label[1:]
+
     def deadline(self, days: int) -> datetime:
         """Return the last instant (local time) a report is on time, ``days`` after the end."""
         return datetime.combine(self.last + timedelta(days=days), time.max, LOCAL_TZ)
@@ -89,6 +95,15 @@ def parse_report_period(code: str) -> ReportPeriod:
             "dùng dạng 2025-W27 (tuần), 2025-07 (tháng), 2025-Q3 (quý), 2025-H1 (6 tháng), 2025 (năm)",
         ) from exc
     return ReportPeriod(p.code, _KIND_TO_TYPE[p.kind], p.first, p.last)
+
+
+def label_of(code: str) -> str:
+    """Return a period code's label inside a sentence ("tháng 7/2025"), or the code itself
+    when it is not a period (a damaged template's)."""
+    try:
+        return parse_report_period(code).in_text
+    except InvalidInput:
+        return code
 
 
 def period_containing(period_type: str, day: date) -> ReportPeriod:

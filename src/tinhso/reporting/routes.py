@@ -15,6 +15,7 @@ from tinhso.reporting import orgs, service, workbook
 from tinhso.reporting.batch import write_batch
 from tinhso.reporting.completeness import completeness
 from tinhso.reporting.forms import form_elements, form_rules, get_form, list_forms
+from tinhso.reporting.models import ReportForm
 from tinhso.reporting.parsing import display
 from tinhso.reporting.periods import ReportPeriod, parse_report_period
 from tinhso.reporting.schemas import (
@@ -53,12 +54,15 @@ def _org(
     unit: str | None,
     agency: str | None,
     period: ReportPeriod,
+    form: ReportForm,
 ) -> orgs.Org:
     if (unit is None) == (agency is None):
         raise InvalidInput(
             "cần chọn một đơn vị", [FieldError("unit", "ghi đúng một trong hai: unit hoặc agency")]
         )
-    return orgs.resolve(session, principal, unit_code=unit, agency_code=agency, on=period.last)
+    return orgs.resolve(
+        session, principal, unit_code=unit, agency_code=agency, on=period.last, form=form
+    )
 
 
 @router.get(
@@ -105,7 +109,7 @@ def get_values(
     """An organisation's stored values of a form for a period, with who, when and source."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    org = _org(session, principal, unit, agency, p)
+    org = _org(session, principal, unit, agency, p, f)
     elements, stored, sub = service.read_values(
         session, principal=principal, form=f, org=org, period=p
     )
@@ -161,7 +165,7 @@ def post_submission(
     """Submit a report as it stands, approve it (locks its values) or return it with a reason."""
     f = get_form(session, body.form)
     p = parse_report_period(body.period)
-    org = _org(session, principal, body.unit, body.agency, p)
+    org = _org(session, principal, body.unit, body.agency, p, f)
     sub = service.act(
         session,
         principal=principal,
@@ -195,7 +199,7 @@ def get_completeness(
     """Expected, submitted, on time and approved reports, and each organisation's state."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    only = _org(session, principal, unit, agency, p) if unit or agency else None
+    only = _org(session, principal, unit, agency, p, f) if unit or agency else None
     return completeness(session, principal=principal, form=f, period=p, only=only).as_dict()
 
 
@@ -212,8 +216,13 @@ def get_template(
     reports for), filled with what is stored."""
     f = get_form(session, form)
     p = parse_report_period(period)
-    targets = [orgs.resolve(session, principal, unit_code=u, on=p.last) for u in unit or []]
-    targets += [orgs.resolve(session, principal, agency_code=a) for a in agency or []]
+    if p.type != f.period_type:  # a monthly form has no template for a quarter
+        raise InvalidInput(
+            f"biểu {f.code} không có mẫu cho {p.in_text}",
+            [FieldError("period", service.period_problem(session, f, p) or "", value=period)],
+        )
+    targets = [orgs.resolve(session, principal, unit_code=u, on=p.last, form=f) for u in unit or []]
+    targets += [orgs.resolve(session, principal, agency_code=a, form=f) for a in agency or []]
     if not targets:
         targets = service.writable_orgs(session, principal=principal, form=f)
     if not targets:

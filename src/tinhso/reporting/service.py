@@ -36,13 +36,20 @@ from tinhso.reporting.models import (
 )
 from tinhso.reporting.orgs import Org
 from tinhso.reporting.parsing import BadValue, Parsed, clean_text, parse_value
-from tinhso.reporting.periods import ReportPeriod, parse_report_period
+from tinhso.reporting.periods import ReportPeriod, label_of, parse_report_period
 from tinhso.reporting.validation import Issue, check_values
 from tinhso.services.ingest import next_seq
 
 CONCURRENT_WRITE = (
     "số liệu của báo cáo vừa được người khác ghi cùng lúc; hãy tải lại trang và thử lại"
 )
+SOURCE_LABELS = {
+    "form": "nhập trên trang",
+    "excel": "tệp Excel",
+    "api": "API",
+    "computed": "tính toán",
+    "demo": "dữ liệu mẫu",
+}
 STATUS_LABELS = {
     "none": "Chưa nhập",
     "draft": "Đang nhập",
@@ -135,20 +142,26 @@ def previous_values(
 def period_problem(session: Session, form: ReportForm, period: ReportPeriod) -> str | None:
     """Return why the period is not open for entry, or None when it is."""
     if period.type != form.period_type:
-        return f"biểu {form.code} báo cáo theo kỳ {_type_word(form.period_type)}, không theo kỳ {period.code}"
+        return (
+            f"biểu {form.code} báo cáo theo kỳ {_type_word(form.period_type)}, "
+            f"không theo {period.in_text}"
+        )
     if form.open_from and period.first < parse_report_period(form.open_from).first:
-        return f"biểu {form.code} nhận số liệu từ kỳ {form.open_from}"
+        return f"biểu {form.code} nhận số liệu từ {label_of(form.open_from)}"
     if period.first > local_today():
-        return f"kỳ {period.code} chưa bắt đầu"
+        return f"{period.in_text} chưa bắt đầu"
     if form.expiry_days and local_today() > period.last + timedelta(days=form.expiry_days):
-        return f"kỳ {period.code} đã hết hạn nhập số liệu ({form.expiry_days} ngày sau khi kết thúc kỳ)"
+        return (
+            f"{period.in_text} đã hết hạn nhập số liệu "
+            f"({form.expiry_days} ngày sau khi kết thúc kỳ)"
+        )
     closed = session.scalars(
         select(PeriodClosure).where(
             PeriodClosure.form_id == form.id, PeriodClosure.period == period.code
         )
     ).first()
     if closed is not None:
-        return f"kỳ {period.code} của biểu {form.code} đã khóa sổ" + (
+        return f"{period.in_text} của biểu {form.code} đã khóa sổ" + (
             f" ({closed.reason})" if closed.reason else ""
         )
     return None
@@ -214,7 +227,7 @@ def _org_errors(
         return [
             FieldError(
                 "period",
-                f"báo cáo kỳ {rep.period.code} của {rep.org.name} đã được duyệt; dữ liệu bị khóa",
+                f"báo cáo {rep.period.in_text} của {rep.org.name} đã được duyệt; dữ liệu bị khóa",
                 **where,
             )
         ]
@@ -242,7 +255,7 @@ def validate(
             errors.append(
                 FieldError(
                     "unit",
-                    f"{rep.org.name} kỳ {rep.period.code} có hai lần trong cùng lần gửi",
+                    f"{rep.org.name} {rep.period.in_text} có hai lần trong cùng lần gửi",
                     sheet=rep.sheet,
                     row=rep.row,
                 )
@@ -484,7 +497,7 @@ def _refuse_if_approved_meanwhile(
     for rep in reports:
         if (rep.org.key, rep.period.code) in approved:
             raise Conflict(
-                f"báo cáo kỳ {rep.period.code} của {rep.org.name} vừa được duyệt; "
+                f"báo cáo {rep.period.in_text} của {rep.org.name} vừa được duyệt; "
                 "dữ liệu bị khóa, chưa ghi giá trị nào"
             )
 
@@ -576,18 +589,18 @@ def act(
         raise Forbidden(
             f"vai trò {ROLE_LABELS.get(principal.role, principal.role)} không duyệt báo cáo"
         )
-    if not orgs.can_approve(principal, org):
+    if not orgs.may_approve(session, principal, form, org):
         if orgs.writable(session, principal, org):
             raise Forbidden(
                 "đơn vị không tự duyệt báo cáo của mình; cấp trên hoặc cán bộ tỉnh duyệt"
             )
         raise NotFound(f"không tìm thấy báo cáo của đơn vị '{org.code}'")
     if sub is None or sub.status in ("draft", "returned"):
-        raise Conflict(f"báo cáo kỳ {period.code} của {org.name} chưa được nộp")
+        raise Conflict(f"báo cáo {period.in_text} của {org.name} chưa được nộp")
     now = utcnow()
     if action == "approve":
         if sub.status == "approved":
-            raise Conflict(f"báo cáo kỳ {period.code} của {org.name} đã được duyệt")
+            raise Conflict(f"báo cáo {period.in_text} của {org.name} đã được duyệt")
         sub.status, sub.approved_at, sub.approved_by = "approved", now, principal.user_id
         _set_status(session, form, org, period.code, "approved", principal.user_id)
     elif action == "return":
@@ -632,14 +645,17 @@ def read_values(
 
 
 def orgs_of_form(session: Session, *, principal: Principal, form: ReportForm) -> list[Org]:
-    """Return the organisations assigned the form that the caller may read, by name."""
+    """Return the organisations assigned the form that the caller may read (all of them for
+    the form's department in charge), by name."""
     rows = session.execute(
         select(FormAssignment.unit_id, FormAssignment.agency_id).where(
             FormAssignment.form_id == form.id
         )
     ).all()
-    units = orgs.readable(session, principal, "unit", [u for u, _ in rows if u is not None])
-    agencies = orgs.readable(session, principal, "agency", [a for _, a in rows if a is not None])
+    unit_ids = [u for u, _ in rows if u is not None]
+    agency_ids = [a for _, a in rows if a is not None]
+    units = orgs.readable(session, principal, "unit", unit_ids, form)
+    agencies = orgs.readable(session, principal, "agency", agency_ids, form)
     from tinhso.text import sort_key
 
     return sorted(units, key=lambda o: sort_key(o.name)) + sorted(

@@ -14,26 +14,20 @@ from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
 from tinhso.accounts.models import User, WebSession
-from tinhso.accounts.scope import Principal
-from tinhso.errors import AppError, FieldError, InvalidInput
+from tinhso.accounts.scope import ROLE_LABELS, Principal
+from tinhso.errors import AppError, FieldError, Forbidden, InvalidInput
 from tinhso.reporting import orgs, service, workbook
 from tinhso.reporting.completeness import completeness, current_period, due_periods
 from tinhso.reporting.forms import form_elements, get_form, list_forms
 from tinhso.reporting.models import ReportForm
 from tinhso.reporting.parsing import display
 from tinhso.reporting.periods import PERIOD_TYPE_LABELS, ReportPeriod, parse_report_period
-from tinhso.reporting.service import STATUS_LABELS, Entry, OrgReport
+from tinhso.reporting.service import SOURCE_LABELS, STATUS_LABELS, Entry, OrgReport
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SOURCE_LABELS = {
-    "form": "nhập trên trang",
-    "excel": "tệp Excel",
-    "api": "API",
-    "computed": "tính toán",
-}
 
 
 def _period_choices(form: ReportForm, count: int = 14) -> list[ReportPeriod]:
@@ -114,7 +108,7 @@ def _entry_context(
         "editable": writable and not locked and problem is None,
         "problem": problem,
         "locked": locked,
-        "can_approve": orgs.can_approve(principal, org)
+        "can_approve": orgs.may_approve(session, principal, form, org)
         and sub is not None
         and sub.status in ("submitted", "approved"),
         "deadline": period.deadline(form.deadline_days),
@@ -129,7 +123,7 @@ def _load(
 ) -> tuple[ReportForm, ReportPeriod, orgs.Org]:
     form = get_form(session, form_code)
     period = parse_report_period(period_code)
-    org = orgs.resolve(session, principal, key=org_key)
+    org = orgs.resolve(session, principal, key=org_key, form=form)
     return form, period, org
 
 
@@ -332,24 +326,45 @@ def _most_missing(session: SessionDep, principal: Principal, forms: list[ReportF
     return max(forms, key=missing)
 
 
+def _excel_context(
+    session: Session, principal: Principal, form_code: str, period_code: str
+) -> dict[str, Any]:
+    """Return the Excel page's one selection: the forms the caller reports (each with its own
+    periods), the chosen form and period, and the organisations its template holds."""
+    if not principal.can_upload("reports"):
+        raise Forbidden(
+            f"vai trò {ROLE_LABELS.get(principal.role, principal.role)} không nộp báo cáo: "
+            "xem tình hình nộp ở trang Theo dõi đơn vị chưa báo cáo"
+        )
+    mine = [
+        (f, service.writable_orgs(session, principal=principal, form=f))
+        for f in list_forms(session)
+    ]
+    mine = [(f, targets) for f, targets in mine if targets]
+    chosen = next(((f, t) for f, t in mine if f.code == form_code), mine[0] if mine else None)
+    if chosen is None:
+        return {"forms": [], "form": None, "periods": [], "period": None, "targets": []}
+    form, targets = chosen
+    periods = _period_choices(form)
+    period = next((p for p in periods if p.code == period_code), periods[1])
+    return {
+        "forms": [f for f, _ in mine],
+        "form": form,
+        "periods": periods,
+        "period": period,
+        "targets": targets,
+        "PERIOD_TYPES": PERIOD_TYPE_LABELS,
+    }
+
+
 @router.get("/reporting/excel")
 def excel_page(
     request: Request, session: SessionDep, current: PageUser, form: str = "", period: str = ""
 ) -> Response:
-    """Download a template and upload it back."""
-    forms = list_forms(session)
-    chosen = next((f for f in forms if f.code == form), forms[0] if forms else None)
-    periods = _period_choices(chosen) if chosen else []
-    return render(
-        request,
-        "reporting/excel.html",
-        {
-            "forms": forms,
-            "form": chosen,
-            "periods": periods,
-            "period": period or (periods[1].code if periods else ""),
-        },
-    )
+    """Choose a form and a period (the periods are the form's own), download its template and
+    upload it back: both steps use the one selection."""
+    ctx = _excel_context(session, current[0], form, period)
+    return render(request, "reporting/excel.html", ctx)
 
 
 @router.post("/reporting/excel")
@@ -363,26 +378,23 @@ async def excel_upload(
     csrf_token: Annotated[str, Form()] = "",
     submit: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Check and write a filled template; list every refused cell."""
+    """Check and write a filled template of the selected form and period; list every refused
+    cell."""
     principal, web, _user = current
     check_form_csrf(web, csrf_token)
-    forms = list_forms(session)
-    f = get_form(session, form)
-    ctx: dict[str, Any] = {
-        "forms": forms,
-        "form": f,
-        "periods": _period_choices(f),
-        "period": period,
-        "filename": file.filename or "mau.xlsx",
-    }
+    ctx = _excel_context(session, principal, form, period)
+    ctx["filename"] = file.filename or "mau.xlsx"
     try:
+        f = get_form(session, form)
+        p = parse_report_period(period)
+        ctx.update(form=f, period=p, periods=_period_choices(f))
         data = await read_upload(file)
         res = await run_in_threadpool(
             workbook.import_workbook,
             session,
             principal=principal,
             form=f,
-            period=parse_report_period(period),
+            period=p,
             data=data,
             filename=ctx["filename"],
             submit=submit,

@@ -28,7 +28,7 @@ from tinhso.reporting.forms import ElementSpec, form_elements
 from tinhso.reporting.models import DataValue, ReportForm
 from tinhso.reporting.orgs import Org
 from tinhso.reporting.parsing import display
-from tinhso.reporting.periods import ReportPeriod
+from tinhso.reporting.periods import ReportPeriod, label_of
 from tinhso.reporting.service import Entry, OrgReport, WriteResult, stored_values, write_values
 
 META = "_tinhso"
@@ -263,7 +263,7 @@ def _reports(session: Session, wb: Any, form: ReportForm, period: ReportPeriod) 
         errors.append(
             FieldError(
                 "period",
-                f"tệp là mẫu của kỳ {got_period}, không phải kỳ {period.code}",
+                f"tệp là mẫu của {label_of(got_period)}, không phải {period.in_text}",
                 sheet=META,
                 cell=f"B{period_row}",
             )

@@ -11,7 +11,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from tinhso.errors import AppError
+from tinhso.accounts.scope import ROLE_LABELS, Principal
+from tinhso.errors import AppError, Forbidden
 from tinhso.fmt import local_today
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
@@ -99,9 +100,19 @@ def services_page(
     return render(request, template, ctx)
 
 
+def _may_upload(principal: Principal) -> None:
+    """Refuse the upload page to a caller with nowhere to send dossiers (before any file)."""
+    if not principal.can_upload("dossiers"):
+        raise Forbidden(
+            f"vai trò {ROLE_LABELS.get(principal.role, principal.role)} không nhập hồ sơ: "
+            "chỉ cán bộ nghiệp vụ, quản trị và hệ thống kết nối của cơ quan, đơn vị nhập hồ sơ"
+        )
+
+
 @router.get("/services/upload")
 def upload_form(request: Request, current: PageUser) -> Response:
-    """The dossier upload page for officers."""
+    """The dossier upload page for those who send an agency's or unit's dossiers."""
+    _may_upload(current[0])
     return render(request, "services/upload.html", {"report": None})
 
 
@@ -117,6 +128,7 @@ async def upload(
     """Check and write an uploaded dossier file; show what was accepted and refused."""
     principal, web, _user = current
     check_form_csrf(web, csrf_token)
+    _may_upload(principal)
     filename = Path(file.filename or "tep.csv").name
     try:
         with tempfile.TemporaryDirectory(prefix="tinhso-upload-") as tmp:

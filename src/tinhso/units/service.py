@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from tinhso.accounts.scope import Principal, subtree_of
 from tinhso.errors import NotFound
 from tinhso.text import fold, sort_key
+from tinhso.units.codes import UNIT_KINDS, unit_label
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 
@@ -26,6 +27,16 @@ def valid_on(day: date) -> ColumnElement[bool]:
 def is_valid_on(unit: Unit, day: date) -> bool:
     """Return True when the unit exists on ``day``."""
     return unit.valid_from <= day and (unit.valid_to is None or unit.valid_to >= day)
+
+
+def inside_name(unit: Unit) -> str:
+    """Return the unit's name as it is written inside another name, its kind in lower case:
+    "Ủy ban nhân dân " + "tỉnh Lai Châu", "Cán bộ " + "phường Đoàn Kết"."""
+    full = unit_label(unit.kind, unit.name)
+    kind = UNIT_KINDS.get(unit.kind, ("", ""))[1]
+    if kind and full.lower().startswith(kind.lower()):
+        return kind.lower() + full[len(kind) :]
+    return full
 
 
 def sort_units(units: Sequence[Unit]) -> list[Unit]:
@@ -127,10 +138,15 @@ class LineageLink:
     share: str
     resolution: str
     resolution_date: date | None
+    visible: bool = True  # inside the caller's scope (a page links to it)
 
 
 def _links(
-    session: Session, principal: Principal | None, unit_ids: Sequence[int], forward: bool
+    session: Session,
+    principal: Principal | None,
+    unit_ids: Sequence[int],
+    forward: bool,
+    hidden: bool = False,
 ) -> dict[int, list[LineageLink]]:
     other = aliased(Unit)
     this_col = UnitLineage.source_id if forward else UnitLineage.target_id
@@ -146,8 +162,9 @@ def _links(
     visible = _visible_ids(session, principal, [row[1].id for row in rows])
     out: dict[int, list[LineageLink]] = {}
     for this_id, unit, share, res, res_date in rows:
-        if unit.id in visible:
-            out.setdefault(this_id, []).append(LineageLink(unit, share, res, res_date))
+        seen = unit.id in visible
+        if seen or hidden:
+            out.setdefault(this_id, []).append(LineageLink(unit, share, res, res_date, seen))
     return out
 
 
@@ -164,14 +181,32 @@ def _visible_ids(session: Session, principal: Principal | None, ids: Sequence[in
     return found
 
 
-def successors(session: Session, *, principal: Principal, unit: Unit) -> list[LineageLink]:
-    """Return the units this one was merged into (the lineage is public knowledge)."""
-    return _links(session, principal, [unit.id], True).get(unit.id, [])
+def successors(
+    session: Session, *, principal: Principal, unit: Unit, hidden: bool = False
+) -> list[LineageLink]:
+    """Return the units this one was merged into; with ``hidden``, those outside the caller's
+    scope too, flagged not ``visible`` (the lineage is public knowledge, the unit's page
+    names them without opening them)."""
+    return _links(session, principal, [unit.id], True, hidden).get(unit.id, [])
 
 
-def predecessors(session: Session, *, principal: Principal, unit: Unit) -> list[LineageLink]:
-    """Return the units that formed this one."""
-    return _links(session, principal, [unit.id], False).get(unit.id, [])
+def predecessors(
+    session: Session, *, principal: Principal, unit: Unit, hidden: bool = False
+) -> list[LineageLink]:
+    """Return the units that formed this one (see ``successors`` for ``hidden``)."""
+    return _links(session, principal, [unit.id], False, hidden).get(unit.id, [])
+
+
+def count_below(session: Session, *, unit: Unit) -> tuple[int, int]:
+    """Return how many (child units, agencies) the unit has, whoever asks: a page says how
+    many the caller does not see rather than show a wrong zero (no names are given)."""
+    children = session.scalar(
+        select(func.count()).select_from(Unit).where(Unit.parent_id == unit.id)
+    )
+    agencies = session.scalar(
+        select(func.count()).select_from(Agency).where(Agency.unit_id == unit.id)
+    )
+    return int(children or 0), int(agencies or 0)
 
 
 @dataclass(frozen=True)

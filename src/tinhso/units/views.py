@@ -9,7 +9,8 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from tinhso.errors import AppError
+from tinhso.accounts.scope import ROLE_LABELS, Principal
+from tinhso.errors import AppError, Forbidden
 from tinhso.fmt import local_today
 from tinhso.units import changes, service
 from tinhso.units.routes import read_upload
@@ -74,16 +75,27 @@ def unit_page(request: Request, unit_id: int, session: SessionDep, current: Page
         "ancestors": service.ancestors(session, principal=principal, unit=unit),
         "children": service.children(session, principal=principal, unit=unit),
         "agencies": service.agencies_of(session, principal=principal, unit=unit),
-        "predecessors": service.predecessors(session, principal=principal, unit=unit),
-        "successors": service.successors(session, principal=principal, unit=unit),
+        "predecessors": service.predecessors(session, principal=principal, unit=unit, hidden=True),
+        "successors": service.successors(session, principal=principal, unit=unit, hidden=True),
+        "totals": service.count_below(session, unit=unit),
         "can_write": principal.can("units.write") and principal.covers_unit_path(unit.path),
     }
     return render(request, "units/unit.html", context)
 
 
+def _may_import(principal: Principal) -> None:
+    """Refuse the village upload to a caller with no unit to change (before any file)."""
+    if not principal.can_upload("villages"):
+        raise Forbidden(
+            f"vai trò {ROLE_LABELS.get(principal.role, principal.role)} không nhập thôn, bản: "
+            "chỉ cán bộ nghiệp vụ của xã, phường, tỉnh và quản trị nhập danh sách thôn, bản"
+        )
+
+
 @router.get("/units-import")
 def import_form(request: Request, current: PageUser) -> Response:
-    """The village upload page."""
+    """The village upload page, for those who may change a unit."""
+    _may_import(current[0])
     return render(request, "units/import.html", {"report": None})
 
 
@@ -99,6 +111,7 @@ async def import_upload(
     """Import villages from the uploaded file and show what was accepted and refused."""
     principal, web, _user = current
     check_form_csrf(web, csrf_token)
+    _may_import(principal)
     try:
         data = await read_upload(file)
         report = await run_in_threadpool(
