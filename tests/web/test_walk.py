@@ -245,7 +245,9 @@ def _visit(demo: Demo, context: Any, role: str, name: str, screen: str, target: 
                 out.append(f"{where}: {width}px wide on a {view}px screen")
             logout = page.locator("form[action='/logout'] button")
             if logout.count():
-                page.click(".nav-toggle")
+                toggle = page.locator(".nav-toggle")
+                if toggle.count() and toggle.is_visible():
+                    toggle.click()
                 box = logout.bounding_box()
                 if box is None or box["x"] + box["width"] > view + 1:
                     out.append(f"{where}: 'Đăng xuất' is out of reach")
