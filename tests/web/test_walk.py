@@ -32,6 +32,7 @@ from tinhso.app import create_app
 from tinhso.config import Settings
 from tinhso.db import Database
 from tinhso.demo.generate import DEMO_PASSWORD, build_demo
+from tinhso.fmt import local_today
 from tinhso.units.models import Unit
 
 pytestmark = pytest.mark.browser
@@ -164,7 +165,9 @@ def _find(demo: Demo, context: Any, role: str, what: str) -> str | None:
     if (role, what) not in demo.found:
         page = context.new_page()
         if what == "@late-dossier":
-            page.goto(f"{demo.base}/services", wait_until="domcontentloaded")
+            # The whole year, so that a commune with few dossiers has a late one to open.
+            year = local_today().year
+            page.goto(f"{demo.base}/services?period={year}", wait_until="domcontentloaded")
             links = page.locator("table.late a[href^='/dossiers/']")
         else:
             page.goto(f"{demo.base}/reporting", wait_until="domcontentloaded")
