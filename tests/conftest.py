@@ -121,7 +121,9 @@ def world(db: Database, tmp_path: Path) -> World:
 
 @pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
-    return Settings(var_dir=tmp_path / "var", database_url=db.url)
+    # No start-up warm-up in tests (each app would open its analytics copy in the background);
+    # tests/web/test_warmup.py turns it on.
+    return Settings(var_dir=tmp_path / "var", database_url=db.url, warm_up=False)
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tinhso.accounts import routes as accounts_routes
@@ -28,14 +27,11 @@ from tinhso.services.fastpath import EventFastPath
 from tinhso.services.intake import EventIntake
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
-from tinhso.web import problems, views
+from tinhso.web import problems, views, warmup
+from tinhso.web.assets import Assets
+from tinhso.web.openapi import DESCRIPTION, localise_tags, openapi_tags
 from tinhso.web.templating import PKG
 from tinhso.workdays import WorkCalendar
-
-API_DESCRIPTION = """API của tỉnh số: danh mục đơn vị hành chính (trước và sau sắp xếp 2025),
-cơ quan, người dùng, mã truy cập và nhật ký thay đổi. Xác thực bằng `Authorization: Bearer <mã>`.
-Lỗi trả về dạng `application/problem+json` (RFC 9457) với danh sách `errors` nêu trường và lý do."""
-
 
 SECURITY_HEADERS = {
     # Everything is served from this origin: no CDN, no inline script.
@@ -47,6 +43,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+
+# Public services first: event pushes are the busiest route, and routes are tried in order.
+ROUTE_MODULES = (services_routes, units_routes, accounts_routes, audit_routes, indicators_routes)
 
 _HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 # The API explorer page carries its own inline bootstrap script: no CSP there.
@@ -94,7 +93,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warming = None
+        if settings.warm_up:
+            hooks = [getattr(m, "warm_up", None) for m in ROUTE_MODULES]
+            warming = warmup.start(app, [h for h in hooks if h is not None])
         yield
+        app.state.closing.set()
+        if warming is not None:
+            warming.join(timeout=30)
         app.state.intake.close()
         if app.state.lake is not None:
             app.state.lake.close()
@@ -103,7 +109,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lifespan=lifespan,
         title="tinhso — tỉnh số",
         version="0.1.0",
-        description=API_DESCRIPTION,
+        description=DESCRIPTION,
+        openapi_tags=openapi_tags(),
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served below from local assets: no CDN in an air-gapped data centre
         redoc_url=None,
@@ -114,18 +121,20 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.lake_lock = threading.Lock()
     app.state.intake = EventIntake(app.state.db, WorkCalendar.default())
     app.state.catalog = None
+    app.state.closing = threading.Event()
     problems.install(app)
     # Added first, so inside the security headers: a system's event push, the busiest call, is
     # answered at the ASGI layer (services/fastpath.py); everything else reaches the routes.
     app.add_middleware(EventFastPath, intake=lambda: app.state.intake)
-    app.add_middleware(SecurityHeaders)
-    # Front-end packages fetched from the npm registry at set-up (make setup), served locally.
-    app.mount(
-        "/static/vendor", StaticFiles(directory=settings.assets_dir, check_dir=False), name="vendor"
+    # Static files (ours, and the front-end packages fetched from the npm registry at set-up),
+    # served locally under fingerprinted names, gzip made once (web/assets.py).
+    app.state.assets = Assets(
+        [("", PKG / "web" / "static"), ("vendor/", settings.assets_dir)],
+        settings.var_dir / "static",
     )
-    app.mount("/static", StaticFiles(directory=PKG / "web" / "static"), name="static")
-    # Public services first: event pushes are the busiest route, and routes are tried in order.
-    for module in (services_routes, units_routes, accounts_routes, audit_routes, indicators_routes):
+    app.add_middleware(app.state.assets.middleware)
+    app.add_middleware(SecurityHeaders)
+    for module in ROUTE_MODULES:
         app.include_router(module.router)
     for module in (views, units_views, accounts_views, services_views, indicators_views):
         app.include_router(module.router)
@@ -133,14 +142,21 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reporting_routes.router)
     app.include_router(reporting_views.router)
 
+    localise_tags(app)
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_redirect() -> RedirectResponse:
+        """Where one looks for an API explorer first: it lives under the API's own prefix."""
+        return RedirectResponse("/api/v1/docs", status_code=307)
+
     @app.get("/api/v1/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/api/v1/openapi.json",
             title="tinhso — API",
-            swagger_js_url="/static/vendor/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
+            swagger_js_url=app.state.assets.url("vendor/swagger-ui-bundle.js"),
+            swagger_css_url=app.state.assets.url("vendor/swagger-ui.css"),
+            swagger_favicon_url=app.state.assets.url("favicon.svg"),
         )
 
     return app

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_ip: int = 30
     province_code: str = "12"
+    # Make the first pages' figures ready in the background at start-up (web/warmup.py).
+    warm_up: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy import select
 
+from tinhso.accounts.models import User
 from tinhso.accounts.scope import ROLE_LABELS
 from tinhso.clitools import cli_session, console
 from tinhso.demo.generate import DEMO_PASSWORD, build_demo
+
+# The demo's accounts, listed on every run (the first run creates them, later runs find them).
+DEMO_USERS = ("admin", "lanhdao", "canbo.so", "canbo.xa", "antt", "xem", "motcua")
 
 
 def demo(
@@ -17,6 +22,10 @@ def demo(
     """Build the demo province: register, villages, agencies and one user per role."""
     with cli_session() as session:
         rep = build_demo(session, province_code=province)
+        accounts = [
+            (u.username, u.role, u.full_name)
+            for u in session.scalars(select(User).where(User.username.in_(DEMO_USERS)))
+        ]
     console.print(
         f"Tỉnh mẫu: {rep.province} — thêm {rep.villages} thôn, bản và {rep.agencies} cơ quan; "
         f"{rep.procedures} thủ tục và {rep.dossiers} hồ sơ một năm."
@@ -26,9 +35,16 @@ def demo(
             f"Báo cáo định kỳ: {rep.reports} báo cáo đã nộp trong một năm; "
             f"{rep.reports_missing} báo cáo chưa nộp (cố ý, để trang theo dõi có đơn vị chậm)."
         )
-    if rep.users:
-        console.print(f"Tài khoản mẫu (mật khẩu chung: [bold]{DEMO_PASSWORD}[/]):")
-        for username, role, name in rep.users:
-            console.print(f"  {username:<10} {ROLE_LABELS[role]:<32} {name}")
+    accounts.sort(key=lambda a: DEMO_USERS.index(a[0]))
+    if accounts:
+        note = "" if rep.users else " — nếu chưa đổi"
+        console.print(f"Tài khoản mẫu (mật khẩu chung: [bold]{DEMO_PASSWORD}[/]{note}):")
+        for username, role, name in accounts:
+            console.print(f"  {username:<10} {ROLE_LABELS.get(role, role):<32} {name}")
     if rep.token:
         console.print(f"Mã truy cập API của hệ thống một cửa (chỉ hiện một lần): {rep.token}")
+    elif any(a[0] == "motcua" for a in accounts):
+        console.print(
+            "Mã truy cập API chỉ hiện một lần, khi tạo; cấp mã mới cho hệ thống một cửa: "
+            "[bold]tinhso users token motcua[/]"
+        )

@@ -737,15 +737,15 @@ def explain(
                 cond += f" AND ({ind.numerator_sql})"
             belongs, params = member(unit_kind, unit_id, epoch(lake, day))
             sql = f"""
-                SELECT code AS "Mã hồ sơ", pr_code AS "Mã thủ tục", channel AS "Kênh", status AS "Trạng thái",
-                    strftime(received_at, '%Y-%m-%d %H:%M') AS "Tiếp nhận",
-                    strftime(appointment_at, '%Y-%m-%d %H:%M') AS "Hẹn trả",
-                    strftime(due_at, '%Y-%m-%d %H:%M') AS "Hạn sau bổ sung",
-                    strftime(end_at, '%Y-%m-%d %H:%M') AS "Kết thúc",
+                SELECT code AS "Mã hồ sơ", pr_code AS "Mã thủ tục", pr_name AS "Tên thủ tục",
+                    ag_code AS "Mã cơ quan", ag_name AS "Cơ quan", channel AS "Kênh", status AS "Trạng thái",
+                    received_at AS "Tiếp nhận", appointment_at AS "Hẹn trả", due_at AS "Hạn sau bổ sung",
+                    end_at AS "Kết thúc",
                     supplement_count AS "Số lần bổ sung", on_time AS "Đúng hạn",
                     round(processing_days, 2) AS "Ngày xử lý"
                 FROM ({pairs}) pairs
-                JOIN (SELECT id AS pid, code AS pr_code FROM procedure) q ON q.pid = pairs.procedure_id
+                JOIN (SELECT id AS pid, code AS pr_code, name AS pr_name FROM procedure) q ON q.pid = pairs.procedure_id
+                LEFT JOIN (SELECT id AS aid, code AS ag_code, name AS ag_name FROM agency) g ON g.aid = pairs.agency_id
                 WHERE period = $period AND {belongs} AND {cond}
                 ORDER BY received_at, code LIMIT {EXPLAIN_LIMIT}"""
             cur = con.execute(sql, {"period": period.code, **params})
@@ -763,18 +763,24 @@ def late_dossiers(
     *,
     on: date | None = None,
 ) -> list[dict[str, object]]:
-    """Return the latest-first late dossiers of a unit in a period (processed, not on time)."""
+    """Return the latest-first late dossiers of a unit in a period (processed, not on time),
+    with their procedure and agency, each row carrying the ``total`` of late dossiers."""
     day = on or period.last
     with lake.lock:
         con = lake.cursor()
         pairs = _pairs(lake, con, period)
         belongs, params = member(unit_kind, unit_id, epoch(lake, day))
         cur = con.execute(
-            f"""SELECT code, procedure_id, status, received_at, due_at, end_at, supplement_count,
-                   date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late
+            f"""SELECT pairs.code, procedure_id, status, received_at, due_at, end_at, supplement_count,
+                   date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late,
+                   q.pr_code AS procedure_code, q.pr_name AS procedure_name,
+                   pairs.agency_id, g.ag_name AS agency_name, count(*) OVER () AS total
                 FROM ({pairs}) pairs
+                LEFT JOIN (SELECT id AS pid, code AS pr_code, name AS pr_name FROM procedure) q
+                    ON q.pid = pairs.procedure_id
+                LEFT JOIN (SELECT id AS aid, name AS ag_name FROM agency) g ON g.aid = pairs.agency_id
                 WHERE period = $period AND {belongs} AND in_processed AND NOT on_time
-                ORDER BY days_late DESC NULLS LAST, code LIMIT {int(limit)}""",
+                ORDER BY days_late DESC NULLS LAST, pairs.code LIMIT {int(limit)}""",
             {"period": period.code, **params},
         )
         names = [d[0] for d in cur.description]

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
@@ -29,8 +29,10 @@ from tinhso.services.schemas import (
     IngestResult,
     ProcedurePublic,
 )
+from tinhso.services.warmup import warm_up as warm_up  # the start-up hook (web/warmup.py)
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import (
+    BEARER,
     ApiPrincipal,
     CatalogDep,
     LakeDep,
@@ -158,6 +160,7 @@ def get_dossier(code: str, session: SessionDep, principal: ApiPrincipal) -> Doss
     response_model=EventResult,
     status_code=201,
     summary="Gửi sự kiện hồ sơ",
+    dependencies=[Depends(BEARER)],
 )
 async def push_event(
     code: str, body: EventCreate, request: Request, response: Response

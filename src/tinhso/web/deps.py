@@ -5,9 +5,10 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from tinhso.accounts import service as accounts
@@ -72,7 +73,17 @@ def _from_cookie(request: Request, session: Session) -> tuple[User, WebSession] 
     return accounts.user_for_session(session, sid) if sid else None
 
 
-def api_principal(request: Request, session: SessionDep) -> Principal:
+# Declares the bearer token in the OpenAPI document (the explorer's "Authorize" button); the
+# token itself is read and checked below, so that a session cookie can stand in for it.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="Mã truy cập API (tsk_…), cấp ở trang Người dùng hoặc bằng `tinhso users token`.",
+)
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def api_principal(request: Request, session: SessionDep, _bearer: BearerDoc) -> Principal:
     """Return the caller of an API route: a bearer token, or a browser session with CSRF."""
     ip = client_ip(request)
     token = bearer_secret(request)
@@ -106,7 +117,7 @@ def principal_of_request(request: Request) -> Principal:
     """Resolve the caller as :func:`api_principal` does, in a session of its own (for routes
     that hand their work to a writer and so hold no session themselves)."""
     with get_database(request).session() as session:
-        return api_principal(request, session)
+        return api_principal(request, session, None)
 
 
 def get_intake(request: Request) -> EventIntake:
@@ -150,13 +161,12 @@ def check_form_csrf(web: WebSession, token: str) -> None:
         raise Forbidden("phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ; hãy tải lại trang")
 
 
-def get_lake(request: Request) -> Lake:
+def lake_of(app: Any) -> Lake:
     """Return the application's analytics copy, opening it on first use."""
-    app = request.app
     with app.state.lake_lock:
         if app.state.lake is None:
             settings: Settings = app.state.settings
-            db = get_database(request)
+            db: Database = app.state.db
             path = None if db.url.endswith(":memory:") else Lake.path_for(settings.var_dir, db.url)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,12 +175,22 @@ def get_lake(request: Request) -> Lake:
         return lake
 
 
+def catalog_of(app: Any) -> Catalog:
+    """Return the 766 catalog, loaded once per application."""
+    if app.state.catalog is None:
+        app.state.catalog = load_catalog()
+    catalog: Catalog = app.state.catalog
+    return catalog
+
+
+def get_lake(request: Request) -> Lake:
+    """Return the application's analytics copy, opening it on first use."""
+    return lake_of(request.app)
+
+
 def get_catalog(request: Request) -> Catalog:
     """Return the 766 catalog, loaded once per application."""
-    if request.app.state.catalog is None:
-        request.app.state.catalog = load_catalog()
-    catalog: Catalog = request.app.state.catalog
-    return catalog
+    return catalog_of(request.app)
 
 
 LakeDep = Annotated[Lake, Depends(get_lake)]

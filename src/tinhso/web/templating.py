@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from tinhso.accounts.scope import ROLE_LABELS
 from tinhso.fmt import vn_date, vn_number
@@ -15,6 +17,14 @@ from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_labe
 
 PKG = Path(__file__).resolve().parents[1]
 DOMAINS = ("units", "accounts", "audit", "services", "indicators", "reporting")
+
+
+@pass_context
+def static_url(context: Context, name: str) -> str:
+    """Return the fingerprinted URL of a static file (``static_url('js/app.js')``)."""
+    request: Request = context["request"]
+    url: str = request.app.state.assets.url(name)
+    return url
 
 
 def _environment() -> Environment:
@@ -33,11 +43,26 @@ def _environment() -> Environment:
         LEVEL_LABELS=LEVEL_LABELS,
         AGENCY_KINDS=AGENCY_KINDS,
         ROLE_LABELS=ROLE_LABELS,
+        static_url=static_url,
     )
     return env
 
 
 ENV = _environment()
+
+
+def _templates_digest() -> str:
+    """Return a hash of every template (and the package version): part of each page ETag, so
+    that a new version of the code never answers "not modified" for an old page."""
+    from tinhso import __version__
+
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(PKG.rglob("templates/**/*.html")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+TEMPLATES_DIGEST = _templates_digest()
 
 
 def render(
