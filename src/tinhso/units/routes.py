@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from tinhso.errors import InvalidInput
-from tinhso.units import changes, service
+from tinhso.units import changes, imports, service
 from tinhso.units.codes import REFORM_DATE
 from tinhso.units.schemas import (
     AgencyCreate,
@@ -188,18 +188,25 @@ async def read_upload(file: UploadFile) -> bytes:
     return data
 
 
-Importer = Callable[..., changes.ImportReport]
+Importer = Callable[..., imports.ImportReport]
+REFUSED = {
+    422: {
+        "description": "Tệp bị từ chối, không ghi dòng nào: vấn đề RFC 9457 "
+        "(`application/problem+json`) với danh sách `errors` nêu dòng, cột và lý do",
+        "content": {"application/problem+json": {}},
+    }
+}
 
 
 async def _import(
     importer: Importer,
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: UploadFile,
     partial: bool,
 ) -> ImportResult:
-    """Run an all-or-nothing (or partial) import and answer with its report (422 if refused)."""
+    """Run an import and answer with its report; a refused file is a 422 problem naming each
+    row (raised by the importer, so the request's transaction rolls back)."""
     data = await read_upload(file)
     report = await run_in_threadpool(
         importer,
@@ -209,9 +216,6 @@ async def _import(
         filename=file.filename or "upload.csv",
         partial=partial,
     )
-    if not report.committed:
-        session.rollback()
-        response.status_code = 422
     return ImportResult(
         committed=report.committed,
         created=report.created,
@@ -222,16 +226,20 @@ async def _import(
     )
 
 
-@router.post("/units:import", response_model=ImportResult, summary="Nhập thôn, bản từ CSV/XLSX")
+@router.post(
+    "/units:import",
+    response_model=ImportResult,
+    summary="Nhập thôn, bản từ CSV/XLSX",
+    responses=REFUSED,  # type: ignore[arg-type]
+)
 async def import_villages(
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: Annotated[UploadFile, File()],
     partial: bool = False,
 ) -> ImportResult:
     """Villages from a CSV/XLSX file: all or nothing, or (``partial``) the valid rows only."""
-    return await _import(changes.import_villages, session, principal, response, file, partial)
+    return await _import(imports.import_villages, session, principal, file, partial)
 
 
 @router.post(
@@ -239,16 +247,16 @@ async def import_villages(
     response_model=ImportResult,
     summary="Nhập cơ quan từ CSV/XLSX",
     tags=["agencies"],
+    responses=REFUSED,  # type: ignore[arg-type]
 )
 async def import_agencies(
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: Annotated[UploadFile, File()],
     partial: bool = False,
 ) -> ImportResult:
     """Agencies with their QCVN 102 codes: all or nothing, or (``partial``) the valid rows only."""
-    return await _import(changes.import_agencies, session, principal, response, file, partial)
+    return await _import(imports.import_agencies, session, principal, file, partial)
 
 
 @router.get("/agencies", response_model=AgencyPage, summary="Danh sách cơ quan", tags=["agencies"])

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
-from tinhso.units import changes, service
+from tinhso.units import imports, service
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
@@ -102,12 +102,20 @@ async def import_upload(
     try:
         data = await read_upload(file)
         report = await run_in_threadpool(
-            changes.import_villages,
+            imports.import_villages,
             session,
             principal=principal,
             data=data,
             filename=file.filename or "tep.csv",
             partial=partial,
+        )
+    except imports.ImportRefused as exc:
+        session.rollback()
+        return render(
+            request,
+            "units/import.html",
+            {"report": exc.report, "filename": file.filename},
+            status_code=exc.status,
         )
     except AppError as exc:
         session.rollback()
@@ -117,11 +125,4 @@ async def import_upload(
             {"report": None, "error": exc.detail, "errors": exc.errors, "filename": file.filename},
             status_code=exc.status,
         )
-    if not report.committed:
-        session.rollback()
-    return render(
-        request,
-        "units/import.html",
-        {"report": report, "filename": file.filename},
-        status_code=200 if report.committed else 422,
-    )
+    return render(request, "units/import.html", {"report": report, "filename": file.filename})
