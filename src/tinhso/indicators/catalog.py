@@ -28,7 +28,7 @@ LEVELS = ("province", "commune", "agency")
 RULES = ("linear", "bands", "yes_no")
 MISSING = ("zero", "skip")
 EXTERNAL_PREFIX = "qd766."
-NUMERIC_TYPES = ("number", "percentage", "boolean")
+NUMERIC_TYPES = ("number", "integer", "percentage", "boolean")
 
 
 class CatalogError(ValueError):
