@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from tinhso.accounts import service
 from tinhso.accounts.models import ROLES, User
 from tinhso.accounts.scope import Principal
+from tinhso.db import Id
 from tinhso.errors import AppError, FieldError
 from tinhso.fmt import local_today
 from tinhso.units import service as units
@@ -85,7 +86,7 @@ def create_user(
 
 
 @router.get("/admin/users/{user_id}")
-def user_page(request: Request, user_id: int, session: SessionDep, current: PageUser) -> Response:
+def user_page(request: Request, user_id: Id, session: SessionDep, current: PageUser) -> Response:
     """One user: scope, state and API tokens."""
     principal = current[0]
     principal.require("users.manage")
@@ -109,7 +110,7 @@ def _user_context(session: Session, principal: Principal, user: User) -> dict[st
 @router.post("/admin/users/{user_id}/tokens")
 def issue_token(
     request: Request,
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     current: PageUser,
     name: Annotated[str, Form()] = "",
@@ -129,14 +130,14 @@ def issue_token(
 
 
 @router.get("/admin/users/{user_id}/tokens")
-def tokens_page(user_id: int) -> Response:
+def tokens_page(user_id: Id) -> Response:
     """The tokens live on the user's page."""
     return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int,
+    token_id: Id,
     session: SessionDep,
     current: PageUser,
     csrf_token: Annotated[str, Form()] = "",
@@ -150,7 +151,7 @@ def revoke_token(
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     current: PageUser,
     active: Annotated[bool, Form()] = False,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
+from tinhso.db import Id
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
 from tinhso.units import imports, service
@@ -54,7 +55,7 @@ def browse(
 
 @router.get("/units/{unit_id}/tree")
 def unit_tree(
-    request: Request, unit_id: int, session: SessionDep, current: PageUser, as_of: str = ""
+    request: Request, unit_id: Id, session: SessionDep, current: PageUser, as_of: str = ""
 ) -> Response:
     """The children of a unit, as a branch of the tree (loaded when the branch opens)."""
     principal = current[0]
@@ -65,7 +66,7 @@ def unit_tree(
 
 
 @router.get("/units/{unit_id}")
-def unit_page(request: Request, unit_id: int, session: SessionDep, current: PageUser) -> Response:
+def unit_page(request: Request, unit_id: Id, session: SessionDep, current: PageUser) -> Response:
     """A unit: where it sits, what lies below, its agencies and its lineage across 2025."""
     principal = current[0]
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
