@@ -14,12 +14,23 @@ from tinhso.accounts.scope import Principal
 from tinhso.db import Id
 from tinhso.errors import AppError, FieldError
 from tinhso.fmt import local_today
+from tinhso.textcheck import check_text
 from tinhso.units import service as units
 from tinhso.units.models import Agency, Unit
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# What the add-user form calls each field its errors name.
+FIELD_LABELS = {
+    "username": "Tên đăng nhập",
+    "full_name": "Họ và tên",
+    "email": "Thư điện tử",
+    "role": "Vai trò",
+    "password": "Mật khẩu",
+    "unit_code": "Phạm vi",
+    "scopes": "Phạm vi",
+}
 
 
 @router.get("/admin/users")
@@ -47,17 +58,21 @@ def create_user(
     check_form_csrf(web, csrf_token)
     form = {"username": username, "full_name": full_name, "role": role, "unit_code": unit_code}
     try:
-        scopes = []
-        if unit_code.strip():
-            found = units.find_by_code(
-                session, principal=principal, code=unit_code, on=local_today()
-            )
-            if not found:
-                raise AppError(
-                    "không tìm thấy đơn vị",
-                    [FieldError("unit_code", "mã đơn vị không có hoặc ngoài phạm vi")],
+        # Every problem of the form at once: the unit code is looked up here, the rest is the
+        # service's, and both are reported together.
+        scopes: list[service.ScopeRoot] = []
+        found_errors: list[FieldError] = []
+        code = check_text(
+            found_errors, unit_code, field="unit_code", what="mã đơn vị", max_length=20
+        )
+        if code and not found_errors:
+            found = units.find_by_code(session, principal=principal, code=code, on=local_today())
+            if found:
+                scopes.append(service.ScopeRoot(unit_id=found[0].id))
+            else:
+                found_errors.append(
+                    FieldError("unit_code", f"mã đơn vị '{code}' không có hoặc ngoài phạm vi")
                 )
-            scopes.append(service.ScopeRoot(unit_id=found[0].id))
         user = service.create_user(
             session,
             principal=principal,
@@ -66,6 +81,7 @@ def create_user(
             password=password or None,
             full_name=full_name,
             scopes=scopes,
+            errors=found_errors,
         )
     except AppError as exc:
         session.rollback()
@@ -79,6 +95,8 @@ def create_user(
                 "form": form,
                 "error": exc.detail,
                 "errors": exc.errors,
+                "invalid": {e.field.split("[")[0] for e in exc.errors},
+                "labels": FIELD_LABELS,
             },
             status_code=exc.status,
         )
