@@ -62,3 +62,19 @@ def test_a_form_code_the_database_cannot_compare_is_not_found(client, forms: Wor
     )
     assert r.status_code == 404
     assert r.json()["detail"].startswith("không có biểu mẫu: mã biểu có ký tự điều khiển (U+0000)")
+
+
+def test_a_closing_reason_with_a_control_character_is_refused(forms: World) -> None:
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.errors import InvalidInput
+    from tinhso.reporting.forms import close_period, get_form
+
+    before = fingerprint(forms.db)
+    with pytest.raises(InvalidInput) as exc, forms.db.session() as s:
+        close_period(
+            s, principal=SYSTEM_PRINCIPAL, form=get_form(s, XA), period="2025-07", reason="\x1b[31m"
+        )
+    assert [(e.field, e.reason[:40]) for e in exc.value.errors] == [
+        ("reason", "lý do có ký tự điều khiển (U+001B) không")
+    ]
+    assert fingerprint(forms.db) == before

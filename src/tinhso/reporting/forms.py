@@ -377,6 +377,8 @@ def close_period(
     p = parse_report_period(period)
     if p.type != form.period_type:
         raise InvalidInput(f"biểu {form.code} không có kỳ {p.code}")
+    if problem := text_problem(nfc(reason).strip(), what="lý do", max_length=4000, multiline=True):
+        raise InvalidInput("lý do khóa sổ không hợp lệ", [FieldError("reason", problem)])
     row = session.scalars(
         select(PeriodClosure).where(
             PeriodClosure.form_id == form.id, PeriodClosure.period == p.code
@@ -390,7 +392,9 @@ def close_period(
         if row is not None:
             return False
         session.add(
-            PeriodClosure(form_id=form.id, period=p.code, closed_at=utcnow(), reason=nfc(reason))
+            PeriodClosure(
+                form_id=form.id, period=p.code, closed_at=utcnow(), reason=nfc(reason).strip()
+            )
         )
     session.flush()
     return True
