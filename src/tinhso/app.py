@@ -116,7 +116,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.db = db or Database(settings.resolved_database_url())
+    app.state.db = db or Database(
+        settings.resolved_database_url(), busy_timeout=settings.db_busy_timeout
+    )
     app.state.lake = None
     app.state.lake_lock = threading.Lock()
     app.state.intake = EventIntake(app.state.db, WorkCalendar.default())

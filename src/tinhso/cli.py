@@ -34,12 +34,19 @@ app.command("demo")(demo)
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
-    """Apply every pending migration to the configured database."""
-    from tinhso.migrate import upgrade
+    """Apply every pending migration to the configured database, and say what it did."""
+    from tinhso.migrate import current, upgrade
 
     url = get_settings().resolved_database_url()
+    before = current(url)
     upgrade(url)
-    console.print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    after = current(url)
+    if before is None:
+        console.print(f"Đã tạo lược đồ cơ sở dữ liệu, phiên bản {after}.")
+    elif before != after:
+        console.print(f"Đã nâng cấp cơ sở dữ liệu từ phiên bản {before} lên {after}.")
+    else:
+        console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất ({after}); không có gì thay đổi.")
 
 
 @app.command("serve")

@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # None: Secure cookies whenever the request came over HTTPS (as told by the proxy).
     cookie_secure: bool | None = None
     session_hours: int = 12
+    # Seconds a request waits for a database another writer holds (a long import) before it
+    # answers 503 "hệ thống đang bận".
+    db_busy_timeout: float = 30.0
     login_max_failures: int = 5
     login_window_minutes: int = 15
     login_max_failures_per_ip: int = 30

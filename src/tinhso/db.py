@@ -6,10 +6,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Ge, Le
 from sqlalchemy import DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -20,6 +22,15 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Row ids are 64-bit integers on both databases. An id in a path, a query or a body is bounded
+# by the type, so that a larger number is a 422 naming the field rather than a 500 (SQLite
+# cannot even bind it); 0 and negatives are no ids either.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Ge(1), Le(MAX_ID)]
+# A count of rows to skip (``offset``): the same bound.
+Offset = Annotated[int, Ge(0), Le(MAX_ID)]
 
 
 class Base(DeclarativeBase):
@@ -60,6 +71,19 @@ def utcnow() -> datetime:
 
 _READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
 WRITE_WAIT_SECONDS = 60
+# How long a statement waits for a database another writer holds (SQLite's busy timeout; on
+# PostgreSQL the lock timeout, set for the web server only) before giving up as busy.
+BUSY_TIMEOUT_SECONDS = 30.0
+_BUSY_SQLITE = ("database is locked", "database table is locked", "database is busy")
+_BUSY_PG = ("55P03", "40P01")  # lock_not_available, deadlock_detected
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """Return True when the database refused only because another writer held it too long
+    (SQLite "database is locked", PostgreSQL's lock timeout or a deadlock): try again later."""
+    if getattr(exc.orig, "sqlstate", None) in _BUSY_PG:
+        return True
+    return str(exc.orig).startswith(_BUSY_SQLITE)
 
 
 def _serialise_sqlite_writers(engine: Engine) -> None:
@@ -100,10 +124,15 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         release(record.info)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Return an engine for the URL, with SQLite tuned for a concurrent web server."""
+def make_engine(url: str, busy_timeout: float | None = None, **kwargs: Any) -> Engine:
+    """Return an engine for the URL, with SQLite tuned for a concurrent web server.
+
+    ``busy_timeout`` bounds how long a statement waits for a lock another writer holds: on
+    SQLite always (30 s unless given), on PostgreSQL only when given (a CLI load may wait).
+    """
     if url.startswith("sqlite"):
-        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        timeout = BUSY_TIMEOUT_SECONDS if busy_timeout is None else busy_timeout
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": timeout})
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -120,15 +149,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _serialise_sqlite_writers(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if busy_timeout is not None and url.startswith("postgresql"):
+        options = f"-c lock_timeout={max(1, int(busy_timeout * 1000))}"
+        kwargs.setdefault("connect_args", {"options": options})
     return create_engine(url, **kwargs)
 
 
 class Database:
     """An engine and its session factory; one per process (tests make one per test)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, busy_timeout)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

@@ -16,6 +16,9 @@ class FieldError:
     sheet: str | None = None
     cell: str | None = None
     value: str | None = None
+    # What a person calls the field when ``field`` is a code they would not know (a data
+    # element's name for "XA_TO_CNS_TONG"); shown instead of the code.
+    label: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Return the error without its empty parts, for JSON."""
@@ -29,7 +32,7 @@ class FieldError:
             where.append(f"dòng {self.row}")
         if self.cell:
             where.append(f"ô {self.cell}")
-        where.append(f"cột {self.field}")
+        where.append(self.label or f"cột {self.field}")
         return f"{', '.join(where)}: {self.reason}"
 
 

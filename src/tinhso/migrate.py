@@ -23,6 +23,13 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def head() -> str | None:
+    """Return the newest revision the packaged migrations reach."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
 def current(url: str) -> str | None:
     """Return the database's current revision, or None when it was never migrated."""
     from alembic.runtime.migration import MigrationContext

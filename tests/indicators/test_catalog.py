@@ -26,7 +26,7 @@ CASES = [
     (
         "data_elements:\n  - {code: a, name: A, value_type: so, aggregation: tong}\n",
         [
-            "x.yaml, data_elements[0].value_type: 'so' không hợp lệ (chọn một trong: number, percentage, boolean, text, date)",
+            "x.yaml, data_elements[0].value_type: 'so' không hợp lệ (chọn một trong: number, integer, percentage, boolean, text, date)",
             "x.yaml, data_elements[0].aggregation: 'tong' không hợp lệ (chọn một trong: sum, average, max, last, none)",
         ],
     ),

@@ -77,6 +77,7 @@ def test_batch_errors_name_each_item_and_write_nothing(client, forms: World) -> 
     assert r.json()["errors"] == [
         {
             "field": "XA_THON_TONG",
+            "label": "Tổng số thôn, bản, tổ dân phố",
             "reason": "'hai mươi lăm' không phải là số",
             "row": 3,
             "value": "hai mươi lăm",
@@ -99,7 +100,12 @@ def test_submit_approve_and_completeness(client, forms: World) -> None:  # type:
     )
     assert r.status_code == 422  # the required XA_THON_TONG is missing
     assert r.json()["errors"] == [
-        {"field": "XA_THON_TONG", "reason": "chỉ tiêu bắt buộc chưa có giá trị", "row": 1}
+        {
+            "field": "XA_THON_TONG",
+            "label": "Tổng số thôn, bản, tổ dân phố",
+            "reason": "chỉ tiêu bắt buộc chưa có giá trị",
+            "row": 1,
+        }
     ]
     items = [
         *ITEMS[:4],
@@ -187,6 +193,7 @@ def test_forms_template_and_upload(client, forms: World) -> None:  # type: ignor
             "reason": "“Số tổ công nghệ số cộng đồng hoạt động thường xuyên” (6) không được lớn hơn “Số tổ công nghệ số cộng đồng đã thành lập” (5)",
             "sheet": "03388 Phường Đoàn Kết",
             "cell": "E9",
+            "label": "Số tổ công nghệ số cộng đồng hoạt động thường xuyên",
         }
     ]
     data = fill(data, {"03388": {"XA_TO_CNS_HOAT_DONG": 4}})
@@ -249,8 +256,16 @@ def test_control_characters_are_refused_and_comments_kept_in_nfc(client, forms: 
     )
     assert r.status_code == 422, r.text
     assert [(e["row"], e["field"], e["reason"]) for e in r.json()["errors"]] == [
-        (2, "XA_THON_TONG", "ghi chú có ký tự điều khiển (mã 0)"),
-        (3, "XA_KHO_KHAN", "văn bản có ký tự điều khiển (mã 1)"),
+        (
+            2,
+            "XA_THON_TONG",
+            "ghi chú có ký tự điều khiển (U+0000) không được phép; hãy xóa ký tự này",
+        ),
+        (
+            3,
+            "XA_KHO_KHAN",
+            "văn bản có ký tự điều khiển (U+0001) không được phép; hãy xóa ký tự này",
+        ),
     ]
     assert reporting_state(w) == before
     decomposed = unicodedata.normalize("NFD", "Mới thành lập")
@@ -310,7 +325,12 @@ def test_a_return_reason_with_a_control_character_is_refused(client, forms: Worl
         headers=w.auth("admin12"),
     )
     assert r.status_code == 422, r.text
-    assert r.json()["errors"] == [{"field": "reason", "reason": "lý do có ký tự điều khiển (mã 0)"}]
+    assert r.json()["errors"] == [
+        {
+            "field": "reason",
+            "reason": "lý do có ký tự điều khiển (U+0000) không được phép; hãy xóa ký tự này",
+        }
+    ]
     assert reporting_state(w) == before
 
 

@@ -94,7 +94,7 @@ def test_excel_page_lists_refused_cells(client, forms: World) -> None:  # type: 
     r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", bad)})
     assert r.status_code == 422
     assert (
-        "<td>03388 Phường Đoàn Kết</td><td>E11</td><td>XA_THON_TONG</td><td>&#39;hai mươi&#39; không phải là số</td>"
+        '<td>03388 Phường Đoàn Kết</td><td>E11</td><td>Tổng số thôn, bản, tổ dân phố <span class="code">XA_THON_TONG</span></td><td>&#39;hai mươi&#39; không phải là số</td>'
         in r.text
     )
     good = fill(tpl, {"03388": {"XA_THON_TONG": 25, "XA_TL_THANH_TOAN_TT": "53,8%"}})

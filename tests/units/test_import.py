@@ -13,7 +13,7 @@ from tests.world import World
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.errors import InvalidInput
 from tinhso.text import encode_tcvn3, encode_vni
-from tinhso.units import changes
+from tinhso.units import imports
 from tinhso.units.models import Unit
 
 HEADER = "Mã,Tên,Loại,Mã xã"
@@ -28,14 +28,15 @@ def _villages(world: World) -> int:
 
 def _import(
     world: World, data: bytes, filename: str = "thon.csv", partial: bool = False
-) -> changes.ImportReport:
-    with world.db.session() as s:
-        rep = changes.import_villages(
-            s, principal=SYSTEM_PRINCIPAL, data=data, filename=filename, partial=partial
-        )
-        if not rep.committed:
-            s.rollback()
-    return rep
+) -> imports.ImportReport:
+    """Run the import in a transaction of its own; a refused file's report (not committed)."""
+    try:
+        with world.db.session() as s:
+            return imports.import_villages(
+                s, principal=SYSTEM_PRINCIPAL, data=data, filename=filename, partial=partial
+            )
+    except imports.ImportRefused as exc:
+        return exc.report
 
 
 def test_good_file_commits_all(world: World) -> None:
@@ -182,8 +183,8 @@ def test_commune_outside_scope_is_refused_per_row(client, world: World) -> None:
     }
     r = client.post("/api/v1/units:import", files=files, headers=world.auth("officer_dk"))
     assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
-    assert body["committed"] is False
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(3, "commune_code")]
     assert "ngoài phạm vi" in body["errors"][0]["reason"]
 
@@ -191,14 +192,14 @@ def test_commune_outside_scope_is_refused_per_row(client, world: World) -> None:
 AGENCY_HEADER = "Mã định danh,Tên cơ quan,Loại,Mã đơn vị,Mã cơ quan cấp trên"
 
 
-def _import_agencies(world: World, data: bytes, partial: bool = False) -> changes.ImportReport:
-    with world.db.session() as s:
-        rep = changes.import_agencies(
-            s, principal=SYSTEM_PRINCIPAL, data=data, filename="cq.csv", partial=partial
-        )
-        if not rep.committed:
-            s.rollback()
-    return rep
+def _import_agencies(world: World, data: bytes, partial: bool = False) -> imports.ImportReport:
+    try:
+        with world.db.session() as s:
+            return imports.import_agencies(
+                s, principal=SYSTEM_PRINCIPAL, data=data, filename="cq.csv", partial=partial
+            )
+    except imports.ImportRefused as exc:
+        return exc.report
 
 
 def _agencies(world: World) -> int:

@@ -16,8 +16,8 @@ from tests.world import World
 ROUTES = [
     ("/api/v1/dossiers:import", "tinhso.services.service", "ingest_file", "hoso.csv", ""),
     ("/api/v1/procedures:import", "tinhso.services.service", "import_procedures", "tt.csv", ""),
-    ("/api/v1/units:import", "tinhso.units.changes", "import_villages", "thon.csv", ""),
-    ("/api/v1/agencies:import", "tinhso.units.changes", "import_agencies", "cq.csv", ""),
+    ("/api/v1/units:import", "tinhso.units.imports", "import_villages", "thon.csv", ""),
+    ("/api/v1/agencies:import", "tinhso.units.imports", "import_agencies", "cq.csv", ""),
     (
         "/api/v1/reporting/upload",
         "tinhso.reporting.workbook",

@@ -17,6 +17,7 @@ from tinhso.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
+from tinhso.db import Id
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
@@ -65,14 +66,14 @@ def create_user(body: UserCreate, session: SessionDep, principal: ApiPrincipal) 
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, summary="Một người dùng")
-def get_user(user_id: int, session: SessionDep, principal: ApiPrincipal) -> UserPublic:
+def get_user(user_id: Id, session: SessionDep, principal: ApiPrincipal) -> UserPublic:
     """One user the caller administers (or the caller)."""
     return _public(session, service.get_user(session, principal=principal, user_id=user_id))
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Sửa người dùng")
 def update_user(
-    user_id: int, body: UserUpdate, session: SessionDep, principal: ApiPrincipal
+    user_id: Id, body: UserUpdate, session: SessionDep, principal: ApiPrincipal
 ) -> UserPublic:
     """Change a user's name, e-mail, role, activation or password."""
     user = service.update_user(
@@ -93,7 +94,7 @@ def update_user(
     response_model=list[TokenPublic],
     summary="Mã truy cập của người dùng",
 )
-def list_tokens(user_id: int, session: SessionDep, principal: ApiPrincipal) -> list[TokenPublic]:
+def list_tokens(user_id: Id, session: SessionDep, principal: ApiPrincipal) -> list[TokenPublic]:
     """A user's tokens, with their last use (never their secrets)."""
     tokens = service.list_tokens(session, principal=principal, user_id=user_id)
     return [TokenPublic.model_validate(t) for t in tokens]
@@ -106,7 +107,7 @@ def list_tokens(user_id: int, session: SessionDep, principal: ApiPrincipal) -> l
     summary="Cấp mã truy cập",
 )
 def issue_token(
-    user_id: int, body: TokenCreate, session: SessionDep, principal: ApiPrincipal
+    user_id: Id, body: TokenCreate, session: SessionDep, principal: ApiPrincipal
 ) -> TokenIssued:
     """A new token; its secret is in this answer only."""
     token, secret = service.issue_token(
@@ -116,7 +117,7 @@ def issue_token(
 
 
 @router.delete("/tokens/{token_id}", response_model=TokenPublic, summary="Thu hồi mã truy cập")
-def revoke_token(token_id: int, session: SessionDep, principal: ApiPrincipal) -> TokenPublic:
+def revoke_token(token_id: Id, session: SessionDep, principal: ApiPrincipal) -> TokenPublic:
     """Revoke a token at once."""
     return TokenPublic.model_validate(
         service.revoke_token(session, principal=principal, token_id=token_id)

@@ -6,14 +6,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinhso.db import Id
+
 
 class ScopePublic(BaseModel):
     """One root of a user's scope."""
 
     model_config = ConfigDict(from_attributes=True, extra="forbid")
 
-    unit_id: int | None = None
-    agency_id: int | None = None
+    unit_id: Id | None = None
+    agency_id: Id | None = None
 
 
 class UserBase(BaseModel):

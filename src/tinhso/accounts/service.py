@@ -20,12 +20,16 @@ from tinhso.audit.models import AuditHead
 from tinhso.audit.service import HEAD_SEEN
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
-from tinhso.text import fold, nfc
+from tinhso.text import fold
+from tinhso.textcheck import check_text
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "tsk_"
 MIN_PASSWORD = 10
+MAX_PASSWORD = 200
+# The columns' lengths (models.py): a longer value is refused, not cut.
+USERNAME_MAX, FULL_NAME_MAX, EMAIL_MAX, TOKEN_NAME_MAX = 80, 200, 200, 120
 
 
 def hash_password(password: str) -> str:
@@ -44,9 +48,11 @@ def check_password(user: User, password: str) -> bool:
 
 
 def password_problem(password: str, username: str) -> str | None:
-    """Return why a password is too weak, or None."""
+    """Return why a password is too weak (or too long to be one), or None."""
     if len(password) < MIN_PASSWORD:
         return f"mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự"
+    if len(password) > MAX_PASSWORD:
+        return f"mật khẩu dài quá {MAX_PASSWORD} ký tự"
     if fold(username) in fold(password):
         return "mật khẩu không được chứa tên đăng nhập"
     return None
@@ -62,9 +68,11 @@ class ScopeRoot:
 
 def _check_scopes(
     session: Session, principal: Principal, scopes: list[ScopeRoot]
-) -> list[FieldError]:
-    """Return shape errors; raise NotFound for a root the caller may not grant."""
-    errors = []
+) -> tuple[list[FieldError], list[str]]:
+    """Return the shape errors, and the reasons a root cannot be granted (not found or outside
+    the caller's scope: told apart from nothing else, as a 404 would)."""
+    errors: list[FieldError] = []
+    hidden: list[str] = []
     for i, s in enumerate(scopes):
         if (s.unit_id is None) == (s.agency_id is None):
             errors.append(FieldError(f"scopes[{i}]", "mỗi phạm vi là một đơn vị hoặc một cơ quan"))
@@ -73,14 +81,35 @@ def _check_scopes(
             if not principal.is_global:
                 stmt = stmt.where(principal.unit_write())
             if session.scalars(stmt).first() is None:
-                raise NotFound(f"đơn vị #{s.unit_id} không có hoặc nằm ngoài phạm vi của bạn")
+                hidden.append(f"đơn vị #{s.unit_id} không có hoặc nằm ngoài phạm vi của bạn")
         else:
             found = session.scalars(
                 select(Agency.id).where(Agency.id == s.agency_id, principal.agency_write())
             ).first()
             if found is None:
-                raise NotFound(f"cơ quan #{s.agency_id} không có hoặc nằm ngoài phạm vi của bạn")
-    return errors
+                hidden.append(f"cơ quan #{s.agency_id} không có hoặc nằm ngoài phạm vi của bạn")
+    return errors, hidden
+
+
+def _user_texts(
+    errors: list[FieldError], full_name: str | None, email: str | None
+) -> tuple[str | None, str | None]:
+    """Return the full name and e-mail as stored; append why either cannot be."""
+    if full_name is not None:
+        full_name = check_text(
+            errors, full_name, field="full_name", what="họ và tên", max_length=FULL_NAME_MAX
+        )
+    if email is not None:
+        n = len(errors)
+        email = check_text(errors, email, field="email", what="thư điện tử", max_length=EMAIL_MAX)
+        local, at, domain = email.partition("@")
+        if (
+            email
+            and len(errors) == n
+            and not (at and local and "." in domain and " " not in email and "@" not in domain)
+        ):
+            errors.append(FieldError("email", "thư điện tử phải có dạng ten@coquan.gov.vn"))
+    return full_name, email
 
 
 def create_user(
@@ -93,23 +122,33 @@ def create_user(
     full_name: str = "",
     email: str = "",
     scopes: list[ScopeRoot] | None = None,
+    errors: list[FieldError] | None = None,
 ) -> User:
-    """Return the new user; a non-global admin may only grant scopes inside its own."""
+    """Return the new user; a non-global admin may only grant scopes inside its own.
+
+    Every problem is reported at once (InvalidInput), with ``errors`` the caller found in its
+    own part of the input (a page's unit code it could not resolve); a name already taken
+    alone is a Conflict, a scope root the caller may not grant alone is NotFound.
+    """
     principal.require("users.manage")
     scopes = scopes or []
-    errors: list[FieldError] = []
+    errors = list(errors or [])
     username = username.strip()
     if (
         not username
-        or len(username) > 80
+        or len(username) > USERNAME_MAX
         or not username.replace(".", "").replace("_", "").replace("-", "").isalnum()
     ):
         errors.append(
-            FieldError("username", "tên đăng nhập gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang")
+            FieldError(
+                "username",
+                "tên đăng nhập gồm chữ, số, dấu chấm, gạch dưới hoặc gạch ngang, "
+                f"tối đa {USERNAME_MAX} ký tự",
+            )
         )
     if role not in ROLES:
         errors.append(
-            FieldError("role", f"vai trò phải là một trong: {', '.join(ROLES)}", value=role)
+            FieldError("role", f"vai trò phải là một trong: {', '.join(ROLES)}", value=role[:40])
         )
     if password is not None and (problem := password_problem(password, username)):
         errors.append(FieldError("password", problem))
@@ -123,16 +162,32 @@ def create_user(
         errors.append(
             FieldError("role", "chỉ quản trị toàn hệ thống mới tạo được quản trị toàn hệ thống")
         )
-    errors += _check_scopes(session, principal, scopes)
+    name_stored, email_stored = _user_texts(errors, full_name, email)
+    shape, hidden = _check_scopes(session, principal, scopes)
+    errors += shape
+    taken = (
+        bool(username)
+        and len(username) <= USERNAME_MAX
+        and session.scalars(
+            select(User.id).where(func.lower(User.username) == username.lower())
+        ).first()
+        is not None
+    )
+    if hidden and not errors and not taken:
+        raise NotFound(hidden[0])
+    errors += [FieldError("scopes", reason) for reason in hidden]
+    if taken:
+        clash = FieldError("username", f"tên đăng nhập '{username}' đã có")
+        if not errors:
+            raise Conflict(clash.reason, [clash])
+        errors.append(clash)
     if errors:
         raise InvalidInput("thông tin người dùng không hợp lệ", errors)
-    if session.scalars(select(User).where(func.lower(User.username) == username.lower())).first():
-        raise Conflict(f"tên đăng nhập '{username}' đã có")
     user = User(
         username=username,
         role=role,
-        full_name=nfc(full_name.strip()),
-        email=email.strip(),
+        full_name=name_stored or "",
+        email=email_stored or "",
         password_hash=hash_password(password) if password else None,
         is_active=True,
         created_at=utcnow(),
@@ -270,19 +325,20 @@ def update_user(
     managing = principal.can("users.manage")
     if (role is not None or is_active is not None) and not managing:
         raise Forbidden("chỉ quản trị viên được đổi vai trò hoặc khóa tài khoản")
-    errors = []
+    errors: list[FieldError] = []
     if role is not None and role not in ROLES:
-        errors.append(FieldError("role", "vai trò không hợp lệ", value=role))
+        errors.append(FieldError("role", "vai trò không hợp lệ", value=role[:40]))
     if password is not None and (problem := password_problem(password, user.username)):
         errors.append(FieldError("password", problem))
     if user.id == principal.user_id and (is_active is False or (role and role != user.role)):
         errors.append(FieldError("role", "không tự khóa hoặc tự đổi vai trò của chính mình"))
+    full_name, email = _user_texts(errors, full_name, email)
     if errors:
         raise InvalidInput("thông tin người dùng không hợp lệ", errors)
     if full_name is not None:
-        user.full_name = nfc(full_name.strip())
+        user.full_name = full_name
     if email is not None:
-        user.email = email.strip()
+        user.email = email
     if role is not None:
         user.role = role
     if is_active is not None:
@@ -305,13 +361,18 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """Return a new token and its secret; the secret is shown once and kept only hashed."""
     user = get_user(session, principal=principal, user_id=user_id)
+    errors: list[FieldError] = []
+    name = check_text(errors, name, field="name", what="tên mã truy cập", max_length=TOKEN_NAME_MAX)
     if not user.is_active:
-        raise InvalidInput("tài khoản đã bị khóa", [FieldError("user_id", "tài khoản đã bị khóa")])
+        errors.append(FieldError("user_id", "tài khoản đã bị khóa"))
+    if errors:
+        detail = "tài khoản đã bị khóa" if not user.is_active else "tên mã truy cập không hợp lệ"
+        raise InvalidInput(detail, errors)
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(
         user_id=user.id,
-        name=nfc(name.strip()),
+        name=name,
         prefix=prefix,
         token_hash=_token_digest(secret),
         created_at=utcnow(),

@@ -11,14 +11,26 @@ from sqlalchemy.orm import Session
 from tinhso.accounts import service
 from tinhso.accounts.models import ROLES, User
 from tinhso.accounts.scope import Principal
+from tinhso.db import Id
 from tinhso.errors import AppError, FieldError
 from tinhso.fmt import local_today
+from tinhso.textcheck import check_text
 from tinhso.units import service as units
 from tinhso.units.models import Agency, Unit
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+# What the add-user form calls each field its errors name.
+FIELD_LABELS = {
+    "username": "Tên đăng nhập",
+    "full_name": "Họ và tên",
+    "email": "Thư điện tử",
+    "role": "Vai trò",
+    "password": "Mật khẩu",
+    "unit_code": "Phạm vi",
+    "scopes": "Phạm vi",
+}
 
 
 @router.get("/admin/users")
@@ -46,17 +58,21 @@ def create_user(
     check_form_csrf(web, csrf_token)
     form = {"username": username, "full_name": full_name, "role": role, "unit_code": unit_code}
     try:
-        scopes = []
-        if unit_code.strip():
-            found = units.find_by_code(
-                session, principal=principal, code=unit_code, on=local_today()
-            )
-            if not found:
-                raise AppError(
-                    "không tìm thấy đơn vị",
-                    [FieldError("unit_code", "mã đơn vị không có hoặc ngoài phạm vi")],
+        # Every problem of the form at once: the unit code is looked up here, the rest is the
+        # service's, and both are reported together.
+        scopes: list[service.ScopeRoot] = []
+        found_errors: list[FieldError] = []
+        code = check_text(
+            found_errors, unit_code, field="unit_code", what="mã đơn vị", max_length=20
+        )
+        if code and not found_errors:
+            found = units.find_by_code(session, principal=principal, code=code, on=local_today())
+            if found:
+                scopes.append(service.ScopeRoot(unit_id=found[0].id))
+            else:
+                found_errors.append(
+                    FieldError("unit_code", f"mã đơn vị '{code}' không có hoặc ngoài phạm vi")
                 )
-            scopes.append(service.ScopeRoot(unit_id=found[0].id))
         user = service.create_user(
             session,
             principal=principal,
@@ -65,6 +81,7 @@ def create_user(
             password=password or None,
             full_name=full_name,
             scopes=scopes,
+            errors=found_errors,
         )
     except AppError as exc:
         session.rollback()
@@ -78,6 +95,8 @@ def create_user(
                 "form": form,
                 "error": exc.detail,
                 "errors": exc.errors,
+                "invalid": {e.field.split("[")[0] for e in exc.errors},
+                "labels": FIELD_LABELS,
             },
             status_code=exc.status,
         )
@@ -85,7 +104,7 @@ def create_user(
 
 
 @router.get("/admin/users/{user_id}")
-def user_page(request: Request, user_id: int, session: SessionDep, current: PageUser) -> Response:
+def user_page(request: Request, user_id: Id, session: SessionDep, current: PageUser) -> Response:
     """One user: scope, state and API tokens."""
     principal = current[0]
     principal.require("users.manage")
@@ -109,7 +128,7 @@ def _user_context(session: Session, principal: Principal, user: User) -> dict[st
 @router.post("/admin/users/{user_id}/tokens")
 def issue_token(
     request: Request,
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     current: PageUser,
     name: Annotated[str, Form()] = "",
@@ -129,14 +148,14 @@ def issue_token(
 
 
 @router.get("/admin/users/{user_id}/tokens")
-def tokens_page(user_id: int) -> Response:
+def tokens_page(user_id: Id) -> Response:
     """The tokens live on the user's page."""
     return RedirectResponse(f"/admin/users/{user_id}", status_code=303)
 
 
 @router.post("/admin/tokens/{token_id}/revoke")
 def revoke_token(
-    token_id: int,
+    token_id: Id,
     session: SessionDep,
     current: PageUser,
     csrf_token: Annotated[str, Form()] = "",
@@ -150,7 +169,7 @@ def revoke_token(
 
 @router.post("/admin/users/{user_id}/active")
 def set_active(
-    user_id: int,
+    user_id: Id,
     session: SessionDep,
     current: PageUser,
     active: Annotated[bool, Form()] = False,

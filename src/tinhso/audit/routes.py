@@ -12,6 +12,7 @@ from sqlalchemy import select
 from tinhso.accounts.scope import Principal
 from tinhso.audit import service
 from tinhso.audit.models import AuditEntry
+from tinhso.db import Id
 from tinhso.errors import Forbidden
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
@@ -58,7 +59,7 @@ def list_audit(
     entity: str | None = None,
     entity_id: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before_id: int | None = None,
+    before_id: Id | None = None,
 ) -> list[AuditPublic]:
     """The newest entries first (system-wide administrators only)."""
     _require_global_admin(principal)

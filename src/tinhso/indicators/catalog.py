@@ -30,7 +30,7 @@ MISSING = ("zero", "skip")
 # How often an index is assessed, the first the default: the DTI is a yearly assessment.
 INDEX_PERIOD_TYPES = ("yearly", "six_monthly", "quarterly", "monthly")
 EXTERNAL_PREFIX = "qd766."
-NUMERIC_TYPES = ("number", "percentage", "boolean")
+NUMERIC_TYPES = ("number", "integer", "percentage", "boolean")
 
 
 class CatalogError(ValueError):

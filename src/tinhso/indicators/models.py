@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tinhso.db import Base, TZDateTime
 
-VALUE_TYPES = ("number", "percentage", "boolean", "text", "date")
+# "integer": a count (villages, dossiers, people), whole numbers only.
+VALUE_TYPES = ("number", "integer", "percentage", "boolean", "text", "date")
 AGGREGATIONS = ("sum", "average", "max", "last", "none")
 
 

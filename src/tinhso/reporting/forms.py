@@ -34,6 +34,7 @@ from tinhso.reporting.models import (
 from tinhso.reporting.periods import parse_report_period
 from tinhso.services.catalog import CATALOG_DIR
 from tinhso.text import nfc
+from tinhso.textcheck import text_problem
 from tinhso.units.models import Agency, Unit
 
 FORMS_DIR = CATALOG_DIR / "forms"
@@ -127,29 +128,38 @@ def read_form_files(paths: list[Path]) -> list[tuple[str, dict[str, Any]]]:
 
 def ensure_elements(session: Session, definitions: list[dict[str, Any]], form_code: str) -> int:
     """Create the data elements defined in a form file that the catalog has not; return how
-    many were created. Existing elements (the catalog's) are left as they are.
+    many were created. Existing elements of a catalog are left as they are; those the form
+    files created (they belong to no catalog) follow their definition, so that a form file
+    that makes a count an ``integer`` makes its values whole numbers from then on.
 
     The created elements belong to no catalog (``catalog`` is empty), so that a catalog file may
     later define them (``tinhso catalog load`` refuses to redefine a code another catalog owns);
     their description says which form created them.
     """
-    have = set(session.scalars(select(DataElement.code)))
+    have = {e.code: e for e in session.scalars(select(DataElement))}
     created = 0
     for d in definitions:
-        if d["code"] in have:
+        fields = {
+            "name": nfc(d.get("name", d["code"])),
+            "value_type": d.get("value_type", "number"),
+            "unit": nfc(d.get("unit", "")),
+            "aggregation": d.get("aggregation", "sum"),
+        }
+        found = have.get(d["code"])
+        if found is not None:
+            if not found.catalog:
+                for key, value in fields.items():
+                    if getattr(found, key) != value:
+                        setattr(found, key, value)
             continue
-        session.add(
-            DataElement(
-                code=d["code"],
-                name=nfc(d.get("name", d["code"])),
-                value_type=d.get("value_type", "number"),
-                unit=nfc(d.get("unit", "")),
-                aggregation=d.get("aggregation", "sum"),
-                description=nfc(d.get("description", "") or f"Tạo từ biểu mẫu {form_code}"),
-                catalog="",
-            )
+        element = DataElement(
+            code=d["code"],
+            description=nfc(d.get("description", "") or f"Tạo từ biểu mẫu {form_code}"),
+            catalog="",
+            **fields,
         )
-        have.add(d["code"])
+        session.add(element)
+        have[d["code"]] = element
         created += 1
     session.flush()
     return created
@@ -307,6 +317,8 @@ def form_files(paths: list[Path] | None = None) -> list[Path]:
 
 def get_form(session: Session, code: str) -> ReportForm:
     """Return the form with this code, or raise NotFound."""
+    if problem := text_problem(code, what="mã biểu", max_length=60):  # report_form.code
+        raise NotFound(f"không có biểu mẫu: {problem}")
     form = session.scalars(select(ReportForm).where(ReportForm.code == code)).first()
     if form is None:
         raise NotFound(f"không có biểu mẫu '{code}'")
@@ -381,6 +393,8 @@ def close_period(
     p = parse_report_period(period)
     if p.type != form.period_type:
         raise InvalidInput(f"biểu {form.code} không có kỳ {p.code}")
+    if problem := text_problem(nfc(reason).strip(), what="lý do", max_length=4000, multiline=True):
+        raise InvalidInput("lý do khóa sổ không hợp lệ", [FieldError("reason", problem)])
     row = session.scalars(
         select(PeriodClosure).where(
             PeriodClosure.form_id == form.id, PeriodClosure.period == p.code
@@ -394,7 +408,9 @@ def close_period(
         if row is not None:
             return False
         session.add(
-            PeriodClosure(form_id=form.id, period=p.code, closed_at=utcnow(), reason=nfc(reason))
+            PeriodClosure(
+                form_id=form.id, period=p.code, closed_at=utcnow(), reason=nfc(reason).strip()
+            )
         )
     session.flush()
     return True

@@ -17,8 +17,11 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.scope import Principal
 from tinhso.errors import NotFound
 from tinhso.reporting.models import FormAssignment, ReportForm
+from tinhso.textcheck import text_problem
 from tinhso.units.models import Agency, Unit
 from tinhso.units.service import valid_on
+
+CODE_MAX = 20  # the length of unit.code and agency.code
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,10 @@ def resolve(
     day, or when no unit bore the code then, the current unit (else the latest) is taken.
     With ``form``, the organisations that report the form to the caller's department are
     readable too."""
+    for code, what in ((unit_code, "mã đơn vị"), (agency_code, "mã định danh cơ quan")):
+        # Looked up only once the database can compare it (PostgreSQL refuses a NUL).
+        if code and (problem := text_problem(code, what=what, max_length=CODE_MAX)):
+            raise NotFound(f"không tìm thấy đơn vị báo cáo: {problem}")
     if key:
         kind, _, raw = key.partition("-")
         if kind in ("u", "a") and raw.isdigit():

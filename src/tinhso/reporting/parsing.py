@@ -13,15 +13,15 @@ from datetime import date, datetime
 
 from tinhso.fmt import vn_number
 from tinhso.text import fold, nfc
+from tinhso.textcheck import text_problem
 
 _GROUPED_DOT = re.compile(r"^\d{1,3}(\.\d{3})+$")
 _GROUPED_COMMA = re.compile(r"^\d{1,3}(,\d{3})+$")
 _PLAIN = re.compile(r"^\d+$|^\d*\.\d+$|^\d+\.$")
 TRUE_WORDS = {"co", "x", "1", "true", "yes", "dung", "đa co", "da co"}
 FALSE_WORDS = {"khong", "0", "false", "no", "chua", "chua co"}
-# PostgreSQL refuses NUL in text, and an XLSX cell cannot hold the other C0 controls (a stored
-# one would break every later template); tab and line breaks are kept.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Value types read as numbers; "integer" is a count and takes whole numbers only.
+NUMBER_TYPES = ("number", "integer", "percentage")
 MAX_TEXT = 4000
 
 
@@ -111,6 +111,14 @@ def parse_value(
     """
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return Parsed()
+    if value_type == "integer":
+        x = _number("number", raw, False, False)
+        if not float(x).is_integer():
+            raise BadValue(
+                f"'{raw}' không phải là số nguyên: chỉ tiêu này đếm số lượng, "
+                "hãy ghi số nguyên (ví dụ 1.234)"
+            )
+        return Parsed(num=x)
     if value_type in ("number", "percentage"):
         return Parsed(num=_number(value_type, raw, percent_format, in_percent))
     if value_type == "boolean":
@@ -142,13 +150,15 @@ def parse_value(
 
 
 def clean_text(raw: str, what: str = "văn bản") -> str:
-    """Return ``raw`` in NFC; raise BadValue for a control character or a text too long."""
+    """Return ``raw`` in NFC; raise BadValue for a control character or a text too long.
+
+    PostgreSQL refuses NUL in text and an XLSX cell cannot hold the other controls (a stored one
+    would break every later template); tab and line breaks are kept (``textcheck``)."""
     text = nfc(raw)
-    bad = _CONTROL.search(text)
-    if bad:
-        raise BadValue(f"{what} có ký tự điều khiển (mã {ord(bad.group())})")
-    if len(text.strip()) > MAX_TEXT:
-        raise BadValue(f"{what} dài quá {vn_number(MAX_TEXT)} ký tự")
+    problem = text_problem(text, what=what, max_length=len(text), multiline=True)
+    problem = problem or text_problem(text.strip(), what=what, max_length=MAX_TEXT, multiline=True)
+    if problem:
+        raise BadValue(problem)
     return text
 
 
@@ -184,7 +194,7 @@ def _percent_checked(value_type: str, x: float, raw: object, *, has_sign: bool) 
 
 def display(value_type: str, num: float | None, text: str | None) -> str:
     """Return a stored value as the entry page shows it ("1.234", "53,8", "Có", "31/12/2025")."""
-    if value_type in ("number", "percentage"):
+    if value_type in NUMBER_TYPES:
         if num is None:
             return ""
         decimals = 0 if float(num).is_integer() else len(f"{num:.6f}".rstrip("0").split(".")[1])

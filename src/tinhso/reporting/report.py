@@ -23,7 +23,7 @@ from tinhso.reporting.completeness import completeness
 from tinhso.reporting.forms import form_elements
 from tinhso.reporting.models import DataValue, ReportForm
 from tinhso.reporting.orgs import Org
-from tinhso.reporting.parsing import display
+from tinhso.reporting.parsing import NUMBER_TYPES, display
 from tinhso.reporting.periods import ReportPeriod
 from tinhso.services.catalog import CATALOG_DIR
 
@@ -169,7 +169,7 @@ def build_document(
                     for o in done
                     if (v := values.get((o.key, e.code))) is not None and v.value_num is not None
                 ]
-                total = _aggregate(how, nums) if e.value_type in ("number", "percentage") else None
+                total = _aggregate(how, nums) if e.value_type in NUMBER_TYPES else None
                 if e.value_type == "boolean":
                     total_text = f"{vn_number(sum(nums))}/{vn_number(len(nums))} đơn vị có"
                 else:

@@ -16,7 +16,7 @@ from tinhso.reporting.batch import write_batch
 from tinhso.reporting.completeness import completeness
 from tinhso.reporting.forms import form_elements, form_rules, get_form, list_forms
 from tinhso.reporting.models import ReportForm
-from tinhso.reporting.parsing import display
+from tinhso.reporting.parsing import NUMBER_TYPES, display
 from tinhso.reporting.periods import ReportPeriod, parse_report_period
 from tinhso.reporting.schemas import (
     DataValueBatch,
@@ -120,7 +120,7 @@ def get_values(
             continue
         value: float | str | None = (
             v.value_num
-            if e.value_type in ("number", "percentage")
+            if e.value_type in NUMBER_TYPES
             else (
                 display(e.value_type, v.value_num, v.value_text)
                 if e.value_type == "boolean"

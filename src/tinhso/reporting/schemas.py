@@ -80,6 +80,7 @@ class Warning_(BaseModel):
     """A value kept but worth a second look (a change beyond the form's ±X%)."""
 
     field: str
+    label: str | None = Field(None, description="tên chỉ tiêu (khi `field` là mã chỉ tiêu)")
     reason: str
     row: int | None = None
     sheet: str | None = None

@@ -286,17 +286,16 @@ def validate(
                     )
                 )
                 continue
+            where = {**_where(rep, entry, None), "label": spec.name}
             if entry.code in located:
-                errors.append(
-                    FieldError(entry.code, "chỉ tiêu có hai giá trị", **_where(rep, entry, None))
-                )
+                errors.append(FieldError(entry.code, "chỉ tiêu có hai giá trị", **where))
                 continue
             located[entry.code] = entry
             if entry.comment:
                 try:
                     entry.comment = clean_text(entry.comment, "ghi chú")  # written as checked
                 except BadValue as exc:
-                    errors.append(FieldError(entry.code, str(exc), **_where(rep, entry, None)))
+                    errors.append(FieldError(entry.code, str(exc), **where))
                     unreadable.add(entry.code)
             try:
                 values[entry.code] = parse_value(
@@ -310,8 +309,8 @@ def validate(
                     FieldError(
                         entry.code,
                         str(exc),
-                        value=None if entry.raw is None else str(entry.raw),
-                        **_where(rep, entry, None),
+                        value=None if entry.raw is None else str(entry.raw)[:100],
+                        **where,
                     )
                 )
                 values.pop(entry.code, None)
@@ -326,7 +325,7 @@ def validate(
                         FieldError(
                             entry.code,
                             f"giá trị đã được duyệt trong biểu {locked[spec.id]}; dữ liệu bị khóa",
-                            **_where(rep, entry, None),
+                            **where,
                         )
                     )
                     unreadable.add(entry.code)
@@ -338,13 +337,23 @@ def validate(
         for issue in check_values(elements, rules, values, previous, submitting=complete):
             if issue.code in unreadable:
                 continue  # one reason per value: it could not be read
-            fe = _issue_error(rep, issue, located.get(issue.code or ""))
+            fe = _issue_error(rep, issue, located.get(issue.code or ""), by_code)
             (warnings if issue.severity == "warning" else errors).append(fe)
     return errors, warnings, parsed_all
 
 
-def _issue_error(rep: OrgReport, issue: Issue, entry: Entry | None) -> FieldError:
-    return FieldError(issue.code or "report", issue.reason, **_where(rep, entry, issue.code))
+def _issue_error(
+    rep: OrgReport, issue: Issue, entry: Entry | None, by_code: dict[str, ElementSpec]
+) -> FieldError:
+    """Return a rule's issue as an error naming the element by its name (a person does not
+    know "XA_TO_CNS_TONG") and where it was entered."""
+    spec = by_code.get(issue.code or "")
+    return FieldError(
+        issue.code or "report",
+        issue.reason,
+        label=spec.name if spec is not None else None,
+        **_where(rep, entry, issue.code),
+    )
 
 
 def write_values(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from tinhso.fmt import vn_number
 from tinhso.reporting.forms import ElementSpec, rule_terms
 from tinhso.reporting.models import FormRule
-from tinhso.reporting.parsing import Parsed
+from tinhso.reporting.parsing import NUMBER_TYPES, Parsed
 
 OP_WORDS = {
     "<=": "không được lớn hơn",
@@ -85,7 +85,7 @@ def check_values(
         v = values.get(e.code, Parsed())
         if e.value_type == "percentage" and v.num is not None and not 0 <= v.num <= 100:
             issues.append(Issue(e.code, f"tỷ lệ phải từ 0 đến 100 (đang là {_fmt(v.num)})"))
-        if e.value_type == "number" and v.num is not None and v.num < 0:
+        if e.value_type in ("number", "integer") and v.num is not None and v.num < 0:
             issues.append(Issue(e.code, f"giá trị không được âm (đang là {_fmt(v.num)})"))
         if submitting and e.required and v.blank:
             issues.append(Issue(e.code, "chỉ tiêu bắt buộc chưa có giá trị"))
@@ -96,7 +96,7 @@ def check_values(
             and v.num is not None
             and prev is not None
             and prev != 0
-            and e.value_type in ("number", "percentage")
+            and e.value_type in NUMBER_TYPES
         ):
             change = (v.num - prev) / abs(prev) * 100
             if abs(change) > limit:

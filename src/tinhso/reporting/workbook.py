@@ -27,7 +27,7 @@ from tinhso.reporting import orgs
 from tinhso.reporting.forms import ElementSpec, form_elements
 from tinhso.reporting.models import DataValue, ReportForm
 from tinhso.reporting.orgs import Org
-from tinhso.reporting.parsing import display
+from tinhso.reporting.parsing import NUMBER_TYPES, display
 from tinhso.reporting.periods import ReportPeriod, label_of
 from tinhso.reporting.service import Entry, OrgReport, WriteResult, stored_values, write_values
 
@@ -37,6 +37,7 @@ FIRST_ROW = 7
 HEADER = ("STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Giá trị", "Ghi chú")
 TYPE_HINTS = {
     "number": "số",
+    "integer": "số nguyên",
     "percentage": "%, ghi 53,8",
     "boolean": "Có/Không",
     "date": "ngày dd/mm/yyyy",
@@ -60,7 +61,7 @@ def _title(org: Org, used: set[str]) -> str:
 def _stored_cell(e: ElementSpec, v: DataValue | None) -> Any:
     if v is None:
         return None
-    if e.value_type in ("number", "percentage"):
+    if e.value_type in NUMBER_TYPES:
         return v.value_num
     if e.value_type == "date" and v.value_text:
         return date.fromisoformat(v.value_text)
@@ -127,6 +128,8 @@ def build_template(
                 ws.cell(row, 5).number_format = "DD/MM/YYYY"
             elif e.value_type == "number":
                 ws.cell(row, 5).number_format = "#,##0.##"
+            elif e.value_type == "integer":
+                ws.cell(row, 5).number_format = "#,##0"
             elif e.value_type == "percentage":
                 # A literal "%" (quoted): the cell holds 53.8 and shows 53,8%; typing "53,8%"
                 # makes Excel switch the cell to a real percentage (0.538), read as such.

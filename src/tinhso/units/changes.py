@@ -1,12 +1,13 @@
 """Changing the register: villages, and agencies with their electronic codes.
 
 Provinces and communes come from the national register and are not edited here; villages
-and agencies are the province's own. Every change is scoped and audited.
+and agencies are the province's own. Every change is scoped and audited. File imports of
+villages and agencies are in ``imports.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -14,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal, subtree_of
-from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
-from tinhso.fmt import local_today
-from tinhso.tabular import read_table
+from tinhso.errors import Conflict, FieldError, InvalidInput, NotFound
 from tinhso.text import fold, nfc
+from tinhso.textcheck import check_text
 from tinhso.units.codes import (
     AGENCY_KINDS,
     REFORM_DATE,
@@ -27,7 +27,6 @@ from tinhso.units.codes import (
     agency_code_under,
 )
 from tinhso.units.models import Agency, Unit
-from tinhso.units.service import valid_on
 
 
 def _writable_unit(session: Session, principal: Principal, unit_id: int) -> Unit:
@@ -64,21 +63,32 @@ class VillageInput:
     valid_from: date = REFORM_DATE
 
 
+CODE_MAX = 20  # unit.code and agency.code
+UNIT_NAME_MAX = 200
+AGENCY_NAME_MAX = 250
+
+
 def _check_village(data: VillageInput, row: int | None = None) -> list[FieldError]:
-    errors = []
-    if not data.code.strip():
-        errors.append(FieldError("code", "mã thôn không được để trống", row=row))
-    elif len(data.code) > 20:
-        errors.append(FieldError("code", "mã thôn dài quá 20 ký tự", row=row, value=data.code))
-    if not data.name.strip():
-        errors.append(FieldError("name", "tên thôn không được để trống", row=row))
+    errors: list[FieldError] = []
+    check_text(
+        errors, data.code, field="code", what="mã thôn", max_length=CODE_MAX, required=True, row=row
+    )
+    check_text(
+        errors,
+        data.name,
+        field="name",
+        what="tên thôn",
+        max_length=UNIT_NAME_MAX,
+        required=True,
+        row=row,
+    )
     if village_kind(data.kind) is None:
         errors.append(
             FieldError(
                 "type",
                 "loại không hợp lệ (thôn, bản, tổ dân phố, xóm, ấp, buôn, làng, khu phố, khóm)",
                 row=row,
-                value=data.kind,
+                value=data.kind[:40],
             )
         )
     return errors
@@ -92,13 +102,11 @@ def create_village(session: Session, *, principal: Principal, data: VillageInput
         errors.append(FieldError("commune_id", "thôn, bản chỉ thuộc một đơn vị cấp xã"))
     if errors:
         raise InvalidInput("thông tin thôn không hợp lệ", errors)
-    if session.scalars(
-        select(Unit).where(Unit.parent_id == commune.id, Unit.code == data.code.strip())
-    ).first():
-        raise Conflict(f"mã thôn '{data.code}' đã có trong {commune.name}")
-    name = nfc(data.name.strip())
+    code, name = nfc(data.code).strip(), nfc(data.name).strip()
+    if session.scalars(select(Unit).where(Unit.parent_id == commune.id, Unit.code == code)).first():
+        raise Conflict(f"mã thôn '{code}' đã có trong {commune.name}")
     village = Unit(
-        code=data.code.strip(),
+        code=code,
         level="village",
         kind=village_kind(data.kind) or "thon",
         name=name,
@@ -131,21 +139,22 @@ def update_unit(
             "tỉnh và xã lấy từ danh mục quốc gia, không sửa được tại đây",
             [FieldError("level", "chỉ sửa được thôn, bản, tổ dân phố")],
         )
-    errors = []
+    errors: list[FieldError] = []
+    new_name = None
     if name is not None:
-        if not name.strip():
-            errors.append(FieldError("name", "tên thôn không được để trống"))
-        else:
-            unit.name = nfc(name.strip())
-            unit.name_folded = fold(unit.name)
-    if kind is not None:
-        k = village_kind(kind)
-        if k is None:
-            errors.append(FieldError("kind", "loại không hợp lệ", value=kind))
-        else:
-            unit.kind = k
+        new_name = check_text(
+            errors, name, field="name", what="tên thôn", max_length=UNIT_NAME_MAX, required=True
+        )
+    k = village_kind(kind) if kind is not None else None
+    if kind is not None and k is None:
+        errors.append(FieldError("kind", "loại không hợp lệ", value=kind[:40]))
     if errors:
         raise InvalidInput("thông tin thôn không hợp lệ", errors)
+    if new_name is not None:
+        unit.name = new_name
+        unit.name_folded = fold(new_name)
+    if k is not None:
+        unit.kind = k
     session.flush()
     return unit
 
@@ -191,125 +200,6 @@ def delete_unit(session: Session, *, principal: Principal, unit_id: int) -> None
     session.flush()
 
 
-@dataclass
-class ImportReport:
-    """What an import accepted, refused (with reasons) and left unchanged."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[FieldError] = field(default_factory=list)
-    encoding: str | None = None
-    committed: bool = False
-
-
-VILLAGE_COLUMNS = {
-    "code": ("mã", "mã thôn", "ma_thon", "mã thôn/bản"),
-    "name": ("tên", "tên thôn", "ten_thon"),
-    "type": ("loại", "loại hình", "kind"),
-    "commune_code": ("mã xã", "ma_xa", "commune"),
-    "valid_from": ("hiệu lực từ", "từ ngày"),
-}
-
-
-def import_villages(
-    session: Session,
-    *,
-    principal: Principal,
-    data: bytes,
-    filename: str,
-    partial: bool = False,
-) -> ImportReport:
-    """Import villages from CSV/XLSX; return the report.
-
-    All or nothing unless ``partial``: then the valid rows are written and the report names
-    exactly the refused ones. A village already there with the same data is left unchanged.
-    """
-    principal.require("units.write")
-    table = read_table(
-        data, filename, columns=VILLAGE_COLUMNS, required=("code", "name", "type", "commune_code")
-    )
-    report = ImportReport(encoding=table.encoding)
-    today = local_today()
-    communes: dict[str, Unit | None] = {}
-    seen: dict[tuple[str, str], int] = {}
-    accepted: list[tuple[int, Unit, VillageInput]] = []
-    for row, rec in table.rows:
-        row_errors: list[FieldError] = []
-        ccode = rec["commune_code"]
-        if ccode not in communes:
-            communes[ccode] = session.scalars(
-                select(Unit).where(Unit.level == "commune", Unit.code == ccode, valid_on(today))
-            ).first()
-        commune = communes[ccode]
-        if commune is None:
-            row_errors.append(
-                FieldError(
-                    "commune_code", "mã xã không có trong danh mục hiện hành", row=row, value=ccode
-                )
-            )
-        elif not principal.covers_unit_path(commune.path):
-            row_errors.append(
-                FieldError(
-                    "commune_code",
-                    f"{commune.name} nằm ngoài phạm vi được phân quyền",
-                    row=row,
-                    value=ccode,
-                )
-            )
-        valid_from = REFORM_DATE
-        if rec.get("valid_from"):
-            try:
-                valid_from = date.fromisoformat(rec["valid_from"][:10])
-            except ValueError:
-                row_errors.append(
-                    FieldError(
-                        "valid_from",
-                        "ngày không hợp lệ (dùng dạng YYYY-MM-DD)",
-                        row=row,
-                        value=rec["valid_from"],
-                    )
-                )
-        item = VillageInput(0, rec["code"], rec["name"], rec["type"], valid_from)
-        row_errors += _check_village(item, row)
-        key = (ccode, rec["code"])
-        if key in seen:
-            row_errors.append(
-                FieldError(
-                    "code", f"mã thôn trùng với dòng {seen[key]}", row=row, value=rec["code"]
-                )
-            )
-        else:
-            seen[key] = row
-        if row_errors or commune is None:
-            report.errors += row_errors
-            continue
-        accepted.append((row, commune, item))
-    if report.errors and not partial:
-        return report
-    for _row, commune, item in accepted:
-        existing = session.scalars(
-            select(Unit).where(Unit.parent_id == commune.id, Unit.code == item.code)
-        ).first()
-        kind = village_kind(item.kind) or "thon"
-        if existing is None:
-            create_village(
-                session,
-                principal=principal,
-                data=VillageInput(commune.id, item.code, item.name, kind, item.valid_from),
-            )
-            report.created += 1
-        elif existing.name == nfc(item.name) and existing.kind == kind:
-            report.unchanged += 1
-        else:
-            update_unit(
-                session, principal=principal, unit_id=existing.id, name=item.name, kind=kind
-            )
-            report.updated += 1
-    report.committed = True
-    return report
-
-
 @dataclass(frozen=True)
 class AgencyInput:
     """An agency as submitted."""
@@ -325,16 +215,23 @@ def _check_agency(
     session: Session, principal: Principal, data: AgencyInput, agency_id: int | None = None
 ) -> tuple[Unit, Agency | None]:
     errors: list[FieldError] = []
-    if (err := agency_code_error(data.code.strip())) is not None:
-        errors.append(FieldError("code", err, value=data.code))
-    if not data.name.strip():
-        errors.append(FieldError("name", "tên cơ quan không được để trống"))
+    code = check_text(errors, data.code, field="code", what="mã định danh", max_length=CODE_MAX)
+    if not errors and (err := agency_code_error(code)) is not None:
+        errors.append(FieldError("code", err, value=code))
+    check_text(
+        errors,
+        data.name,
+        field="name",
+        what="tên cơ quan",
+        max_length=AGENCY_NAME_MAX,
+        required=True,
+    )
     if data.kind not in AGENCY_KINDS:
         errors.append(
             FieldError(
                 "kind",
                 f"loại cơ quan phải là một trong: {', '.join(AGENCY_KINDS)}",
-                value=data.kind,
+                value=data.kind[:40],
             )
         )
     unit = session.scalars(
@@ -353,24 +250,23 @@ def _check_agency(
             raise NotFound(f"cơ quan cấp trên #{data.parent_id} không có hoặc nằm ngoài phạm vi")
         if parent.id == agency_id:
             errors.append(FieldError("parent_id", "cơ quan không thể là cấp trên của chính nó"))
-        elif not errors and not agency_code_under(data.code.strip(), parent.code):
-            errors.append(
-                FieldError(
-                    "code",
-                    f"mã '{data.code}' không thuộc mã của cơ quan cấp trên '{parent.code}'",
-                    value=data.code,
-                )
-            )
+        elif not errors and not agency_code_under(code, parent.code):
+            errors.append(FieldError("code", code_not_under(code, parent.code), value=code))
         elif agency_id is not None and f"/{agency_id}/" in parent.path:
             errors.append(
                 FieldError("parent_id", "cơ quan cấp trên không được là cơ quan cấp dưới của nó")
             )
     if errors:
         raise InvalidInput("thông tin cơ quan không hợp lệ", errors)
-    clash = session.scalars(select(Agency).where(Agency.code == data.code.strip())).first()
+    clash = session.scalars(select(Agency).where(Agency.code == code)).first()
     if clash is not None and clash.id != agency_id:
-        raise Conflict(f"mã định danh '{data.code}' đã được dùng cho {clash.name}")
+        raise Conflict(f"mã định danh '{code}' đã được dùng cho {clash.name}")
     return unit, parent
+
+
+def code_not_under(code: str, parent_code: str) -> str:
+    """Return the reason an agency's code does not sit under its parent's (QCVN 102)."""
+    return f"mã '{code}' không thuộc mã của cơ quan cấp trên '{parent_code}'"
 
 
 def create_agency(session: Session, *, principal: Principal, data: AgencyInput) -> Agency:
@@ -378,9 +274,9 @@ def create_agency(session: Session, *, principal: Principal, data: AgencyInput) 
     if not principal.can("units.write"):
         principal.require("agencies.write")
     unit, parent = _check_agency(session, principal, data)
-    name = nfc(data.name.strip())
+    name = nfc(data.name).strip()
     agency = Agency(
-        code=data.code.strip(),
+        code=nfc(data.code).strip(),
         name=name,
         name_folded=fold(name),
         kind=data.kind,
@@ -417,8 +313,8 @@ def update_agency(
     agency = get_writable_agency(session, principal, agency_id)
     unit, parent = _check_agency(session, principal, data, agency_id=agency.id)
     old_path = agency.path
-    agency.code, agency.kind, agency.unit_id = data.code.strip(), data.kind, unit.id
-    agency.name = nfc(data.name.strip())
+    agency.code, agency.kind, agency.unit_id = nfc(data.code).strip(), data.kind, unit.id
+    agency.name = nfc(data.name).strip()
     agency.name_folded = fold(agency.name)
     agency.parent_id = parent.id if parent else None
     agency.path = f"{parent.path if parent else '/'}{agency.id}/"
@@ -439,178 +335,3 @@ def delete_agency(session: Session, *, principal: Principal, agency_id: int) -> 
     _refuse_if_referenced(session, agency_id=agency.id)
     session.delete(agency)
     session.flush()
-
-
-AGENCY_COLUMNS = {
-    "code": ("mã định danh", "mã cơ quan", "ma_dinh_danh", "ma_co_quan"),
-    "name": ("tên cơ quan", "tên", "ten_co_quan"),
-    "kind": ("loại", "loại cơ quan", "loai"),
-    "unit_code": ("mã đơn vị", "mã đơn vị hành chính", "ma_don_vi"),
-    "parent_code": ("mã cơ quan cấp trên", "cấp trên", "ma_cap_tren"),
-}
-AGENCY_KIND_ALIASES = {
-    fold(label): kind
-    for kind, labels in {
-        "ubnd_tinh": ("UBND tỉnh", "Ủy ban nhân dân tỉnh"),
-        "so": ("Sở",),
-        "ban": ("Ban",),
-        "nganh": ("Cơ quan ngành dọc", "Ngành dọc"),
-        "don_vi": ("Đơn vị sự nghiệp",),
-        "ubnd_xa": ("UBND xã", "UBND phường", "UBND đặc khu", "UBND xã, phường, đặc khu"),
-        "khac": ("Khác",),
-    }.items()
-    for label in labels
-}
-
-
-def _agency_kind(raw: str) -> str | None:
-    key = raw.strip()
-    if key in AGENCY_KINDS:
-        return key
-    return AGENCY_KIND_ALIASES.get(fold(key))
-
-
-def import_agencies(
-    session: Session, *, principal: Principal, data: bytes, filename: str, partial: bool = False
-) -> ImportReport:
-    """Import agencies from CSV/XLSX; return the report.
-
-    Parents may come before or after their children in the file. All or nothing unless
-    ``partial``; an agency already there with the same data is left unchanged.
-    """
-    if not principal.can("units.write"):
-        principal.require("agencies.write")
-    table = read_table(
-        data, filename, columns=AGENCY_COLUMNS, required=("code", "name", "kind", "unit_code")
-    )
-    report = ImportReport(encoding=table.encoding)
-    today = local_today()
-    rows: dict[str, tuple[int, dict[str, str]]] = {}
-    unit_of: dict[str, int] = {}  # agency code → the unit found for it in the first pass
-    for row, rec in table.rows:
-        errs: list[FieldError] = []
-        code = rec["code"]
-        if (err := agency_code_error(code)) is not None:
-            errs.append(FieldError("code", err, row=row, value=code))
-        elif code in rows:
-            errs.append(
-                FieldError(
-                    "code", f"mã định danh trùng với dòng {rows[code][0]}", row=row, value=code
-                )
-            )
-        if not rec["name"]:
-            errs.append(FieldError("name", "tên cơ quan không được để trống", row=row))
-        if _agency_kind(rec["kind"]) is None:
-            errs.append(
-                FieldError(
-                    "kind",
-                    f"loại cơ quan phải là một trong: {', '.join(AGENCY_KINDS.values())}",
-                    row=row,
-                    value=rec["kind"],
-                )
-            )
-        unit = session.scalars(
-            select(Unit).where(
-                Unit.code == rec["unit_code"],
-                Unit.level.in_(["province", "commune", "village"]),
-                valid_on(today),
-            )
-        ).first()
-        if unit is None:
-            errs.append(
-                FieldError(
-                    "unit_code",
-                    "mã đơn vị không có trong danh mục hiện hành",
-                    row=row,
-                    value=rec["unit_code"],
-                )
-            )
-        elif not principal.covers_unit_path(unit.path):
-            errs.append(
-                FieldError(
-                    "unit_code",
-                    f"{unit.name} nằm ngoài phạm vi được phân quyền",
-                    row=row,
-                    value=rec["unit_code"],
-                )
-            )
-        if errs:
-            report.errors += errs
-        else:
-            rows[code] = (row, rec)
-            assert unit is not None
-            unit_of[code] = unit.id
-    # Parents first: a file may list a department before the UBND it belongs to.
-    ordered: list[tuple[int, dict[str, str]]] = []
-    placed: set[str] = set()
-    pending = dict(rows)
-    while pending:
-        ready = [
-            c
-            for c, (_r, rec) in pending.items()
-            if not rec.get("parent_code") or rec["parent_code"] not in pending
-        ]
-        if not ready:
-            for c, (row, _rec) in sorted(pending.items(), key=lambda kv: kv[1][0]):
-                report.errors.append(
-                    FieldError(
-                        "parent_code", "cơ quan cấp trên tạo thành vòng lặp", row=row, value=c
-                    )
-                )
-            break
-        for c in sorted(ready, key=lambda c: pending[c][0]):
-            ordered.append(pending.pop(c))
-            placed.add(c)
-    if report.errors and not partial:
-        report.errors.sort(key=lambda e: (e.row or 0, e.field))
-        return report
-    for row, rec in ordered:
-        parent_id = None
-        if rec.get("parent_code"):
-            parent = session.scalars(
-                select(Agency).where(Agency.code == rec["parent_code"], principal.agency_read())
-            ).first()
-            if parent is None:
-                report.errors.append(
-                    FieldError(
-                        "parent_code",
-                        "mã cơ quan cấp trên không có hoặc ngoài phạm vi",
-                        row=row,
-                        value=rec["parent_code"],
-                    )
-                )
-                continue
-            parent_id = parent.id
-        item = AgencyInput(
-            rec["code"],
-            rec["name"],
-            _agency_kind(rec["kind"]) or "khac",
-            unit_of[rec["code"]],
-            parent_id,
-        )
-        existing = session.scalars(select(Agency).where(Agency.code == item.code)).first()
-        try:
-            with session.begin_nested():
-                if existing is None:
-                    create_agency(session, principal=principal, data=item)
-                    report.created += 1
-                elif (existing.name, existing.kind, existing.unit_id, existing.parent_id) == (
-                    nfc(item.name),
-                    item.kind,
-                    item.unit_id,
-                    item.parent_id,
-                ):
-                    report.unchanged += 1
-                else:
-                    update_agency(session, principal=principal, agency_id=existing.id, data=item)
-                    report.updated += 1
-        except AppError as exc:
-            reasons = exc.errors or [FieldError("code", exc.detail)]
-            report.errors += [
-                FieldError(e.field, e.reason, row=row, value=e.value) for e in reasons
-            ]
-    report.errors.sort(key=lambda e: (e.row or 0, e.field))
-    if report.errors and not partial:
-        return report
-    report.committed = True
-    return report

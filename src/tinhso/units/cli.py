@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, err_console, print_json, progress_bar
 from tinhso.fmt import local_today
-from tinhso.units import changes, register, service
+from tinhso.units import imports, register, service
 from tinhso.units.codes import unit_label
 from tinhso.units.lineage_report import lineage_report
 from tinhso.units.models import Unit
@@ -191,7 +191,9 @@ def report(
     console.print(table)
 
 
-def _run_import(importer: Callable[..., changes.ImportReport], file: Path, partial: bool) -> None:
+def _run_import(importer: Callable[..., imports.ImportReport], file: Path, partial: bool) -> None:
+    """Run the import the API runs and print its report: a refused file (ImportRefused) is
+    printed row by row by ``cli_session``, which exits 2 after its transaction rolled back."""
     with cli_session() as session:
         rep = importer(
             session,
@@ -200,12 +202,8 @@ def _run_import(importer: Callable[..., changes.ImportReport], file: Path, parti
             filename=file.name,
             partial=partial,
         )
-        for e in rep.errors:
-            err_console.print(f"  - {e}")
-        if not rep.committed:
-            session.rollback()
-            err_console.print(f"[red]Tệp có {len(rep.errors)} lỗi; không ghi dòng nào.[/]")
-            raise typer.Exit(2)
+    for e in rep.errors:
+        err_console.print(f"  - {e}")
     console.print(
         f"Thêm mới {rep.created}, cập nhật {rep.updated}, không đổi {rep.unchanged}, "
         f"bỏ qua {len(rep.errors)} dòng lỗi."
@@ -218,7 +216,7 @@ def import_agencies(
     partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
 ) -> None:
     """Import agencies (code, name, kind, unit code, parent code): all or nothing unless --partial."""
-    _run_import(changes.import_agencies, file, partial)
+    _run_import(imports.import_agencies, file, partial)
 
 
 @app.command("import-villages")
@@ -227,4 +225,4 @@ def import_villages(
     partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
 ) -> None:
     """Import villages (thôn, bản, tổ dân phố) from CSV/XLSX: all or nothing unless --partial."""
-    _run_import(changes.import_villages, file, partial)
+    _run_import(imports.import_villages, file, partial)

@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from tinhso.db import Id, Offset
 from tinhso.errors import InvalidInput
-from tinhso.units import changes, service
+from tinhso.units import changes, imports, service
 from tinhso.units.codes import REFORM_DATE
 from tinhso.units.schemas import (
     AgencyCreate,
@@ -40,11 +41,11 @@ def list_units(
     session: SessionDep,
     principal: ApiPrincipal,
     level: Level | None = None,
-    parent_id: int | None = None,
+    parent_id: Id | None = None,
     as_of: date | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> UnitPage:
     """Units in the caller's scope, by level, parent, date and name (diacritics optional)."""
     total, units = service.list_units(
@@ -61,7 +62,7 @@ def list_units(
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Một đơn vị hành chính")
-def get_unit(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
+def get_unit(unit_id: Id, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
     """One unit."""
     return UnitPublic.model_validate(
         service.get_unit(session, principal=principal, unit_id=unit_id)
@@ -72,7 +73,7 @@ def get_unit(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> Unit
     "/units/{unit_id}/children", response_model=list[UnitPublic], summary="Đơn vị trực thuộc"
 )
 def unit_children(
-    unit_id: int, session: SessionDep, principal: ApiPrincipal, as_of: date | None = None
+    unit_id: Id, session: SessionDep, principal: ApiPrincipal, as_of: date | None = None
 ) -> list[UnitPublic]:
     """The unit's direct children."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
@@ -83,7 +84,7 @@ def unit_children(
 @router.get(
     "/units/{unit_id}/ancestors", response_model=list[UnitPublic], summary="Đơn vị cấp trên"
 )
-def unit_ancestors(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> list[UnitPublic]:
+def unit_ancestors(unit_id: Id, session: SessionDep, principal: ApiPrincipal) -> list[UnitPublic]:
     """The unit's ancestors, root first."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
     return [
@@ -96,7 +97,7 @@ def unit_ancestors(unit_id: int, session: SessionDep, principal: ApiPrincipal) -
     "/units/{unit_id}/subtree", response_model=list[UnitPublic], summary="Toàn bộ đơn vị bên dưới"
 )
 def unit_subtree(
-    unit_id: int, session: SessionDep, principal: ApiPrincipal, level: Level | None = None
+    unit_id: Id, session: SessionDep, principal: ApiPrincipal, level: Level | None = None
 ) -> list[UnitPublic]:
     """The unit and everything below it."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
@@ -121,7 +122,7 @@ def _links(links: list[service.LineageLink]) -> list[LineagePublic]:
     response_model=Lineage,
     summary="Nguồn gốc và kế thừa qua sắp xếp 2025",
 )
-def unit_lineage(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> Lineage:
+def unit_lineage(unit_id: Id, session: SessionDep, principal: ApiPrincipal) -> Lineage:
     """The units that formed this one and the units it was merged into."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
     return Lineage(
@@ -134,7 +135,7 @@ def unit_lineage(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> 
 @router.get(
     "/units/{unit_id}/map", response_model=MapResult, summary="Đơn vị tương ứng tại một ngày khác"
 )
-def map_unit(unit_id: int, to: date, session: SessionDep, principal: ApiPrincipal) -> MapResult:
+def map_unit(unit_id: Id, to: date, session: SessionDep, principal: ApiPrincipal) -> MapResult:
     """The unit's counterpart(s) valid on ``to``: forward through mergers, backward to sources."""
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
     mapped = service.map_unit(session, principal=principal, unit=unit, to=to)
@@ -164,7 +165,7 @@ def create_village(body: VillageCreate, session: SessionDep, principal: ApiPrinc
 
 @router.patch("/units/{unit_id}", response_model=UnitPublic, summary="Sửa thôn, bản, tổ dân phố")
 def update_unit(
-    unit_id: int, body: UnitUpdate, session: SessionDep, principal: ApiPrincipal
+    unit_id: Id, body: UnitUpdate, session: SessionDep, principal: ApiPrincipal
 ) -> UnitPublic:
     """Rename a village or change its kind."""
     unit = changes.update_unit(
@@ -174,7 +175,7 @@ def update_unit(
 
 
 @router.delete("/units/{unit_id}", status_code=204, summary="Xóa thôn, bản, tổ dân phố")
-def delete_unit(unit_id: int, session: SessionDep, principal: ApiPrincipal) -> Response:
+def delete_unit(unit_id: Id, session: SessionDep, principal: ApiPrincipal) -> Response:
     """Delete a village nothing refers to."""
     changes.delete_unit(session, principal=principal, unit_id=unit_id)
     return Response(status_code=204)
@@ -188,18 +189,25 @@ async def read_upload(file: UploadFile) -> bytes:
     return data
 
 
-Importer = Callable[..., changes.ImportReport]
+Importer = Callable[..., imports.ImportReport]
+REFUSED = {
+    422: {
+        "description": "Tệp bị từ chối, không ghi dòng nào: vấn đề RFC 9457 "
+        "(`application/problem+json`) với danh sách `errors` nêu dòng, cột và lý do",
+        "content": {"application/problem+json": {}},
+    }
+}
 
 
 async def _import(
     importer: Importer,
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: UploadFile,
     partial: bool,
 ) -> ImportResult:
-    """Run an all-or-nothing (or partial) import and answer with its report (422 if refused)."""
+    """Run an import and answer with its report; a refused file is a 422 problem naming each
+    row (raised by the importer, so the request's transaction rolls back)."""
     data = await read_upload(file)
     report = await run_in_threadpool(
         importer,
@@ -209,9 +217,6 @@ async def _import(
         filename=file.filename or "upload.csv",
         partial=partial,
     )
-    if not report.committed:
-        session.rollback()
-        response.status_code = 422
     return ImportResult(
         committed=report.committed,
         created=report.created,
@@ -222,16 +227,20 @@ async def _import(
     )
 
 
-@router.post("/units:import", response_model=ImportResult, summary="Nhập thôn, bản từ CSV/XLSX")
+@router.post(
+    "/units:import",
+    response_model=ImportResult,
+    summary="Nhập thôn, bản từ CSV/XLSX",
+    responses=REFUSED,  # type: ignore[arg-type]
+)
 async def import_villages(
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: Annotated[UploadFile, File()],
     partial: bool = False,
 ) -> ImportResult:
     """Villages from a CSV/XLSX file: all or nothing, or (``partial``) the valid rows only."""
-    return await _import(changes.import_villages, session, principal, response, file, partial)
+    return await _import(imports.import_villages, session, principal, file, partial)
 
 
 @router.post(
@@ -239,27 +248,27 @@ async def import_villages(
     response_model=ImportResult,
     summary="Nhập cơ quan từ CSV/XLSX",
     tags=["agencies"],
+    responses=REFUSED,  # type: ignore[arg-type]
 )
 async def import_agencies(
     session: SessionDep,
     principal: ApiPrincipal,
-    response: Response,
     file: Annotated[UploadFile, File()],
     partial: bool = False,
 ) -> ImportResult:
     """Agencies with their QCVN 102 codes: all or nothing, or (``partial``) the valid rows only."""
-    return await _import(changes.import_agencies, session, principal, response, file, partial)
+    return await _import(imports.import_agencies, session, principal, file, partial)
 
 
 @router.get("/agencies", response_model=AgencyPage, summary="Danh sách cơ quan", tags=["agencies"])
 def list_agencies(
     session: SessionDep,
     principal: ApiPrincipal,
-    unit_id: int | None = None,
-    parent_id: int | None = None,
+    unit_id: Id | None = None,
+    parent_id: Id | None = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AgencyPage:
     """Agencies in the caller's scope."""
     total, items = service.list_agencies(
@@ -277,7 +286,7 @@ def list_agencies(
 @router.get(
     "/agencies/{agency_id}", response_model=AgencyPublic, summary="Một cơ quan", tags=["agencies"]
 )
-def get_agency(agency_id: int, session: SessionDep, principal: ApiPrincipal) -> AgencyPublic:
+def get_agency(agency_id: Id, session: SessionDep, principal: ApiPrincipal) -> AgencyPublic:
     """One agency."""
     return AgencyPublic.model_validate(
         service.get_agency(session, principal=principal, agency_id=agency_id)
@@ -305,7 +314,7 @@ def create_agency(body: AgencyCreate, session: SessionDep, principal: ApiPrincip
     "/agencies/{agency_id}", response_model=AgencyPublic, summary="Sửa cơ quan", tags=["agencies"]
 )
 def update_agency(
-    agency_id: int, body: AgencyUpdate, session: SessionDep, principal: ApiPrincipal
+    agency_id: Id, body: AgencyUpdate, session: SessionDep, principal: ApiPrincipal
 ) -> AgencyPublic:
     """Replace an agency's fields."""
     agency = changes.update_agency(
@@ -315,7 +324,7 @@ def update_agency(
 
 
 @router.delete("/agencies/{agency_id}", status_code=204, summary="Xóa cơ quan", tags=["agencies"])
-def delete_agency(agency_id: int, session: SessionDep, principal: ApiPrincipal) -> Response:
+def delete_agency(agency_id: Id, session: SessionDep, principal: ApiPrincipal) -> Response:
     """Delete an agency with no subordinate agencies."""
     changes.delete_agency(session, principal=principal, agency_id=agency_id)
     return Response(status_code=204)

@@ -6,6 +6,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tinhso.db import Id
+
 
 class UnitPublic(BaseModel):
     """A unit as the API shows it."""
@@ -34,7 +36,7 @@ class VillageCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    commune_id: int
+    commune_id: Id
     code: str = Field(min_length=1, max_length=20)
     name: str = Field(min_length=1, max_length=200)
     kind: str = "thon"
@@ -92,8 +94,8 @@ class AgencyBase(BaseModel):
     )
     name: str = Field(min_length=1, max_length=250)
     kind: str
-    unit_id: int
-    parent_id: int | None = None
+    unit_id: Id
+    parent_id: Id | None = None
 
 
 class AgencyCreate(AgencyBase):

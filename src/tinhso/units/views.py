@@ -10,9 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from tinhso.accounts.scope import ROLE_LABELS, Principal
+from tinhso.db import Id
 from tinhso.errors import AppError, Forbidden
 from tinhso.fmt import local_today
-from tinhso.units import changes, service
+from tinhso.units import imports, service
 from tinhso.units.routes import read_upload
 from tinhso.web.deps import PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
@@ -55,7 +56,7 @@ def browse(
 
 @router.get("/units/{unit_id}/tree")
 def unit_tree(
-    request: Request, unit_id: int, session: SessionDep, current: PageUser, as_of: str = ""
+    request: Request, unit_id: Id, session: SessionDep, current: PageUser, as_of: str = ""
 ) -> Response:
     """The children of a unit, as a branch of the tree (loaded when the branch opens)."""
     principal = current[0]
@@ -66,7 +67,7 @@ def unit_tree(
 
 
 @router.get("/units/{unit_id}")
-def unit_page(request: Request, unit_id: int, session: SessionDep, current: PageUser) -> Response:
+def unit_page(request: Request, unit_id: Id, session: SessionDep, current: PageUser) -> Response:
     """A unit: where it sits, what lies below, its agencies and its lineage across 2025."""
     principal = current[0]
     unit = service.get_unit(session, principal=principal, unit_id=unit_id)
@@ -115,12 +116,20 @@ async def import_upload(
     try:
         data = await read_upload(file)
         report = await run_in_threadpool(
-            changes.import_villages,
+            imports.import_villages,
             session,
             principal=principal,
             data=data,
             filename=file.filename or "tep.csv",
             partial=partial,
+        )
+    except imports.ImportRefused as exc:
+        session.rollback()
+        return render(
+            request,
+            "units/import.html",
+            {"report": exc.report, "filename": file.filename},
+            status_code=exc.status,
         )
     except AppError as exc:
         session.rollback()
@@ -130,11 +139,4 @@ async def import_upload(
             {"report": None, "error": exc.detail, "errors": exc.errors, "filename": file.filename},
             status_code=exc.status,
         )
-    if not report.committed:
-        session.rollback()
-    return render(
-        request,
-        "units/import.html",
-        {"report": report, "filename": file.filename},
-        status_code=200 if report.committed else 422,
-    )
+    return render(request, "units/import.html", {"report": report, "filename": file.filename})

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tinhso.db import is_busy
 from tinhso.errors import AppError, FieldError
 from tinhso.web.deps import LoginRequired
+from tinhso.web.messages import http_detail, pydantic_reason
 from tinhso.web.templating import render
 
 PROBLEM = "application/problem+json"
@@ -25,38 +26,14 @@ STATUS_TITLES = {
     405: "Phương thức không được hỗ trợ",
     409: "Xung đột dữ liệu",
     413: "Tệp quá lớn",
+    415: "Định dạng không được hỗ trợ",
     422: "Dữ liệu không hợp lệ",
     429: "Quá nhiều yêu cầu",
     500: "Lỗi hệ thống",
+    503: "Hệ thống đang bận",
 }
-
-VIETNAMESE_DETAILS = {
-    404: "không tìm thấy địa chỉ này",
-    405: "địa chỉ này không nhận phương thức yêu cầu đã gửi",
-    413: "nội dung gửi lên quá lớn",
-}
-ENGLISH_PHRASES = {s.phrase for s in HTTPStatus}
-
-PYDANTIC_REASONS = {
-    "missing": "bắt buộc phải có",
-    "int_parsing": "phải là số nguyên",
-    "int_type": "phải là số nguyên",
-    "float_parsing": "phải là số",
-    "bool_parsing": "phải là true hoặc false",
-    "date_from_datetime_parsing": "ngày không hợp lệ (dùng dạng YYYY-MM-DD)",
-    "date_parsing": "ngày không hợp lệ (dùng dạng YYYY-MM-DD)",
-    "string_type": "phải là chuỗi ký tự",
-    "string_too_long": "quá dài",
-    "string_too_short": "quá ngắn",
-    "literal_error": "giá trị không nằm trong danh sách cho phép",
-    "enum": "giá trị không nằm trong danh sách cho phép",
-    "json_invalid": "JSON không hợp lệ",
-    "extra_forbidden": "trường này không được phép",
-    "greater_than_equal": "giá trị quá nhỏ",
-    "less_than_equal": "giá trị quá lớn",
-    "model_attributes_type": "phải là một đối tượng JSON",
-    "list_type": "phải là một danh sách",
-}
+BUSY = "hệ thống đang bận (cơ sở dữ liệu đang được ghi bởi một tác vụ khác), hãy thử lại sau"
+BUSY_RETRY_SECONDS = 30
 
 
 def is_api(request: Request) -> bool:
@@ -64,7 +41,12 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
-def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """Return a problem+json response."""
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -74,12 +56,19 @@ def problem(status: int, detail: str, errors: list[dict[str, Any]] | None = None
     }
     if errors:
         body["errors"] = errors
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def _page(request: Request, status: int, detail: str, errors: list[FieldError]) -> Response:
-    return render(
+def _page(
+    request: Request,
+    status: int,
+    detail: str,
+    errors: list[FieldError],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    response = render(
         request,
         "error.html",
         {
@@ -90,6 +79,37 @@ def _page(request: Request, status: int, detail: str, errors: list[FieldError]) 
         },
         status_code=status,
     )
+    response.headers.update(headers or {})
+    return response
+
+
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
+def _field_error(err: dict[str, Any]) -> FieldError:
+    """Return one Pydantic error of a request as a field error, in Vietnamese."""
+    loc = list(err.get("loc", ()))
+    if loc and loc[0] in _LOCATIONS:
+        loc = loc[1:]
+    reason = pydantic_reason(err)
+    if err.get("type") == "json_invalid" and loc and isinstance(loc[-1], int):
+        reason += f" (ở ký tự thứ {loc[-1] + 1})"
+        loc = loc[:-1]
+    return FieldError(field=".".join(str(p) for p in loc) or "body", reason=reason)
+
+
+def _refused_parameters(request: Request) -> list[FieldError]:
+    """Return the path and query parameters a database cannot take: a NUL in a text, a whole
+    number beyond 64 bits (what PostgreSQL refuses when a route let one through)."""
+    out = []
+    items = [*request.path_params.items(), *request.query_params.multi_items()]
+    for name, value in items:
+        text = str(value)
+        if "\x00" in text:
+            out.append(FieldError(name, "có ký tự điều khiển (U+0000) không được phép"))
+        elif text.lstrip("-").isdigit() and abs(int(text)) > 2**63 - 1:
+            out.append(FieldError(name, "số quá lớn"))
+    return out
 
 
 def install(app: FastAPI) -> None:
@@ -103,11 +123,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        errors = []
-        for err in exc.errors():
-            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
-            reason = PYDANTIC_REASONS.get(str(err.get("type")), str(err.get("msg", "không hợp lệ")))
-            errors.append(FieldError(field=".".join(loc) or "body", reason=reason))
+        errors = [_field_error(err) for err in exc.errors()]
         detail = "yêu cầu có trường không hợp lệ"
         if is_api(request):
             return problem(422, detail, [e.as_dict() for e in errors])
@@ -115,22 +131,33 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Starlette's own details are English HTTP phrases; say them in Vietnamese.
-        detail = VIETNAMESE_DETAILS.get(exc.status_code, STATUS_TITLES.get(exc.status_code, "lỗi"))
-        if isinstance(exc.detail, str) and exc.detail not in ENGLISH_PHRASES:
-            detail = exc.detail
+        # The libraries' own details are English; a person reads Vietnamese.
+        detail = http_detail(exc.status_code, exc.detail)
+        headers = dict(exc.headers or {})
         if is_api(request):
-            return problem(exc.status_code, detail)
-        return _page(request, exc.status_code, detail, [])
+            return problem(exc.status_code, detail, headers=headers)
+        return _page(request, exc.status_code, detail, [], headers=headers)
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError) -> Response:
         # A value the database itself refuses (PostgreSQL: a NUL character in a text, a number
         # out of its type's range), wherever it came from: the caller's input, not a fault here.
         detail = "giá trị gửi lên không hợp lệ (có ký tự không được phép hoặc vượt giới hạn)"
+        errors = _refused_parameters(request)
         if is_api(request):
-            return problem(422, detail)
-        return _page(request, 422, detail, [])
+            return problem(422, detail, [e.as_dict() for e in errors])
+        return _page(request, 422, detail, errors)
+
+    @app.exception_handler(OperationalError)
+    async def operational_error(request: Request, exc: OperationalError) -> Response:
+        # The database stayed locked by another writer (a long CLI import on SQLite, a lock
+        # held on PostgreSQL) beyond the bounded wait: busy, try again; nothing was written.
+        if not is_busy(exc):
+            raise exc
+        headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+        if is_api(request):
+            return problem(503, BUSY, headers=headers)
+        return _page(request, 503, BUSY, [], headers=headers)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
