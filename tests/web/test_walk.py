@@ -67,13 +67,14 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("user", "/admin/users/{user}"),
 )
 ADMIN_ONLY = {"users", "user"}
-UPLOAD_PAGES = {"dossier-upload", "village-upload"}
+UPLOAD_PAGES = {"dossier-upload", "village-upload", "excel"}
 
 # Who may open an upload page (the others are offered no link to it and refused with a
 # reason, tests/web/test_roles.py): the department's officer has no unit to send villages for.
 UPLOADERS = {
     "dossier-upload": {"admin", "canbo.so", "canbo.xa"},
     "village-upload": {"admin", "canbo.xa"},
+    "excel": {"admin", "canbo.so", "canbo.xa"},  # those who report
 }
 
 
