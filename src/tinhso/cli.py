@@ -9,6 +9,7 @@ import typer
 from tinhso.accounts.cli import app as users_app
 from tinhso.audit.cli import app as audit_app
 from tinhso.clitools import console
+from tinhso.clivi import localize
 from tinhso.config import get_settings
 from tinhso.demo.cli import demo
 from tinhso.indicators.cli import app as indicators_app
@@ -16,6 +17,8 @@ from tinhso.indicators.cli import catalog_app
 from tinhso.reporting.cli import app as reporting_app
 from tinhso.services.cli import app as services_app
 from tinhso.units.cli import app as units_app
+
+localize()
 
 app = typer.Typer(
     help="tỉnh số — nền tảng chuyển đổi số cấp tỉnh.", no_args_is_help=True, add_completion=False
@@ -29,10 +32,16 @@ app.add_typer(services_app, name="services")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(reporting_app, name="reporting")
-app.command("demo")(demo)
+app.command(
+    "demo",
+    help="Dựng tỉnh mẫu: danh mục, thôn bản, cơ quan, hồ sơ, báo cáo và mỗi vai trò một tài khoản.",
+)(demo)
 
 
-@db_app.command("upgrade")
+@db_app.command(
+    "upgrade",
+    help="Áp dụng mọi bản nâng cấp lược đồ còn thiếu cho cơ sở dữ liệu đang cấu hình và cho biết đã làm gì.",
+)
 def db_upgrade() -> None:
     """Apply every pending migration to the configured database, and say what it did."""
     from tinhso.migrate import current, upgrade
@@ -49,7 +58,10 @@ def db_upgrade() -> None:
         console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất ({after}); không có gì thay đổi.")
 
 
-@app.command("serve")
+@app.command(
+    "serve",
+    help="Khởi động máy chủ web (trang và API).",
+)
 def serve(
     host: Annotated[str | None, typer.Option(help="địa chỉ lắng nghe")] = None,
     port: Annotated[int | None, typer.Option(help="cổng")] = None,

@@ -29,7 +29,10 @@ class Role(StrEnum):
     system = "system"
 
 
-@app.command("add")
+@app.command(
+    "add",
+    help="Thêm người dùng (mật khẩu được hỏi, hoặc đọc từ đầu vào chuẩn) cùng phạm vi của họ.",
+)
 def add(
     username: Annotated[str, typer.Argument(help="tên đăng nhập")],
     role: Annotated[Role, typer.Option(help="vai trò")],
@@ -79,7 +82,10 @@ def add(
         )
 
 
-@app.command("token")
+@app.command(
+    "token",
+    help="Cấp mã truy cập API cho một người dùng và in mã bí mật (chỉ hiện một lần này).",
+)
 def token(
     username: Annotated[str, typer.Argument(help="tên đăng nhập")],
     name: Annotated[str, typer.Option(help="tên gợi nhớ của mã")] = "",
@@ -94,7 +100,10 @@ def token(
     typer.echo(secret)
 
 
-@app.command("list")
+@app.command(
+    "list",
+    help="Liệt kê người dùng cùng vai trò và trạng thái.",
+)
 def list_users() -> None:
     """List users with their roles and state."""
     with cli_session() as session:

@@ -10,7 +10,10 @@ from tinhso.clitools import cli_session, console, err_console
 app = typer.Typer(help="Nhật ký thay đổi (chuỗi băm).", no_args_is_help=True)
 
 
-@app.command("verify")
+@app.command(
+    "verify",
+    help="Tính lại chuỗi băm; thoát với mã khác 0 và nêu từng mục bị sửa, xóa hoặc đổi chỗ.",
+)
 def verify() -> None:
     """Recompute the chain; exit non-zero and name each entry modified, deleted or moved."""
     with cli_session() as session:

@@ -32,7 +32,10 @@ COUNT_LABELS = {
 STATUS = {"loaded": "đã nạp", "unchanged": "không đổi", "checked": "hợp lệ (Chỉ số 766)"}
 
 
-@catalog_app.command("load")
+@catalog_app.command(
+    "load",
+    help="Kiểm tra các tệp danh mục cùng nhau và ghi những gì thay đổi (chạy lại không đổi gì, có ghi nhật ký).",
+)
 def load(
     files: Annotated[
         list[Path] | None,
@@ -67,7 +70,10 @@ def _n(v: float | None, digits: int = 2) -> str:
     return "—" if v is None else vn_number(v, digits)
 
 
-@app.command("list")
+@app.command(
+    "list",
+    help="Liệt kê các bộ chỉ số tổng hợp trong danh mục.",
+)
 def list_() -> None:
     """List the composite indices of the catalog."""
     with cli_session() as session:
@@ -77,7 +83,10 @@ def list_() -> None:
     console.print(table)
 
 
-@app.command("compute")
+@app.command(
+    "compute",
+    help="Tính một bộ chỉ số cho một kỳ: mọi đơn vị kèm xếp hạng, hoặc cây chỉ số của một đơn vị.",
+)
 def compute(
     index: Annotated[str, typer.Option(help="mã bộ chỉ số, ví dụ dti-province-2025")],
     period: Annotated[str, typer.Option(help="2025, 2025-H1, 2025-Q3 hoặc 2025-07")],

@@ -22,7 +22,10 @@ app = typer.Typer(
 )
 
 
-@app.command("load-forms")
+@app.command(
+    "load-forms",
+    help="Nạp biểu mẫu báo cáo từ YAML (tạo mới hoặc thay theo mã; số liệu đã có được giữ).",
+)
 def load_forms_cmd(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="tệp hoặc thư mục YAML; mặc định catalog/forms")
@@ -38,7 +41,10 @@ def load_forms_cmd(
     )
 
 
-@app.command("forms")
+@app.command(
+    "forms",
+    help="Liệt kê các biểu mẫu báo cáo.",
+)
 def forms_cmd() -> None:
     """List the report forms."""
     with cli_session() as session:
@@ -50,7 +56,10 @@ def forms_cmd() -> None:
     console.print(table)
 
 
-@app.command("close-period")
+@app.command(
+    "close-period",
+    help="Khóa nhập liệu một kỳ của biểu mẫu (hoặc mở lại).",
+)
 def close_period_cmd(
     form: Annotated[str, typer.Option(help="mã biểu")],
     period: Annotated[str, typer.Option(help="kỳ, ví dụ 2025-07")],
@@ -73,7 +82,10 @@ def close_period_cmd(
     )
 
 
-@app.command("completeness")
+@app.command(
+    "completeness",
+    help="Cho biết ai đã báo cáo một biểu trong kỳ, đúng hạn hay không, và ai chưa báo cáo.",
+)
 def completeness_cmd(
     form: Annotated[str, typer.Option(help="mã biểu")],
     period: Annotated[str, typer.Option(help="kỳ, ví dụ 2025-07")],
@@ -99,7 +111,10 @@ def completeness_cmd(
     )
 
 
-@app.command("template")
+@app.command(
+    "template",
+    help="Ghi tệp Excel mẫu (mỗi tổ chức một trang tính) cho một biểu và một kỳ.",
+)
 def template_cmd(
     form: Annotated[str, typer.Option(help="mã biểu")],
     period: Annotated[str, typer.Option(help="kỳ")],
@@ -124,7 +139,10 @@ def template_cmd(
     console.print(f"Đã ghi mẫu {out} ({len(targets)} trang).")
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help="Nhập tệp Excel mẫu đã điền (ghi tất cả hoặc không ghi gì; liệt kê ô bị từ chối).",
+)
 def import_cmd(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     form: Annotated[str, typer.Option(help="mã biểu")],
@@ -149,7 +167,10 @@ def import_cmd(
     )
 
 
-@app.command("report")
+@app.command(
+    "report",
+    help="Ghi báo cáo định kỳ gửi Bộ (XLSX hoặc PDF, theo phần mở rộng của tệp).",
+)
 def report_cmd(
     form: Annotated[str, typer.Option(help="mã biểu")],
     period: Annotated[str, typer.Option(help="kỳ")],

@@ -38,7 +38,10 @@ def _print_report(rep: object) -> None:
     )
 
 
-@app.command("import-procedures")
+@app.command(
+    "import-procedures",
+    help="Nhập danh mục thủ tục hành chính từ CSV/XLSX: ghi tất cả hoặc không ghi gì.",
+)
 def import_procedures(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import the procedure catalogue (TTHC) from CSV/XLSX: all or nothing."""
     with cli_session() as session:
@@ -52,7 +55,10 @@ def import_procedures(file: Annotated[Path, typer.Argument(exists=True, dir_okay
             raise typer.Exit(2)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    help="Nhập hồ sơ: đọc và kiểm tra theo luồng; ghi các dòng hợp lệ, liệt kê các dòng bị từ chối.",
+)
 def import_dossiers(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="CSV, XLSX, NDJSON hoặc Parquet")
@@ -82,7 +88,10 @@ def _lake() -> Lake:
     return Lake(db, Lake.path_for(settings.var_dir, db.url), WorkCalendar.default())
 
 
-@app.command("index")
+@app.command(
+    "index",
+    help="Tính Chỉ số 766 cho một kỳ (một đơn vị, hoặc mọi đơn vị kèm xếp hạng).",
+)
 def index(
     period: Annotated[str, typer.Option(help="2025-07, 2025-Q3, 2025-H2 hoặc 2025")],
     unit: Annotated[
@@ -141,7 +150,10 @@ def _n(v: float | None) -> str:
     return "—" if v is None else f"{v:g}"
 
 
-@app.command("explain")
+@app.command(
+    "explain",
+    help="Liệt kê các hồ sơ đứng sau một chỉ số (ra màn hình dạng JSON, hoặc ra tệp XLSX).",
+)
 def explain(
     period: Annotated[str, typer.Option(help="kỳ")],
     unit: Annotated[str, typer.Option(help="mã đơn vị hoặc cơ quan")],

@@ -50,7 +50,10 @@ def _unit_dict(u: Unit) -> dict[str, object]:
     }
 
 
-@app.command("load")
+@app.command(
+    "load",
+    help="Nạp hai danh mục quốc gia (trước 2025 và 2025) và quan hệ kế thừa giữa chúng.",
+)
 def load(
     data_dir: Annotated[Path, typer.Option(help="thư mục CSV của danh mục")] = register.DATA_DIR,
 ) -> None:
@@ -86,7 +89,10 @@ def _resolve(session: Session, code: str, on: date | None, level: Level | None) 
     return units[0]
 
 
-@app.command("list")
+@app.command(
+    "list",
+    help="Liệt kê các đơn vị của một cấp còn hiệu lực vào một ngày, có thể chỉ trong một đơn vị cha.",
+)
 def list_units(
     level: Annotated[Level, typer.Option(help="cấp đơn vị")],
     parent: Annotated[str | None, typer.Option(help="mã đơn vị cấp trên")] = None,
@@ -124,7 +130,10 @@ def _parse_date(raw: str) -> date:
         raise typer.Exit(2) from exc
 
 
-@app.command("map")
+@app.command(
+    "map",
+    help="Cho biết đơn vị tương ứng vào một ngày khác (theo quan hệ kế thừa năm 2025).",
+)
 def map_unit(
     code: Annotated[str, typer.Argument(help="mã đơn vị")],
     to: Annotated[str, typer.Option(help="ngày đích YYYY-MM-DD")],
@@ -168,7 +177,10 @@ def map_unit(
             console.print(f"  → {unit_label(m.unit.kind, m.unit.name)} ({m.unit.code}){part}")
 
 
-@app.command("lineage-report")
+@app.command(
+    "lineage-report",
+    help="Báo cáo số xã trước 2025 có đơn vị kế thừa, và liệt kê những xã không có, kèm lý do.",
+)
 def report(
     province: Annotated[str | None, typer.Option(help="mã tỉnh mới (sau 2025)")] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
@@ -210,7 +222,10 @@ def _run_import(importer: Callable[..., imports.ImportReport], file: Path, parti
     )
 
 
-@app.command("import-agencies")
+@app.command(
+    "import-agencies",
+    help="Nhập cơ quan (mã, tên, loại, mã đơn vị, mã cơ quan cha): ghi tất cả hoặc không ghi gì, trừ khi có --partial.",
+)
 def import_agencies(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
     partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
@@ -219,7 +234,10 @@ def import_agencies(
     _run_import(imports.import_agencies, file, partial)
 
 
-@app.command("import-villages")
+@app.command(
+    "import-villages",
+    help="Nhập thôn, bản, tổ dân phố từ CSV/XLSX: ghi tất cả hoặc không ghi gì, trừ khi có --partial.",
+)
 def import_villages(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
     partial: Annotated[bool, typer.Option(help="ghi các dòng hợp lệ, bỏ các dòng lỗi")] = False,
