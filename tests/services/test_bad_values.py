@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import html
-import io
 import json
 import re
 from collections.abc import Callable
@@ -220,7 +219,7 @@ def _via_cli(
     def send(client: Any, world: World, tmp_path: Path, cases: list) -> set[tuple]:  # type: ignore[type-arg]
         path = tmp_path / f"hoso{suffix}"
         writer(_rows(cases), path)
-        code, out = run("services", "import", str(path))
+        _code, out = run("services", "import", str(path))
         assert "Traceback" not in out and "Error:" not in out, out
         said = " ".join(out.split())
         first = 1 if suffix in (".csv", ".xlsx") else 0
