@@ -168,7 +168,8 @@ def derive(dossier: Any, events: Sequence[Any], calendar: WorkCalendar) -> dict[
     """
     out: dict[str, Any] = {}
     ordered = sorted(events, key=lambda e: (e.ts, e.id or 0))
-    if ordered and ordered[-1].ts >= dossier.as_of:
+    # A stored state time that cannot be read (None: see db.TZDateTime) is older than any event.
+    if ordered and (dossier.as_of is None or ordered[-1].ts >= dossier.as_of):
         out["status"], out["as_of"] = ordered[-1].status, ordered[-1].ts
     for status, column in STATUS_TIMES.items():
         first = next((e.ts for e in ordered if e.status == status), None)
