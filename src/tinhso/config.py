@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Settings(BaseSettings):
     province_code: str = "12"
     # Make the first pages' figures ready in the background at start-up (web/warmup.py).
     warm_up: bool = True
+    # The window of plausible dates in dossier records and events: a time before ``date_min``
+    # or after the end of the year ``date_max_years`` from now is refused on every path.
+    date_min: date = date(2000, 1, 1)
+    date_max_years: int = Field(default=10, ge=1, le=100)
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,23 @@ class TZDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetime: every timestamp must carry its zone")
         return value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        """Return the reader of stored values: a time Python cannot hold (year 10000 written
+        as text on SQLite, stored before the imports checked their dates) reads as empty
+        instead of failing every page that shows its row."""
+        inner = super().result_processor(dialect, coltype)
+        if inner is None:
+            return None
+
+        def process(value: Any) -> datetime | None:
+            try:
+                return inner(value)
+            except (ValueError, OverflowError):
+                log.warning("a stored time is out of range and is read as empty")
+                return None
+
+        return process
+
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
@@ -69,6 +87,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+log = logging.getLogger(__name__)
 _READS = ("SELECT", "PRAGMA", "WITH", "EXPLAIN")
 WRITE_WAIT_SECONDS = 60
 # How long a statement waits for a database another writer holds (SQLite's busy timeout; on
@@ -152,7 +171,16 @@ def make_engine(url: str, busy_timeout: float | None = None, **kwargs: Any) -> E
     if busy_timeout is not None and url.startswith("postgresql"):
         options = f"-c lock_timeout={max(1, int(busy_timeout * 1000))}"
         kwargs.setdefault("connect_args", {"options": options})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _plausible_times(dbapi_conn: Any, _record: Any) -> None:
+            from tinhso.pgtypes import register_plausible_times
+
+            register_plausible_times(dbapi_conn)
+
+    return engine
 
 
 class Database:

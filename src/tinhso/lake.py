@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import tempfile
 import threading
 from collections.abc import Iterable, Sequence
@@ -119,7 +120,11 @@ LEFT JOIN workday wdone ON wdone.d = CAST(coalesce(b.finished_at, b.returned_at)
 ) x"""
 )
 CALENDAR_YEARS = (2015, 2035)
+# The years a time of the copy may fall in: wider than any import accepts (``TINHSO_DATE_MIN``),
+# narrow enough that every month and deadline computed from it stays in range.
+PLAUSIBLE_YEARS = (1900, 2199)
 BATCH = 200_000
+log = logging.getLogger(__name__)
 
 
 def _literal(path: Path) -> str:
@@ -130,6 +135,27 @@ def _raw_csv(path: Path) -> str:
     """Return a DuckDB scan of an exported batch, every column as text."""
     columns = ", ".join(f"'{n}': 'VARCHAR'" for n, _t in DOSSIER_COLUMNS)
     return f"read_csv({_literal(path)}, header=false, columns={{{columns}}}, nullstr='')"
+
+
+def _plausible(name: str, kind: str, utc: str) -> str:
+    """Return the DuckDB expression of an exported text column as the copy keeps it: typed, or
+    NULL when it is not a plausible value of its column (a time outside ``PLAUSIBLE_YEARS``,
+    NaN or infinity, a number beyond the column's type)."""
+    kind = kind.split()[0]
+    value = f"nullif({name}, '')"
+    if kind == "TIMESTAMPTZ":
+        typed = f"TRY_CAST({value}{utc} AS TIMESTAMPTZ)"
+        first, last = PLAUSIBLE_YEARS
+        return (
+            f"CASE WHEN {typed} >= TIMESTAMPTZ '{first}-01-01 00:00:00+00' "
+            f"AND {typed} < TIMESTAMPTZ '{last + 1}-01-01 00:00:00+00' THEN {typed} END"
+        )
+    if kind == "BOOLEAN":
+        return f"TRY_CAST(CASE {name} WHEN 't' THEN 'true' WHEN 'f' THEN 'false' ELSE {value} END AS BOOLEAN)"
+    if kind == "DOUBLE":
+        typed = f"TRY_CAST({value} AS DOUBLE)"
+        return f"CASE WHEN isfinite({typed}) THEN {typed} END"
+    return f"TRY_CAST({value} AS {kind})"
 
 
 def _csv_value(v: object) -> object:
@@ -438,19 +464,31 @@ class Lake:
     def _upsert(self, path: Path, dialect: str) -> None:
         # SQLite keeps UTC timestamps as text without a zone; PostgreSQL writes "+00".
         utc = "" if dialect == "postgresql" else " || '+00'"
-        cols = ", ".join(
-            f"CAST(nullif({n}, ''){utc} AS TIMESTAMPTZ) AS {n}"
-            if t.startswith("TIMESTAMPTZ")
-            else (
-                f"CAST(CASE {n} WHEN 't' THEN 'true' WHEN 'f' THEN 'false' ELSE {n} END AS BOOLEAN) AS {n}"
-                if t == "BOOLEAN"
-                else f"CAST(nullif({n}, '') AS {t.split()[0]}) AS {n}"
-            )
+        cols = ", ".join(f"{_plausible(n, t, utc)} AS {n}" for n, t in DOSSIER_COLUMNS)
+        # A value the system of record holds but the copy cannot (stored before the checks of
+        # every import path, or written straight into the table) is left out, not a failure of
+        # every figure: the rows count without it, and the operator is told how many.
+        dropped = " OR ".join(
+            f"(nullif({n}, '') IS NOT NULL AND {_plausible(n, t, utc)} IS NULL)"
             for n, t in DOSSIER_COLUMNS
         )
         self.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE dossier_batch AS SELECT {cols} FROM {_raw_csv(path)}"
+            f"CREATE OR REPLACE TEMP TABLE dossier_batch AS SELECT {cols}, {dropped} AS _dropped "
+            f"FROM {_raw_csv(path)}"
         )
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE _dropped), count(*) FILTER (WHERE id IS NULL OR seq IS NULL)"
+            " FROM dossier_batch"
+        ).fetchone()
+        if row and row[0]:
+            log.warning(
+                "analytics copy: %d dossier rows hold values out of range (a time outside %d–%d, "
+                "NaN, infinity or a count beyond its column); those values are left out",
+                row[0],
+                *PLAUSIBLE_YEARS,
+            )
+        self.con.execute("DELETE FROM dossier_batch WHERE id IS NULL OR seq IS NULL")
+        self.con.execute("ALTER TABLE dossier_batch DROP COLUMN _dropped")
         self.con.execute(
             "INSERT OR REPLACE INTO dossier " + DERIVE_SQL.format(source="dossier_batch")
         )

@@ -16,6 +16,8 @@ from tinhso.text import nfc
 
 # C0 and C1 controls, DEL and lone surrogates; a multi-line text keeps tab and line breaks.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The same characters as an RE2 class, for checks made in DuckDB (surrogates cannot be in UTF-8).
+CONTROL_SQL = r"[\x00-\x1f\x7f-\x9f]"
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 

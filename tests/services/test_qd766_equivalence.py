@@ -113,10 +113,17 @@ def random_dossiers(rng: random.Random, year: int, n: int) -> list[dict[str, Any
         (data.BH, "02605"),
         (data.BH, "02600"),
     ]
+    # A code names the commune valid on the reception day: draw one that is.
+    before = {"03390": ["03397", "03400"]}
+    after = {"03391": ["03388"], "02605": ["02600", "04279"]}
+    reform = datetime(2025, 7, 1, tzinfo=LOCAL)
     out = []
     for i in range(n):
         agency, commune = rng.choice(places)
         received = _edge_time(rng, year)
+        moved = before if received < reform else after
+        if commune in moved:
+            commune = rng.choice(moved[commune])
         status = rng.choice([2, 3, 4, 5, 8, 9, 10, 10, 10])
         rec: dict[str, Any] = {
             "code": f"R{year}-{i}",

@@ -27,6 +27,7 @@ from tinhso.errors import FieldError
 from tinhso.services.fields import DOSSIER_FIELDS, TIMESTAMPS
 from tinhso.services.models import ChangeCounter, Dossier, Procedure
 from tinhso.services.staging import Staged, field_checks, typed_expr
+from tinhso.textcheck import CONTROL_SQL
 from tinhso.units.models import Agency, Unit
 
 CHUNK = 5000
@@ -34,6 +35,7 @@ BULK = 20_000  # rows a batch of the direct insert
 BULK_CACHE_KIB = 256 * 1024  # SQLite page cache during a large load
 BULK_ROWS = 50_000  # a load of at least this many rows is a large one
 MAX_REPORTED_ERRORS = 10_000
+SHOWN_MAX = 100  # the longest refused value an error shows
 STORED = [
     f.name
     for f in DOSSIER_FIELDS
@@ -146,6 +148,20 @@ REFERENCES = [
     "SELECT row_no, 'commune_code', 'mã xã không có trong danh mục đơn vị hành chính', commune_code "
     "FROM src WHERE commune_code IS NOT NULL AND commune_code NOT IN (SELECT code FROM ref_commune)",
 ]
+# A commune code names the commune valid on the dossier's day (its reception, else its
+# submission): codes were reused on 2025-07-01, so a code of the day before may name another.
+COMMUNE_ON_DAY = """
+SELECT t.row_no, 'commune_code',
+    'mã xã không có hiệu lực vào ngày ' || strftime(t.on_day, '%d/%m/%Y')
+        || ' (ngày tiếp nhận, hoặc ngày nộp, của hồ sơ)',
+    t.commune_code
+FROM (SELECT row_no, commune_code, CAST(coalesce(received_at, submitted_at, as_of) AS DATE) AS on_day
+      FROM typed WHERE commune_code IS NOT NULL AND NOT bad) t
+WHERE t.on_day IS NOT NULL AND t.commune_code IN (SELECT code FROM ref_commune)
+  AND NOT EXISTS (SELECT 1 FROM ref_commune c WHERE c.code = t.commune_code
+      AND coalesce(c.valid_from, DATE '0001-01-01') <= t.on_day
+      AND coalesce(c.valid_to, DATE '9999-12-31') >= t.on_day)
+"""
 
 
 def check(session: Session, staged: Staged, principal: Principal) -> None:
@@ -174,7 +190,7 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
     for f in DOSSIER_FIELDS:
         for cond, reason in field_checks(f):
             parts.append(
-                f"SELECT row_no, '{f.name}' AS field, '{reason}' AS reason, {f.name} AS value "
+                f"SELECT row_no, '{f.name}' AS field, {reason} AS reason, {_shown(f.name)} AS value "
                 f"FROM flagged WHERE {cond}"
             )
     for col, reason in LATER:
@@ -187,7 +203,7 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
             f"SELECT row_no, '{col}', '{reason}', CAST(status AS VARCHAR) FROM typed "
             f"WHERE bad AND {when} AND {col} IS NULL"
         )
-    parts += REFERENCES
+    parts += [*REFERENCES, COMMUNE_ON_DAY]
     if _scalar(con, "SELECT count(code) - count(DISTINCT code) FROM typed"):
         # The same code twice with different data: the first occurrence stands, the others
         # are refused. Only repeated codes are hashed.
@@ -233,6 +249,14 @@ def check(session: Session, staged: Staged, principal: Principal) -> None:
         FROM ok JOIN ref_procedure p ON p.code = ok.procedure_code JOIN ref_agency a ON a.code = ok.agency_code
         LEFT JOIN commune cm ON cm.commune_code = ok.commune_code AND cm.on_day = ok.on_day
         """
+    )
+
+
+def _shown(column: str) -> str:
+    """Return the value an error echoes: not a megabyte of text, not the characters refused."""
+    return (
+        f"CASE WHEN length({column}) > {SHOWN_MAX} OR regexp_matches({column}, '{CONTROL_SQL}') "
+        f"THEN NULL ELSE {column} END"
     )
 
 

@@ -115,7 +115,8 @@ class DossierPublic(BaseModel):
     synced: bool
     rating: int | None
     complaint: bool
-    as_of: datetime
+    # None only for a time stored before the checks that cannot be read (year 10000, infinity).
+    as_of: datetime | None
     events: list[EventPublic] = []
 
 

@@ -6,6 +6,7 @@ Every function takes the caller's principal; dossiers are scoped by their receiv
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,16 +24,19 @@ from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
 from tinhso.errors import AppError, Conflict, FieldError, InvalidInput, NotFound
-from tinhso.fmt import vn_date
+from tinhso.fmt import vn_date, vn_number
 from tinhso.services import ingest
+from tinhso.services.fields import FEE_MAX, date_window
 from tinhso.services.models import Dossier, DossierEvent, Procedure
 from tinhso.services.staging import stage_file, stage_records
 from tinhso.tabular import read_table
 from tinhso.text import nfc
+from tinhso.textcheck import check_text
 from tinhso.units.models import Agency, Unit
 from tinhso.workdays import WorkCalendar
 
 MAX_BATCH = 5000
+NOTE_MAX = 2000  # the longest note of an event
 
 
 def dossier_read(principal: Principal) -> ColumnElement[bool]:
@@ -164,7 +168,8 @@ def derive(dossier: Any, events: Sequence[Any], calendar: WorkCalendar) -> dict[
     """
     out: dict[str, Any] = {}
     ordered = sorted(events, key=lambda e: (e.ts, e.id or 0))
-    if ordered and ordered[-1].ts >= dossier.as_of:
+    # A stored state time that cannot be read (None: see db.TZDateTime) is older than any event.
+    if ordered and (dossier.as_of is None or ordered[-1].ts >= dossier.as_of):
         out["status"], out["as_of"] = ordered[-1].status, ordered[-1].ts
     for status, column in STATUS_TIMES.items():
         first = next((e.ts for e in ordered if e.status == status), None)
@@ -194,8 +199,15 @@ def checked_event(event: EventInput) -> EventInput:
         errors.append(
             FieldError("ts", "thời điểm phải kèm múi giờ, ví dụ 2025-07-01T08:00:00+07:00")
         )
+    elif not (window := date_window()).holds(event.ts):
+        errors.append(FieldError("ts", window.reason, value=event.ts.isoformat()))
     if not event.event_id:
         errors.append(FieldError("event_id", "bắt buộc phải có"))
+    else:
+        check_text(errors, event.event_id, field="event_id", what="mã sự kiện", max_length=80)
+    check_text(
+        errors, event.note, field="note", what="ghi chú", max_length=NOTE_MAX, multiline=True
+    )
     if errors:
         raise InvalidInput("sự kiện không hợp lệ", errors)
     return event
@@ -462,6 +474,47 @@ def _bool(raw: str) -> bool | None:
     return None
 
 
+# No procedure's time limit comes near ten years of days; more is a typing or export error.
+LEGAL_DAYS_MAX = 3650
+
+
+def _catalog_number(
+    errors: list[FieldError],
+    raw: str | None,
+    *,
+    field: str,
+    row: int,
+    maximum: float,
+    whole: bool = False,
+) -> float:
+    """Return a fee (whole đồng, "50.000") or a time limit ("2,5") of the catalogue; append to
+    ``errors`` why it is not a plausible one (NaN, infinite, negative, beyond ``maximum``)."""
+    what = "phí, lệ phí" if field == "fee" else "thời hạn giải quyết"
+    text = (raw or "").strip() or "0"
+    if whole:
+        text = text.replace(".", "")
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value, problem = math.nan, f"{what} phải là số"
+    else:
+        problem = ""
+    if problem:
+        pass  # not a number at all: said already
+    elif not math.isfinite(value):
+        problem = f"{what} phải là một số hữu hạn (không nhận NaN hay Infinity)"
+    elif whole and not value.is_integer():
+        problem = f"{what} phải là số nguyên (đồng)"
+    elif value < 0:
+        problem = f"{what} không được nhỏ hơn 0"
+    elif value > maximum:
+        problem = f"{what} không được lớn hơn {vn_number(maximum)}"
+    if problem:
+        errors.append(FieldError(field, problem, row=row, value=None if len(text) > 40 else raw))
+        return 0
+    return int(value) if whole else value
+
+
 def import_procedures(
     session: Session, *, principal: Principal, data: bytes, filename: str
 ) -> ingest.IngestReport:
@@ -481,9 +534,15 @@ def import_procedures(
     for row, rec in table.rows:
         errs: list[FieldError] = []
         item: dict[str, Any] = {
-            "code": rec["code"],
-            "name": rec["name"],
-            "field": rec.get("field", ""),
+            "code": check_text(
+                errs, rec["code"], field="code", what="mã thủ tục", max_length=40, row=row
+            ),
+            "name": check_text(
+                errs, rec["name"], field="name", what="tên thủ tục", max_length=500, row=row
+            ),
+            "field": check_text(
+                errs, rec.get("field"), field="field", what="lĩnh vực", max_length=200, row=row
+            ),
         }
         if rec["code"] in seen:
             errs.append(
@@ -529,13 +588,21 @@ def import_procedures(
             if value is None:
                 errs.append(FieldError(key, "phải là có/không (1/0)", row=row, value=raw))
             item[key] = value
-        try:
-            item["fee"] = int(float((rec.get("fee") or "0").replace(".", "").replace(",", ".")))
-            item["legal_days"] = float((rec.get("legal_days") or "0").replace(",", "."))
-        except ValueError:
-            errs.append(FieldError("fee", "phí và thời hạn phải là số", row=row))
+        item["fee"] = _catalog_number(
+            errs, rec.get("fee"), field="fee", row=row, whole=True, maximum=FEE_MAX
+        )
+        item["legal_days"] = _catalog_number(
+            errs, rec.get("legal_days"), field="legal_days", row=row, maximum=LEGAL_DAYS_MAX
+        )
         item["fee_bearing"] = bool(item.get("fee"))
-        item["result_kind"] = rec.get("result_kind", "")
+        item["result_kind"] = check_text(
+            errs,
+            rec.get("result_kind"),
+            field="result_kind",
+            what="loại kết quả",
+            max_length=100,
+            row=row,
+        )
         published = rec.get("published_on")
         item["published_on"] = None
         if published:

@@ -21,8 +21,10 @@ import duckdb
 
 from tinhso.duck import connect
 from tinhso.errors import FieldError, InvalidInput
-from tinhso.services.fields import DOSSIER_FIELDS, FIELDS_BY_NAME, Field
+from tinhso.fmt import vn_number
+from tinhso.services.fields import CODES, DOSSIER_FIELDS, FIELDS_BY_NAME, Field, date_window
 from tinhso.text import decode_bytes, fold, repair_text
+from tinhso.textcheck import CONTROL_SQL
 
 SAMPLE = 1 << 20
 CHUNK = 1 << 22
@@ -302,31 +304,114 @@ def typed_expr(f: Field) -> str:
     return c
 
 
+def _bounds(f: Field, value: str) -> list[tuple[str, str]]:
+    """Return the checks of a number's range: (condition on ``value``, reason)."""
+    out = []
+    if f.minimum is not None:
+        out.append((f"{value} < {f.minimum:g}", f"không được nhỏ hơn {vn_number(f.minimum)}"))
+    if f.maximum is not None:
+        out.append((f"{value} > {f.maximum:g}", f"không được lớn hơn {vn_number(f.maximum)}"))
+    return out
+
+
 def field_checks(f: Field, typed: str | None = None) -> list[tuple[str, str]]:
-    """Return (SQL condition that is TRUE when the value is wrong, Vietnamese reason).
+    """Return (SQL condition that is TRUE when the value is wrong, SQL expression of the
+    Vietnamese reason): every check of a record's field, in one place for every channel.
 
     The conditions read the text column; ``typed`` names its already typed value, if there is one.
     """
     c, typed = f.name, typed or typed_expr(f)
     checks: list[tuple[str, str]] = []
     if f.required:
-        checks.append((f"{c} IS NULL", "bắt buộc phải có"))
+        checks.append((f"{c} IS NULL", sql_string("bắt buộc phải có")))
+    if f.kind == "text":
+        checks += _text_checks(f)
     reason = {
         "int": "phải là số nguyên",
         "float": "phải là số (dấu thập phân là dấu phẩy hoặc dấu chấm)",
         "bool": "phải là có/không (1/0)",
         "ts": "ngày giờ không hợp lệ (dùng YYYY-MM-DD HH:MM hoặc DD/MM/YYYY HH:MM)",
     }.get(f.kind)
-    if reason:
-        checks.append((f"{c} IS NOT NULL AND {typed} IS NULL", reason))
+    number = f"TRY_CAST(replace({c}, ',', '.') AS DOUBLE)"
+    bounds = _bounds(f, number)
+    if f.kind == "int" and bounds:
+        # A whole number too large for BIGINT (10^23) is out of range, not "not a number".
+        out_of_range = (
+            f"coalesce(isfinite({number}) AND ({' OR '.join(b for b, _ in bounds)}), FALSE)"
+        )
+        checks.append(
+            (
+                f"{c} IS NOT NULL AND {typed} IS NULL AND NOT {out_of_range}",
+                sql_string(reason or ""),
+            )
+        )
+        for (cond, why), (plain, _why) in zip(_bounds(f, typed), bounds, strict=True):
+            checks.append(
+                (
+                    f"{c} IS NOT NULL AND ({cond} OR ({typed} IS NULL AND "
+                    f"coalesce(isfinite({number}) AND {plain}, FALSE)))",
+                    sql_string(why),
+                )
+            )
+    elif reason:
+        checks.append((f"{c} IS NOT NULL AND {typed} IS NULL", sql_string(reason)))
+    if f.kind == "float":
+        checks.append(
+            (
+                f"{typed} IS NOT NULL AND NOT isfinite({typed})",
+                sql_string("phải là một số hữu hạn (không nhận NaN hay Infinity)"),
+            )
+        )
+        for cond, why in _bounds(f, typed):
+            checks.append((f"isfinite({typed}) AND {cond}", sql_string(why)))
+    if f.kind == "ts":
+        window = date_window()
+        checks.append(
+            (
+                f"{typed} IS NOT NULL AND NOT ({typed} >= '{window.start.isoformat()}'::TIMESTAMPTZ "
+                f"AND {typed} < '{window.end.isoformat()}'::TIMESTAMPTZ)",
+                sql_string(window.reason),
+            )
+        )
     if f.allowed is not None:
         allowed = ", ".join(str(a) for a in f.allowed)
         checks.append(
-            (f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})", f"phải là một trong: {allowed}")
+            (
+                f"{typed} IS NOT NULL AND {typed} NOT IN ({allowed})",
+                sql_string(f"phải là một trong: {allowed}"),
+            )
         )
-    if f.minimum is not None:
+    return checks
+
+
+def _text_checks(f: Field) -> list[tuple[str, str]]:
+    """Return the checks of a text (the rules of ``textcheck``, as set-based SQL)."""
+    c, what = f.name, f.label or f.name
+    found = f"regexp_extract({c}, '{CONTROL_SQL}')"
+    checks = [
+        (
+            f"regexp_matches({c}, '{CONTROL_SQL}')",
+            f"{sql_string(what + ' có ký tự điều khiển (')} || printf('U+%04X', unicode({found}))"
+            f" || {sql_string(') không được phép; hãy xóa ký tự này')}",
+        )
+    ]
+    if f.name in CODES:
         checks.append(
-            (f"{typed} IS NOT NULL AND {typed} < {f.minimum}", f"không được nhỏ hơn {f.minimum:g}")
+            (
+                f"contains({c}, '\"')",
+                sql_string(
+                    f'{what} có dấu ngoặc kép (") — có thể dấu ngoặc của tệp CSV bị lệch; '
+                    "hãy sửa tệp"
+                ),
+            )
+        )
+    if f.max_length is not None:
+        checks.append(
+            (
+                f"length({c}) > {f.max_length}",
+                f"{sql_string(what + ' dài ')} || replace(format('{{:,}}', length({c})), ',', '.')"
+                f" || {sql_string(f' ký tự, vượt quá giới hạn {vn_number(f.max_length)} ký tự')}",
+            )
         )
     return checks
 
