@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tinhso.errors import FieldError, InvalidInput
 from tinhso.text import decode_bytes, fold, nfc, repair_text
+from tinhso.uploads import SPREADSHEET_SUFFIXES, check_spreadsheet, unreadable_spreadsheet
 
 
 @dataclass
@@ -40,12 +41,14 @@ def _sheet_rows(data: bytes, filename: str) -> tuple[list[list[str]], str | None
     if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         from python_calamine import CalamineWorkbook
 
+        if suffix in SPREADSHEET_SUFFIXES:
+            check_spreadsheet(data, filename)
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
             name = book.sheet_names[0]
             raw = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises its own error types for corrupt files
-            raise InvalidInput(f"không đọc được tệp Excel '{filename}': {exc}") from exc
+        except Exception as exc:  # calamine raises its own types (English, with paths)
+            raise unreadable_spreadsheet(filename) from exc
         return [[_cell_text(c) for c in r] for r in raw], None, name
     if suffix in (".csv", ".txt", ""):
         text, encoding = decode_bytes(data)
