@@ -229,3 +229,31 @@ def test_the_report_workbook_upload_refuses_a_bomb(client, world: World, bomb_di
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"] == [{"field": "tệp", "reason": RATIO}]
     assert fingerprint(world.db) == before
+
+
+LONG = "ô dài 200.000 ký tự, vượt giới hạn 32.767 ký tự một ô"
+CSV_FILES = {
+    "/api/v1/units:import": "Mã thôn,Tên thôn,Loại,Mã xã\nT9,{long},Thôn,03388\n",
+    "/api/v1/agencies:import": (
+        "Mã định danh,Tên cơ quan,Loại,Mã đơn vị\n000.09.50.H12,{long},Khác,12\n"
+    ),
+    "/api/v1/procedures:import": "Mã thủ tục,Tên thủ tục\n9.999,{long}\n",
+}
+
+
+@pytest.mark.parametrize("route", list(CSV_FILES))
+def test_a_csv_field_over_128_kb_is_refused_by_row_and_field(
+    client, world: World, route: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Was a 500 (the csv module's own field limit): refused naming the row and the field."""
+    before = fingerprint(world.db)
+    text = CSV_FILES[route].format(long="Bản " + "x" * 199_996)
+    files = {"file": ("tep.csv", text.encode(), "text/csv")}
+    r = client.post(route, files=files, headers=world.auth("admin"))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    body = r.json()
+    assert body["detail"] == (
+        "tệp 'tep.csv' có 1 ô dài quá giới hạn 32.767 ký tự; không ghi dòng nào"
+    )
+    assert body["errors"] == [{"field": "name", "row": 2, "reason": LONG}]
+    assert fingerprint(world.db) == before
