@@ -29,6 +29,7 @@ from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views, warmup
 from tinhso.web.assets import Assets
+from tinhso.web.limits import MIB, BodyLimit
 from tinhso.web.openapi import DESCRIPTION, localise_tags, openapi_tags
 from tinhso.web.templating import PKG
 from tinhso.workdays import WorkCalendar
@@ -135,6 +136,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         settings.var_dir / "static",
     )
     app.add_middleware(app.state.assets.middleware)
+    # Outside the event fast path and the routes, so that no reader of a body is unbounded.
+    app.add_middleware(
+        BodyLimit,
+        body_max=settings.body_max_mb * MIB,
+        upload_max=settings.upload_max_mb * MIB,
+    )
     app.add_middleware(SecurityHeaders)
     for module in ROUTE_MODULES:
         app.include_router(module.router)

@@ -30,6 +30,16 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
     login_max_failures_per_ip: int = 30
     province_code: str = "12"
+    # Request bodies (web/limits.py): an uploaded file, and anything else (a JSON batch, a form).
+    upload_max_mb: int = 2048
+    body_max_mb: int = 16
+    # What an uploaded spreadsheet may unpack to, checked before it is read (uploads.py).
+    upload_unpacked_max_mb: int = 1024
+    upload_member_max_mb: int = 512
+    upload_max_ratio: int = 100
+    upload_max_rows: int = 1_048_576
+    upload_max_cells: int = 20_000_000
+    upload_cell_max_chars: int = 32_767
     # Make the first pages' figures ready in the background at start-up (web/warmup.py).
     warm_up: bool = True
     # The window of plausible dates in dossier records and events: a time before ``date_min``

@@ -183,6 +183,42 @@ def make_engine(url: str, busy_timeout: float | None = None, **kwargs: Any) -> E
     return engine
 
 
+def restore_indexes(engine: Engine) -> list[str]:
+    """Create again the model's indexes missing from a SQLite database; return their names.
+
+    A large load drops the dossiers' secondary indexes inside its transaction, so a failure
+    brings them back; a database written by an older version, whose load committed the drop on
+    its own, is repaired at its next opening. Only the indexes of tables that exist: a database
+    not yet migrated is Alembic's to build. A database another writer holds is left for the
+    next opening rather than waited for."""
+    if engine.dialect.name != "sqlite":
+        return []
+    # Every domain's tables, as Alembic sees them: the database may be opened before them.
+    import tinhso.models  # noqa: F401
+
+    created: list[str] = []
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index')"
+            ).all()
+            tables = {str(n) for t, n in rows if t == "table"}
+            present = {str(n) for t, n in rows if t == "index"}
+            for table in Base.metadata.sorted_tables:
+                if table.name not in tables:
+                    continue
+                for index in sorted(table.indexes, key=lambda i: str(i.name)):
+                    if index.name is not None and index.name not in present:
+                        index.create(conn)
+                        created.append(str(index.name))
+            conn.commit()
+    except OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        return []
+    return created
+
+
 class Database:
     """An engine and its session factory; one per process (tests make one per test)."""
 
@@ -190,6 +226,7 @@ class Database:
         self.url = url
         self.engine = make_engine(url, busy_timeout)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self.restored_indexes = restore_indexes(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

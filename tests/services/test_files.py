@@ -207,3 +207,129 @@ def test_a_large_load_keeps_every_index(
     assert _dossier_indexes(world) == before and _dossier_keys(world) == keys
     with world.db.session() as s:
         assert s.scalar(select(Dossier.status).where(Dossier.code == "L2")) == 9
+
+
+def _model_indexes() -> set[str]:
+    return {str(ix.name) for ix in Dossier.__table__.indexes}  # type: ignore[attr-defined]
+
+
+def test_a_large_load_that_fails_keeps_every_index(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexes a large load drops come back with the rows' rollback when it fails after
+    the drop (on SQLite the drop used to be committed on its own, leaving 1 index of 6)."""
+    from tinhso.services import ingest
+
+    data.load(world)
+    before = _dossier_indexes(world)
+    assert _model_indexes() <= before
+    monkeypatch.setattr(ingest, "BULK_ROWS", 20)
+
+    def broken(*_args: object, **_kw: object) -> int:
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(ingest, "_insert_new_sqlite", broken)
+    monkeypatch.setattr(ingest, "_copy_new_postgresql", broken)
+    rows = [
+        f"K{i},1.001,000.00.50.H12,03388,2,4,01/08/2025 08:00,02/09/2025 08:00," for i in range(40)
+    ]
+    path = tmp_path / "lon.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    with pytest.raises(RuntimeError):
+        _ingest(world, path)
+    assert _dossier_indexes(world) == before
+    assert _count(world) == 8
+
+
+def _sqlite_indexes(world: World) -> set[str]:
+    with world.db.engine.connect() as conn:
+        return {str(r[1]) for r in conn.exec_driver_sql("PRAGMA index_list('dossier')")}
+
+
+KILLED_LOAD = """
+import sys, time
+from pathlib import Path
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.db import Database
+from tinhso.services import ingest, service
+
+ingest.BULK_ROWS = 20
+real = ingest._insert_new_sqlite
+
+def slow(*args, **kw):
+    n = real(*args, **kw)
+    print("loaded", flush=True)  # the indexes are dropped and the rows written, not committed
+    time.sleep(60)
+    return n
+
+ingest._insert_new_sqlite = slow
+db = Database(sys.argv[1])
+with db.session() as s:
+    service.ingest_file(s, principal=SYSTEM_PRINCIPAL, path=Path(sys.argv[2]), filename="lon.csv")
+"""
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_a_large_load_killed_leaves_every_index(world: World, tmp_path: Path) -> None:
+    """kill -9 during a large SQLite load, after the drop: the next opening finds every index
+    the model declares, and none of the load's rows."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tinhso.db import Database
+
+    data.load(world)
+    before = _sqlite_indexes(world)
+    assert _model_indexes() <= before
+    rows = [
+        f"K{i},1.001,000.00.50.H12,03388,2,4,01/08/2025 08:00,02/09/2025 08:00," for i in range(40)
+    ]
+    path = tmp_path / "lon.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    world.db.dispose()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_LOAD, world.db.url, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TINHSO_VAR_DIR": str(tmp_path / "var")},
+    )
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "loaded"
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    reopened = Database(world.db.url)
+    try:
+        with reopened.engine.connect() as conn:
+            found = {str(r[1]) for r in conn.exec_driver_sql("PRAGMA index_list('dossier')")}
+            count = conn.exec_driver_sql("SELECT count(*) FROM dossier").scalar()
+    finally:
+        reopened.dispose()
+    assert found == before and count == 8
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)
+def test_opening_a_database_restores_lost_indexes(world: World) -> None:
+    """A database whose load lost its indexes (an older version committed the drop on its own)
+    gets them back at its next opening."""
+    from tinhso.db import Database
+
+    before = _sqlite_indexes(world)
+    with world.db.engine.begin() as conn:
+        for name in ("ix_dossier_received", "ix_dossier_agency", "ix_dossier_seq"):
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    assert len(_sqlite_indexes(world)) == len(before) - 3
+    reopened = Database(world.db.url)
+    try:
+        assert sorted(reopened.restored_indexes) == [
+            "ix_dossier_agency",
+            "ix_dossier_received",
+            "ix_dossier_seq",
+        ]
+    finally:
+        reopened.dispose()
+    assert _sqlite_indexes(world) == before

@@ -30,6 +30,7 @@ from tinhso.reporting.orgs import Org
 from tinhso.reporting.parsing import NUMBER_TYPES, display
 from tinhso.reporting.periods import ReportPeriod, label_of
 from tinhso.reporting.service import Entry, OrgReport, WriteResult, stored_values, write_values
+from tinhso.uploads import check_spreadsheet
 
 META = "_tinhso"
 MARK = "tinhso-mau-bao-cao"
@@ -186,6 +187,7 @@ def read_upload(
     """Return the reports of an uploaded template; raise InvalidInput naming each refused cell
     when the workbook is not a template of this form and period."""
     principal.require("read")
+    check_spreadsheet(data, filename)
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not XLSX

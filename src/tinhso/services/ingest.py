@@ -609,6 +609,8 @@ def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
     stored = conn.exec_driver_sql("SELECT count(*) FROM dossier").scalar() or 0
     rebuild: list[str] = []
     if rows > stored:
+        if sqlite:
+            _begin_sqlite(conn)
         rebuild = _drop_secondary(conn)
     try:
         yield bool(rebuild)
@@ -617,6 +619,16 @@ def _bulk_load(session: Session, rows: int) -> Iterator[bool]:
     finally:
         if sqlite:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(saved or -2000)}")
+
+
+def _begin_sqlite(conn: Any) -> None:
+    """Open the SQLite transaction now, if no write opened it yet.
+
+    Python's sqlite3 module opens a transaction only before an INSERT, UPDATE or DELETE: a
+    DROP INDEX run before any of them is committed on its own, and a failed load would roll
+    its rows back but leave the indexes dropped."""
+    if not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
 
 
 _SECONDARY = {

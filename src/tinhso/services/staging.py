@@ -25,6 +25,7 @@ from tinhso.fmt import vn_number
 from tinhso.services.fields import CODES, DOSSIER_FIELDS, FIELDS_BY_NAME, Field, date_window
 from tinhso.text import decode_bytes, fold, repair_text
 from tinhso.textcheck import CONTROL_SQL
+from tinhso.uploads import check_spreadsheet, empty_sheet, unreadable_spreadsheet
 
 SAMPLE = 1 << 20
 CHUNK = 1 << 22
@@ -215,7 +216,7 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
             )
             row_no, offset = None, 0
         else:
-            offset = _stage_xlsx(con, path, work)
+            offset = _stage_xlsx(con, path, filename, work)
         total = _project(con, "raw", offset, row_no)
     except duckdb.Error as exc:
         con.close()
@@ -226,16 +227,20 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
     return Staged(con, encoding, total)
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, work: Path) -> int:
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, path: Path, filename: str, work: Path) -> int:
     from python_calamine import CalamineWorkbook
 
+    check_spreadsheet(path, filename)
     try:
         book = CalamineWorkbook.from_path(str(path))
         sheet = book.get_sheet_by_name(book.sheet_names[0])
         rows: Iterator[list[Any]] = iter(sheet.iter_rows())
+    except Exception as exc:  # calamine raises its own types (English, with paths)
+        raise unreadable_spreadsheet(filename) from exc
+    try:
         header = [str(c).strip() if c is not None else "" for c in next(rows)]
-    except Exception as exc:  # calamine raises its own types for a corrupt workbook
-        raise InvalidInput(f"không đọc được tệp Excel: {exc}") from exc
+    except StopIteration:
+        raise empty_sheet(filename) from None
     names = [h or f"column{i}" for i, h in enumerate(header)]
     out = work / "sheet.csv"
     with out.open("w", encoding="utf-8", newline="") as f:
