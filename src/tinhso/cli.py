@@ -65,7 +65,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
+        # uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 (or
+        # FORWARDED_ALLOW_IPS): the application does it, from TINHSO_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level="info",
     )
 

@@ -256,6 +256,17 @@ def install() -> None:
             event.listen(Session, name, fn)
 
 
+def recent(session: Session, *, action: str, since: datetime, limit: int = 20) -> list[AuditEntry]:
+    """Return the newest entries of one action since a time (the login alerts of a day)."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.action == action, AuditEntry.ts >= since)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 @dataclass(frozen=True)
 class Problem:
     """One break in the chain, naming the entry."""
