@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,6 +49,11 @@ def db_upgrade() -> None:
         console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất ({after}); không có gì thay đổi.")
 
 
+# uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS):
+# the application does it (app.py), from TINHSO_TRUSTED_PROXIES only.
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "log_level": "info"}
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="địa chỉ lắng nghe")] = None,
@@ -65,10 +70,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        # uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 (or
-        # FORWARDED_ALLOW_IPS): the application does it, from TINHSO_TRUSTED_PROXIES only.
-        proxy_headers=False,
-        log_level="info",
+        **SERVER_OPTIONS,
     )
 
 

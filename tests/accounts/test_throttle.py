@@ -309,6 +309,63 @@ def test_serve_leaves_forwarded_headers_to_the_application(
     assert seen["proxy_headers"] is False
 
 
+@pytest.mark.parametrize("trusted", ["", "127.0.0.1"])
+def test_a_real_server_believes_forwarded_for_only_when_told(
+    world: World, settings: Settings, trusted: str
+) -> None:
+    """Served as `tinhso serve` serves (uvicorn, its options), reached from 127.0.0.1."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from tinhso.cli import SERVER_OPTIONS
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    options = {**SERVER_OPTIONS, "log_level": "warning"}
+    config = uvicorn.Config(
+        _app(world, settings, trusted_proxies=trusted), host="127.0.0.1", port=port, **options
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as c:
+            page = c.get("/login")
+            token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+            c.post(
+                "/login",
+                data={"username": "leader12", "password": WRONG, "login_csrf": token},
+                headers={"X-Forwarded-For": "10.9.9.9"},
+            )
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    assert _recorded_ip(world) == (["10.9.9.9"] if trusted else ["127.0.0.1"])
+
+
+def test_wrong_tokens_on_the_event_push_are_throttled_too(app: object, world: World) -> None:
+    event = {"event_id": "e1", "ts": "2026-07-01T08:00:00+07:00", "status": 2}
+    bad = {"Authorization": "Bearer tsk_00000000_khong-dung"}
+    with TestClient(app, client=(A, 5000)) as attacker:  # type: ignore[arg-type]
+        for _ in range(throttle.TOKENS.free):
+            r = attacker.post("/api/v1/dossiers/HS-1/events", json=event, headers=bad)
+            assert r.status_code == 401
+        r = _until_refused(
+            lambda: attacker.post("/api/v1/dossiers/HS-1/events", json=event, headers=bad)
+        )
+        assert r.headers["content-type"] == "application/problem+json"
+        assert int(r.headers["retry-after"]) >= 1
+        assert r.json()["detail"].startswith("Gửi mã truy cập sai quá nhiều lần; vui lòng thử lại")
+
+
 def test_the_global_admin_sees_the_alert_on_the_home_page(app: object, world: World) -> None:
     now = datetime.now(throttle.LOCAL_TZ)
     for i in range(POLICY.alert_failures):
