@@ -10,8 +10,10 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tinhso.accounts import routes as accounts_routes
+from tinhso.accounts import throttle
 from tinhso.accounts import views as accounts_views
 from tinhso.audit import routes as audit_routes
 from tinhso.audit import service as audit
@@ -143,6 +145,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         upload_max=settings.upload_max_mb * MIB,
     )
     app.add_middleware(SecurityHeaders)
+    # Outermost: the caller's address and scheme are the proxy's word only when the connection
+    # comes from a configured proxy (TINHSO_TRUSTED_PROXIES); anyone else's headers are ignored.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
+    throttle.TOKENS.free = settings.token_max_failures
     for module in ROUTE_MODULES:
         app.include_router(module.router)
     for module in (views, units_views, accounts_views, services_views, indicators_views):

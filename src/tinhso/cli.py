@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,6 +58,11 @@ def db_upgrade() -> None:
         console.print(f"Cơ sở dữ liệu đã ở phiên bản mới nhất ({after}); không có gì thay đổi.")
 
 
+# uvicorn's own proxy handling believes X-Forwarded-For from 127.0.0.1 (or FORWARDED_ALLOW_IPS):
+# the application does it (app.py), from TINHSO_TRUSTED_PROXIES only.
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False, "log_level": "info"}
+
+
 @app.command(
     "serve",
     help="Khởi động máy chủ web (trang và API).",
@@ -77,8 +82,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
-        proxy_headers=True,
-        log_level="info",
+        **SERVER_OPTIONS,
     )
 
 

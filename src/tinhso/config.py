@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,9 +27,18 @@ class Settings(BaseSettings):
     # Seconds a request waits for a database another writer holds (a long import) before it
     # answers 503 "hệ thống đang bận".
     db_busy_timeout: float = 30.0
+    # Sign-in throttling (accounts/throttle.py): failures free per (address, user) and per
+    # device cookie, per address; waits then double from 1 s up to the longest delay.
     login_max_failures: int = 5
-    login_window_minutes: int = 15
     login_max_failures_per_ip: int = 30
+    login_window_minutes: int = 1440
+    login_max_delay_minutes: int = 15
+    login_alert_failures: int = 10
+    # Wrong bearer tokens an address may send before it waits (doubling, up to 15 minutes).
+    token_max_failures: int = 10
+    # Addresses or networks of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto
+    # are believed (comma-separated: "10.0.0.5, 10.1.0.0/24"); none by default.
+    trusted_proxies: str = ""
     province_code: str = "12"
     # Request bodies (web/limits.py): an uploaded file, and anything else (a JSON batch, a form).
     upload_max_mb: int = 2048
@@ -48,6 +58,20 @@ class Settings(BaseSettings):
     date_max_years: int = Field(default=10, ge=1, le=100)
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        items = [v.strip() for v in value.split(",") if v.strip()]
+        for item in items:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"TINHSO_TRUSTED_PROXIES: '{item[:60]}' không phải địa chỉ IP hay dải mạng "
+                    "(ví dụ 10.0.0.5, 10.0.0.0/24)"
+                ) from None
+        return ",".join(items)
 
     def resolved_database_url(self) -> str:
         """Return the database URL, defaulting to the embedded SQLite file under var/."""

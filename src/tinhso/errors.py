@@ -88,3 +88,5 @@ class TooManyRequests(AppError):
 
     status = 429
     title = "Quá nhiều yêu cầu"
+    # Seconds to wait, sent as Retry-After.
+    retry_after: int | None = None

@@ -89,3 +89,5 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     ts: Mapped[datetime] = mapped_column(TZDateTime(), index=True)
     success: Mapped[bool] = mapped_column(Boolean)
+    # The trusted device (its cookie's nonce) the attempt came with, if any.
+    device: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import weakref
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from tinhso.accounts import throttle
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.accounts.scope import Principal
+from tinhso.audit import service as audit
 from tinhso.audit.models import AuditHead
 from tinhso.audit.service import HEAD_SEEN
 from tinhso.db import utcnow
-from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, TooManyRequests
+from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from tinhso.text import fold
 from tinhso.textcheck import check_text
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -403,7 +406,19 @@ def revoke_token(session: Session, *, principal: Principal, token_id: int) -> Ap
 
 
 def user_for_token(session: Session, secret: str, ip: str) -> User | None:
-    """Return the active user owning a valid, unrevoked token, recording its use."""
+    """Return the active user owning a valid, unrevoked token, recording its use.
+
+    Raise TooManyRequests while the address must wait after sending too many wrong tokens."""
+    now = utcnow()
+    where = (_url_of(session), ip)
+    throttle.TOKENS.check(where, now)
+    user = _user_for_token(session, secret, ip)
+    if user is None:
+        throttle.TOKENS.failed(where, now)
+    return user
+
+
+def _user_for_token(session: Session, secret: str, ip: str) -> User | None:
     if not secret.startswith(TOKEN_PREFIX):
         return None
     prefix = secret[len(TOKEN_PREFIX) :].split("_", 1)[0]
@@ -469,7 +484,7 @@ def principal_for_token(session: Session, secret: str, ip: str) -> Principal | N
     hit = _TOKEN_PRINCIPALS.get(key)
     now = utcnow()
     if hit is not None and hit[0] == head and now - hit[2] < timedelta(minutes=1):
-        return hit[1]
+        return hit[1]  # a client known good this minute is not held up by others' wrong tokens
     user = user_for_token(session, secret, ip)  # records the use, at most once a minute
     if user is None:
         _TOKEN_PRINCIPALS.pop(key, None)
@@ -481,50 +496,38 @@ def principal_for_token(session: Session, secret: str, ip: str) -> Principal | N
     return principal
 
 
-def _recent_failures(session: Session, since: datetime, **where: str) -> int:
-    stmt = (
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.ts >= since, LoginAttempt.success.is_(False))
-    )
-    for col, value in where.items():
-        stmt = stmt.where(getattr(LoginAttempt, col) == value)
-    return int(session.scalar(stmt) or 0)
-
-
 def authenticate(
     session: Session,
     *,
     username: str,
     password: str,
     ip: str,
-    max_failures: int = 5,
-    window_minutes: int = 15,
-    max_failures_per_ip: int = 30,
+    device_cookie: str | None = None,
+    policy: throttle.LoginPolicy | None = None,
+    now: datetime | None = None,
 ) -> User:
-    """Return the user whose password matches; throttle guessing by account and by address.
+    """Return the user whose password matches; slow guessing down per address and user, per
+    address, and per device (accounts/throttle.py), never locking the account itself.
 
-    The error never says whether the account exists.
+    A ``device_cookie`` this user signed in with before exempts the try from the address's
+    counts (it has its own). The error never says whether the account exists.
     """
-    name = username.strip().lower()
-    since = utcnow() - timedelta(minutes=window_minutes)
-    if (
-        _recent_failures(session, since, username=name) >= max_failures
-        or _recent_failures(session, since, ip=ip) >= max_failures_per_ip
-    ):
-        raise TooManyRequests(
-            f"đăng nhập sai quá nhiều lần; vui lòng thử lại sau {window_minutes} phút"
-        )
+    policy = policy or throttle.LoginPolicy()
+    now = now or utcnow()
+    name = username.strip().lower()[:USERNAME_MAX]
     user = session.scalars(select(User).where(func.lower(User.username) == name)).first()
+    device = throttle.device_of(user, device_cookie)
+    throttle.check_login(session, name=name, ip=ip, device=device, policy=policy, now=now)
     ok = (
         user is not None
         and user.is_active
         and user.role != "system"
         and check_password(user, password)
     )
-    session.add(LoginAttempt(username=name, ip=ip, ts=utcnow(), success=ok))
+    session.add(LoginAttempt(username=name, ip=ip[:64], ts=now, success=ok, device=device))
     session.flush()
     if not ok or user is None:
+        throttle.alert_if_attacked(session, user=user, name=name, policy=policy, now=now)
         raise InvalidInput(
             "tên đăng nhập hoặc mật khẩu không đúng",
             [FieldError("password", "tên đăng nhập hoặc mật khẩu không đúng")],
@@ -532,6 +535,41 @@ def authenticate(
     if _hasher.check_needs_rehash(user.password_hash or ""):
         user.password_hash = hash_password(password)
     return user
+
+
+@dataclass(frozen=True)
+class LoginAlert:
+    """A user whose password was guessed at: how often, from how many addresses, when."""
+
+    username: str
+    failures: int
+    addresses: int
+    at: datetime
+
+
+def login_alerts(session: Session, *, principal: Principal, hours: int = 24) -> list[LoginAlert]:
+    """Return the login alerts of the last hours, newest first (global administrators only)."""
+    if not (principal.is_global and principal.can("audit.read")):
+        return []
+    out = []
+    for entry in audit.recent(
+        session, action="login-alert", since=utcnow() - timedelta(hours=hours)
+    ):
+        data = json.loads(entry.after or "{}")
+        out.append(
+            LoginAlert(
+                str(data.get("username", "")),
+                int(data.get("failures", 0)),
+                int(data.get("addresses", 0)),
+                entry.ts,
+            )
+        )
+    return out
+
+
+def device_cookie_for(user: User) -> str:
+    """Return a new device cookie for a user who has just signed in."""
+    return throttle.new_device_cookie(user)
 
 
 def open_session(session: Session, *, user: User, ip: str, hours: int) -> WebSession:

@@ -17,16 +17,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, update
+from sqlalchemy import event, exists, insert, inspect, select, update
 from sqlalchemy.orm import NO_VALUE, Session
 
 from tinhso.audit.models import AuditEntry, AuditHead
+from tinhso.db import Base, utcnow
+from tinhso.errors import AppError
 
 __all__ = ["AuditEntry", "AuditHead"]
-from tinhso.db import utcnow
 
 GENESIS = "0" * 64
 REDACTED = "***"
+HEAD_MISSING = (
+    "nhật ký thay đổi thiếu dòng đầu chuỗi (audit_head), có thể phần cuối nhật ký đã bị xóa; "
+    "không ghi được thay đổi nào cho đến khi quản trị viên chạy `tinhso audit verify` và xử lý"
+)
+
+
+class AuditBroken(AppError):
+    """The log cannot take an entry without hiding a break in it (its head row is gone)."""
+
+    status = 503
+    title = "Nhật ký thay đổi bị hỏng"
 
 
 @dataclass(frozen=True)
@@ -123,10 +135,10 @@ def record(
         select(AuditHead.last_id, AuditHead.last_hash).where(AuditHead.id == 1).with_for_update()
     ).first()
     if head is None:
-        conn.execute(insert(AuditHead).values(id=1, last_id=0, last_hash=GENESIS))
-        last_id, last_hash = 0, GENESIS
-    else:
-        last_id, last_hash = head
+        # The migration makes the row; without it a new chain would start at #1 and hide
+        # whatever was deleted with the row. Nothing is written until an operator looks.
+        raise AuditBroken(HEAD_MISSING)
+    last_id, last_hash = head
     actor = current_actor(session)
     fields: dict[str, Any] = {
         "id": last_id + 1,
@@ -244,6 +256,17 @@ def install() -> None:
             event.listen(Session, name, fn)
 
 
+def recent(session: Session, *, action: str, since: datetime, limit: int = 20) -> list[AuditEntry]:
+    """Return the newest entries of one action since a time (the login alerts of a day)."""
+    stmt = (
+        select(AuditEntry)
+        .where(AuditEntry.action == action, AuditEntry.ts >= since)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 @dataclass(frozen=True)
 class Problem:
     """One break in the chain, naming the entry."""
@@ -253,15 +276,65 @@ class Problem:
     message: str
 
 
-def verify(session: Session) -> tuple[int, list[Problem]]:
-    """Return how many entries were checked and every break found in the chain."""
+@dataclass(frozen=True)
+class Anchor:
+    """A head published outside the database: the chain must still hold this hash (at this id)."""
+
+    hash: str
+    entry_id: int | None = None
+
+
+def parse_anchors(text: str) -> list[Anchor]:
+    """Return the anchors of a published list: one a line, the 64-hex hash and optionally the
+    entry's number (``#123`` or ``123``) and anything else (a date); ``#`` starts a comment line.
+
+    Raise ValueError naming the first line that holds no hash."""
+    out: list[Anchor] = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        words = line.split()
+        if not words or (words[0].startswith("#") and not words[0][1:].isdigit()):
+            continue
+        hashes = [w.lower() for w in words if len(w) == 64 and _is_hex(w)]
+        ids = [int(w.lstrip("#")) for w in words if w.lstrip("#").isdigit() and len(w) < 19]
+        if len(hashes) != 1:
+            raise ValueError(f"dòng {n}: cần đúng một mã băm 64 ký tự thập lục phân")
+        out.append(Anchor(hashes[0], ids[0] if ids else None))
+    return out
+
+
+def _is_hex(word: str) -> bool:
+    return all(c in "0123456789abcdefABCDEF" for c in word)
+
+
+def _audited_tables_with_rows(session: Session) -> list[str]:
+    """Return the audited tables that hold a row: each was written through the log."""
+    names = sorted(
+        {
+            m.class_.__tablename__
+            for m in Base.registry.mappers
+            if getattr(m.class_, "__audited__", False)
+        }
+    )
+    tables = Base.metadata.tables
+    return [n for n in names if session.scalar(select(exists().select_from(tables[n])))]
+
+
+def verify(session: Session, anchors: list[Anchor] | None = None) -> tuple[int, list[Problem]]:
+    """Return how many entries were checked and every break found in the chain.
+
+    Beyond the entries themselves: the head row must exist and name the last entry, an empty
+    log must belong to an empty database, and every published ``anchors`` hash must still be in
+    the chain at its place (the only check that finds a tail deleted with the head rewritten)."""
     problems: list[Problem] = []
     expected_prev = GENESIS
     expected_id = 1
     count = 0
+    hashes: dict[str, int] = {}
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for entry in rows:
         count += 1
+        if anchors:
+            hashes[entry.hash] = entry.id
         fields = {name: getattr(entry, name) for name in HASHED_FIELDS}
         if entry.id != expected_id:
             missing = (
@@ -289,14 +362,71 @@ def verify(session: Session) -> tuple[int, list[Problem]]:
             )
         expected_prev = entry.hash
         expected_id = entry.id + 1
+    last_id = expected_id - 1
     head = session.get(AuditHead, 1)
-    if head is not None and (head.last_id != expected_id - 1 or head.last_hash != expected_prev):
+    if head is None:
+        problems.append(
+            Problem(
+                last_id,
+                "head-missing",
+                "thiếu dòng đầu chuỗi (audit_head) ghi mục cuối cùng: không biết nhật ký phải "
+                f"kết thúc ở đâu, các mục sau mục #{last_id} có thể đã bị xóa",
+            )
+        )
+    elif head.last_id > last_id:
         problems.append(
             Problem(
                 head.last_id,
                 "truncated",
-                f"nhật ký phải kết thúc ở mục #{head.last_id} "
-                f"nhưng chỉ còn đến mục #{expected_id - 1}",
+                f"nhật ký phải kết thúc ở mục #{head.last_id} nhưng chỉ còn đến mục #{last_id}",
             )
         )
+    elif head.last_id < last_id:
+        problems.append(
+            Problem(
+                last_id,
+                "head-mismatch",
+                f"dòng đầu chuỗi ghi mục cuối là #{head.last_id} nhưng nhật ký có đến mục "
+                f"#{last_id}: các mục sau #{head.last_id} không được ghi qua hệ thống",
+            )
+        )
+    elif head.last_hash != expected_prev:
+        problems.append(
+            Problem(
+                last_id,
+                "head-mismatch",
+                f"mã băm ở dòng đầu chuỗi không khớp mục cuối #{last_id}: "
+                "phần cuối nhật ký đã bị thay",
+            )
+        )
+    if count == 0 and (filled := _audited_tables_with_rows(session)):
+        problems.append(
+            Problem(
+                0,
+                "emptied",
+                "nhật ký trống nhưng CSDL có dữ liệu mà mọi thay đổi đều được ghi nhật ký "
+                f"(bảng {', '.join(filled[:5])}): các mục đã bị xóa",
+            )
+        )
+    for anchor in anchors or []:
+        at = hashes.get(anchor.hash.lower())
+        where = f"#{anchor.entry_id} " if anchor.entry_id is not None else ""
+        if at is None:
+            problems.append(
+                Problem(
+                    anchor.entry_id or 0,
+                    "anchor-missing",
+                    f"mốc đã công bố {where}(mã băm {anchor.hash[:16]}…) không còn trong nhật ký: "
+                    "nhật ký đã bị cắt hoặc viết lại từ mốc này",
+                )
+            )
+        elif anchor.entry_id is not None and at != anchor.entry_id:
+            problems.append(
+                Problem(
+                    anchor.entry_id,
+                    "anchor-moved",
+                    f"mốc đã công bố #{anchor.entry_id} nay nằm ở mục #{at}: "
+                    "nhật ký đã bị đánh số lại",
+                )
+            )
     return count, problems

@@ -29,7 +29,7 @@ from tinhso.errors import AppError, InvalidInput
 from tinhso.services import service
 from tinhso.services.intake import Caller, EventIntake
 from tinhso.services.schemas import EventCreate
-from tinhso.web.problems import problem
+from tinhso.web.problems import problem, retry_headers
 
 PATH = re.compile(r"/api/v1/dossiers/([^/]+)/events")
 _JSON = [(b"content-type", b"application/json")]
@@ -58,7 +58,8 @@ class EventFastPath:
             await self.app(scope, _replay(body, more, receive), send)
         elif isinstance(answer, AppError):
             errors = [e.as_dict() for e in answer.errors]
-            await problem(answer.status, answer.detail, errors)(scope, receive, send)
+            wait = retry_headers(answer)
+            await problem(answer.status, answer.detail, errors, wait)(scope, receive, send)
         else:
             status, payload = answer
             headers = [*_JSON, (b"content-length", str(len(payload)).encode())]

@@ -143,17 +143,25 @@ class EventIntake:
     def _answers(
         self, session: Session, batch: list[Push]
     ) -> list[tuple[bool, EventResult] | AppError]:
-        principals: dict[tuple[str, str], Principal | None] = {}
+        principals: dict[tuple[str, str], Principal | AppError | None] = {}
         for push in batch:
             c = push.caller
             if c.principal is None and c.secret is not None and (c.secret, c.ip) not in principals:
-                principals[(c.secret, c.ip)] = accounts.principal_for_token(session, c.secret, c.ip)
+                try:
+                    found = accounts.principal_for_token(session, c.secret, c.ip)
+                except AppError as waiting:  # the address sent too many wrong tokens
+                    principals[(c.secret, c.ip)] = waiting
+                else:
+                    principals[(c.secret, c.ip)] = found
         answers: list[tuple[bool, EventResult] | AppError | None] = [None] * len(batch)
         pushes: list[service.EventPush] = []
         where: list[int] = []
         for i, push in enumerate(batch):
             c = push.caller
             principal = c.principal or principals.get((c.secret or "", c.ip))
+            if isinstance(principal, AppError):
+                answers[i] = principal
+                continue
             if principal is None:
                 answers[i] = Unauthenticated(UNAUTHENTICATED)
                 continue

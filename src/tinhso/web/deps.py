@@ -88,23 +88,25 @@ def api_principal(request: Request, session: SessionDep, _bearer: BearerDoc) -> 
     ip = client_ip(request)
     token = bearer_secret(request)
     if token is not None:
-        user = accounts.user_for_token(session, token, ip)
-        if user is None:
+        # Raises TooManyRequests while this address waits after too many wrong tokens.
+        principal = accounts.principal_for_token(session, token, ip)
+        if principal is None:
             raise Unauthenticated(
                 "mã truy cập không hợp lệ, đã bị thu hồi hoặc tài khoản đã bị khóa"
             )
-        client = "api"
-    else:
-        found = _from_cookie(request, session)
-        if found is None:
-            raise Unauthenticated("cần đăng nhập hoặc gửi mã truy cập (Authorization: Bearer …)")
-        user, web = found
-        if request.method not in ("GET", "HEAD", "OPTIONS"):
-            sent = request.headers.get("x-csrf-token", "")
-            if not hmac.compare_digest(sent.encode(), web.csrf_token.encode()):
-                raise Forbidden("thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token)")
-        client = "web"
-    bind_actor(session, Actor(name=user.username, user_id=user.id, client=client, ip=ip))
+        actor = Actor(name=principal.username, user_id=principal.user_id, client="api", ip=ip)
+        bind_actor(session, actor)
+        request.state.principal = principal
+        return principal
+    found = _from_cookie(request, session)
+    if found is None:
+        raise Unauthenticated("cần đăng nhập hoặc gửi mã truy cập (Authorization: Bearer …)")
+    user, web = found
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        sent = request.headers.get("x-csrf-token", "")
+        if not hmac.compare_digest(sent.encode(), web.csrf_token.encode()):
+            raise Forbidden("thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token)")
+    bind_actor(session, Actor(name=user.username, user_id=user.id, client="web", ip=ip))
     principal = accounts.principal_cached(session, user)
     request.state.principal = principal
     return principal

@@ -36,6 +36,12 @@ BUSY = "hệ thống đang bận (cơ sở dữ liệu đang được ghi bởi 
 BUSY_RETRY_SECONDS = 30
 
 
+def retry_headers(exc: AppError) -> dict[str, str] | None:
+    """Return the Retry-After header of a refusal that says when to try again."""
+    wait = getattr(exc, "retry_after", None)
+    return {"Retry-After": str(wait)} if wait else None
+
+
 def is_api(request: Request) -> bool:
     """Return True for API routes (JSON problems) rather than pages (HTML)."""
     return request.url.path.startswith("/api/")
@@ -117,9 +123,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
+        headers = retry_headers(exc)
         if is_api(request):
-            return problem(exc.status, exc.detail, [e.as_dict() for e in exc.errors])
-        return _page(request, exc.status, exc.detail, exc.errors)
+            return problem(exc.status, exc.detail, [e.as_dict() for e in exc.errors], headers)
+        return _page(request, exc.status, exc.detail, exc.errors, headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

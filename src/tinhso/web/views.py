@@ -11,6 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from tinhso.accounts import service as accounts
+from tinhso.accounts.throttle import DEVICE_COOKIE, DEVICE_DAYS, LoginPolicy
 from tinhso.errors import AppError
 from tinhso.web.deps import (
     SESSION_COOKIE,
@@ -20,6 +21,7 @@ from tinhso.web.deps import (
     check_form_csrf,
     client_ip,
 )
+from tinhso.web.problems import retry_headers
 from tinhso.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -94,23 +96,31 @@ def login(
             username,
             status=400,
         )
+    policy = LoginPolicy(
+        free_per_user=settings.login_max_failures,
+        free_per_address=settings.login_max_failures_per_ip,
+        window_minutes=settings.login_window_minutes,
+        max_delay_minutes=settings.login_max_delay_minutes,
+        alert_failures=settings.login_alert_failures,
+    )
     try:
         user = accounts.authenticate(
             session,
             username=username,
             password=password,
             ip=client_ip(request),
-            max_failures=settings.login_max_failures,
-            window_minutes=settings.login_window_minutes,
-            max_failures_per_ip=settings.login_max_failures_per_ip,
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
+            policy=policy,
         )
     except AppError as exc:
-        # The failed attempt must be kept even though the login is refused.
+        # The failed attempt (and an alert it raised) must be kept though the login is refused.
         session.commit()
         message = exc.detail[0].upper() + exc.detail[1:] + "."
-        return _login_page(
+        page = _login_page(
             request, settings.cookie_secure, next_url, message, username, status=exc.status
         )
+        page.headers.update(retry_headers(exc) or {})
+        return page
     web = accounts.open_session(
         session, user=user, ip=client_ip(request), hours=settings.session_hours
     )
@@ -124,6 +134,17 @@ def login(
         max_age=settings.session_hours * 3600,
     )
     response.delete_cookie(LOGIN_CSRF_COOKIE)
+    # This browser is now known to have signed in as the user: an attacker's failures from the
+    # same address do not hold it up (accounts/throttle.py). Sent back only to the login form.
+    response.set_cookie(
+        DEVICE_COOKIE,
+        accounts.device_cookie_for(user),
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, settings.cookie_secure),
+        max_age=DEVICE_DAYS * 86400,
+        path="/login",
+    )
     return response
 
 
@@ -149,7 +170,12 @@ def home(request: Request, session: SessionDep, current: PageUser) -> Response:
     from tinhso.reporting.completeness import reminders
 
     owed, followed = reminders(session, principal=current[0])
-    return render(request, "home.html", {"reminders": owed, "report_summaries": followed})
+    alerts = accounts.login_alerts(session, principal=current[0])
+    return render(
+        request,
+        "home.html",
+        {"reminders": owed, "report_summaries": followed, "login_alerts": alerts},
+    )
 
 
 @router.get("/healthz")
