@@ -88,3 +88,12 @@ class TooManyRequests(AppError):
 
     status = 429
     title = "Quá nhiều yêu cầu"
+
+
+class Busy(AppError):
+    """The server had no turn for the request within its bounded wait (HTTP 503 with
+    Retry-After): nothing was done, try again shortly."""
+
+    status = 503
+    title = "Hệ thống đang bận"
+    retry_after = 5
