@@ -6,6 +6,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -96,6 +97,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The synchronous handlers run on AnyIO's worker threads: as many as the pool has
+        # connections for (TINHSO_THREADS); a request beyond them waits for a free thread.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         warming = None
         if settings.warm_up:
             hooks = [getattr(m, "warm_up", None) for m in ROUTE_MODULES]
@@ -120,7 +124,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db or Database(
-        settings.resolved_database_url(), busy_timeout=settings.db_busy_timeout
+        settings.resolved_database_url(),
+        busy_timeout=settings.db_busy_timeout,
+        pool_size=settings.threads,
+        pool_timeout=settings.db_pool_timeout,
     )
     app.state.lake = None
     app.state.lake_lock = threading.Lock()

@@ -27,6 +27,14 @@ class Settings(BaseSettings):
     # Seconds a request waits for a database another writer holds (a long import) before it
     # answers 503 "hệ thống đang bận".
     db_busy_timeout: float = 30.0
+    # Requests the server works on at once (the worker threads of the synchronous handlers);
+    # the others wait their turn. The database pool holds as many connections, plus a few for
+    # the background work (warm-up, the analytics sync, the event writer), so that a handler
+    # never waits for a connection another handler holds while a thread is free.
+    threads: int = Field(default=40, ge=1, le=500)
+    # Seconds a request waits for a free database connection before it answers 503 with
+    # Retry-After (it did nothing and may be sent again).
+    db_pool_timeout: float = Field(default=20.0, gt=0)
     # Sign-in throttling (accounts/throttle.py): failures free per (address, user) and per
     # device cookie, per address; waits then double from 1 s up to the longest delay.
     login_max_failures: int = 5

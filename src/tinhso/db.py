@@ -143,6 +143,22 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
         release(record.info)
 
 
+# Connections beyond the pool's size, for the background work besides the request threads.
+POOL_OVERFLOW = 8
+
+
+def pool_options(url: str, size: int | None, timeout: float | None) -> dict[str, Any]:
+    """Return the pool settings of an engine: ``size`` connections kept (the request threads),
+    a few more allowed, and ``timeout`` seconds the checkout of one waits; none for an
+    in-memory SQLite database (one connection, shared)."""
+    if size is None or (url.startswith("sqlite") and ":memory:" in url):
+        return {}
+    options: dict[str, Any] = {"pool_size": size, "max_overflow": POOL_OVERFLOW}
+    if timeout is not None:
+        options["pool_timeout"] = timeout
+    return options
+
+
 def make_engine(url: str, busy_timeout: float | None = None, **kwargs: Any) -> Engine:
     """Return an engine for the URL, with SQLite tuned for a concurrent web server.
 
@@ -222,9 +238,16 @@ def restore_indexes(engine: Engine) -> list[str]:
 class Database:
     """An engine and its session factory; one per process (tests make one per test)."""
 
-    def __init__(self, url: str, busy_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        busy_timeout: float | None = None,
+        *,
+        pool_size: int | None = None,
+        pool_timeout: float | None = None,
+    ) -> None:
         self.url = url
-        self.engine = make_engine(url, busy_timeout)
+        self.engine = make_engine(url, busy_timeout, **pool_options(url, pool_size, pool_timeout))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self.restored_indexes = restore_indexes(self.engine)
 

@@ -90,3 +90,12 @@ class TooManyRequests(AppError):
     title = "Quá nhiều yêu cầu"
     # Seconds to wait, sent as Retry-After.
     retry_after: int | None = None
+
+
+class Busy(AppError):
+    """The server had no turn for the request within its bounded wait (HTTP 503 with
+    Retry-After): nothing was done, try again shortly."""
+
+    status = 503
+    title = "Hệ thống đang bận"
+    retry_after = 5

@@ -124,7 +124,13 @@ CALENDAR_YEARS = (2015, 2035)
 # narrow enough that every month and deadline computed from it stays in range.
 PLAUSIBLE_YEARS = (1900, 2199)
 BATCH = 200_000
-log = logging.getLogger(__name__)
+# A reader brings the copy up to date itself when this few dossier rows changed (an API push,
+# a small file: well under a second); more (a large import) are copied in the background while
+# readers keep reading the copy as it stood.
+INLINE_ROWS = 20_000
+# How long a reader waits for a short sync another request is running (then reads as it stands).
+SHORT_SYNC_WAIT = 2.0
+log = logging.getLogger("tinhso.lake")
 
 
 def _literal(path: Path) -> str:
@@ -167,13 +173,24 @@ def _csv_value(v: object) -> object:
 
 
 class Lake:
-    """The DuckDB copy of one system of record; thread-safe for one process."""
+    """The DuckDB copy of one system of record; thread-safe for one process.
+
+    Two locks. ``lock`` is held by whoever works on the derived tables (the 766 counts, the
+    indicator values): those computations share tables and run one at a time. ``sync_lock``
+    is held by the one sync copying changes from the system of record; it writes in a single
+    DuckDB transaction on the copy's own connection (``con``), so the computations, on cursors
+    of their own, keep reading the copy as it stood until the sync commits, and a reader never
+    waits for a large import's sync (see :meth:`refresh`).
+    """
 
     def __init__(self, db: Database, path: Path | None, calendar: WorkCalendar) -> None:
         self.db = db
         self.path = path
         self.calendar = calendar
         self.lock = threading.RLock()
+        self.sync_lock = threading.Lock()
+        # Set while a sync too large for a reader runs in the background.
+        self.syncing_in_background = threading.Event()
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         temp = (path.parent if path else Path(tempfile.gettempdir())) / "lake-spill"
@@ -220,11 +237,17 @@ class Lake:
 
     def state(self, key: str) -> int:
         """Return a number kept in the copy's state table (0 when unset; hold ``lock``)."""
-        return self._state(key)
+        row = self.cursor().execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()
+        return int(row[0]) if row else 0
+
+    def states(self) -> dict[str, int]:
+        """Return every number of the copy's state table, as last committed (no lock needed)."""
+        rows = self.cursor().execute("SELECT key, value FROM lake_state").fetchall()
+        return {str(k): int(v) for k, v in rows}
 
     def set_state(self, key: str, value: int) -> None:
         """Keep a number in the copy's state table (hold ``lock``)."""
-        self._set_state(key, value)
+        self.cursor().execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
 
     def _state(self, key: str) -> int:
         row = self.con.execute("SELECT value FROM lake_state WHERE key = ?", [key]).fetchone()
@@ -355,17 +378,17 @@ class Lake:
                 ),
             )
             self._load_province_epochs()
-            self.units_fp = self.units_digest()
-            self._set_state("units_fp", self.units_fp)
+            self._set_state("units_fp", self.units_digest(self.con))
         self._set_state("dims", int(head))
         self._set_state("dims_loaded", 1)
         # A dossier's province follows its agency's unit: work it out again when agencies changed.
         self._rederive()
         return True
 
-    def lineage(self) -> Lineage:
-        """Return the provinces' and communes' lineage as the copy holds it (hold ``lock``)."""
-        con = self.con.cursor()
+    def lineage(self, con: duckdb.DuckDBPyConnection | None = None) -> Lineage:
+        """Return the provinces' and communes' lineage as the copy holds it (hold ``lock``;
+        ``con``: as a transaction on that connection sees it)."""
+        con = con or self.con.cursor()
         units = [
             UnitRow(*r)
             for r in con.execute(
@@ -379,7 +402,7 @@ class Lake:
     def _load_province_epochs(self) -> None:
         # Which province stood, on each day, for a province of another time: an agency is
         # attached to today's province, its dossiers of 2025-H1 belong to the one valid then.
-        lin = self.lineage()
+        lin = self.lineage(self.con)
         rows = [
             (pid, start, end, who)
             for pid, spans in lin.epochs("province").items()
@@ -391,11 +414,11 @@ class Lake:
             rows,
         )
 
-    def units_digest(self) -> int:
+    def units_digest(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
         """Return a fingerprint of the units and lineage in the copy (hold ``lock``): what the
         bridges built from them depend on, which moves far less often than the audit log."""
         row = (
-            self.con.cursor()
+            (con or self.con.cursor())
             .execute(
                 """SELECT (SELECT count(*) || ':' || coalesce(sum(hash(id, code, level, parent_id,
                           valid_from, valid_to)), 0) FROM unit)
@@ -417,26 +440,96 @@ class Lake:
         self.con.execute("DROP TABLE rederived")
 
     def sync(self) -> int:
-        """Copy what changed since the last sync; return how many dossier rows were copied."""
-        with self.lock:
-            self._sync_dimensions()
-            watermark = self._state("dossier_seq")
-            copied = 0
-            with self.db.engine.connect() as conn:
-                top = conn.execute(select(func.max(Dossier.seq))).scalar() or 0
-                if top <= watermark:
-                    return 0
-                with tempfile.TemporaryDirectory(prefix="tinhso-lake-") as work:
-                    while watermark < top:
-                        path = Path(work) / "batch.csv"
-                        count, last = self._export(conn, watermark, path)
-                        if not count:
-                            break
-                        self._upsert(path, conn.dialect.name)
-                        copied += count
-                        watermark = last
-            self._set_state("dossier_seq", watermark)
-            return copied
+        """Copy what changed since the last sync, waiting for one already running; return how
+        many dossier rows were copied."""
+        with self.sync_lock:
+            return self._sync()
+
+    def refresh(self) -> None:
+        """Bring the copy up to date for a reader, without making it wait for a long sync.
+
+        A few changed rows are copied at once (the reader then sees what was just written);
+        a sync another reader runs is waited for a short, bounded time; many changed rows (a
+        large import) are copied in the background while readers read the copy as it stands.
+        """
+        if not self.sync_lock.acquire(blocking=False):
+            if not self.syncing_in_background.is_set() and self.sync_lock.acquire(
+                timeout=SHORT_SYNC_WAIT
+            ):
+                self.sync_lock.release()
+            return
+        handed_over = False
+        try:
+            pending = self._pending()
+            if pending == 0:
+                return
+            if pending <= INLINE_ROWS:
+                self._sync()
+                return
+            self.syncing_in_background.set()
+            thread = threading.Thread(
+                target=self._sync_behind, name="tinhso-lake-sync", daemon=True
+            )
+            thread.start()
+            handed_over = True  # the thread releases the lock
+        finally:
+            if not handed_over:
+                self.sync_lock.release()
+
+    def _sync_behind(self) -> None:
+        try:
+            while self._pending():  # an import still running adds more meanwhile
+                self._sync()
+        except Exception:  # the next reader tries again; the copy stays as it was
+            log.exception("background sync of the analytics copy failed")
+        finally:
+            self.syncing_in_background.clear()
+            self.sync_lock.release()
+
+    def _pending(self) -> int:
+        """Return how many dossier rows the copy lacks, or (when the dimensions changed, which
+        re-derives every row) the rows it holds; 0 when it is up to date (hold ``sync_lock``)."""
+        with self.db.engine.connect() as conn:
+            head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
+            top = conn.execute(select(func.max(Dossier.seq))).scalar() or 0
+        state = self.states()
+        pending = max(0, int(top) - state.get("dossier_seq", 0))
+        if head != state.get("dims") or not state.get("dims_loaded"):
+            row = self.cursor().execute("SELECT count(*) FROM dossier").fetchone()
+            pending += 1 + (int(row[0]) if row else 0)
+        return pending
+
+    def _sync(self) -> int:
+        """Copy what changed in one transaction of the copy's connection (hold ``sync_lock``)."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            copied = self._copy()
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.units_fp = self._state("units_fp")
+        return copied
+
+    def _copy(self) -> int:
+        self._sync_dimensions()
+        watermark = self._state("dossier_seq")
+        copied = 0
+        with self.db.engine.connect() as conn:
+            top = conn.execute(select(func.max(Dossier.seq))).scalar() or 0
+            if top <= watermark:
+                return 0
+            with tempfile.TemporaryDirectory(prefix="tinhso-lake-") as work:
+                while watermark < top:
+                    path = Path(work) / "batch.csv"
+                    count, last = self._export(conn, watermark, path)
+                    if not count:
+                        break
+                    self._upsert(path, conn.dialect.name)
+                    copied += count
+                    watermark = last
+        self._set_state("dossier_seq", watermark)
+        return copied
 
     def _export(self, conn: Connection, after: int, path: Path) -> tuple[int, int]:
         """Write the next batch of changed dossiers to CSV; return (rows, last seq)."""
@@ -499,6 +592,6 @@ class Lake:
         return self.con.cursor()
 
     def close(self) -> None:
-        """Close the DuckDB file."""
-        with self.lock:
+        """Close the DuckDB file (after a sync running in the background)."""
+        with self.sync_lock, self.lock:
             self.con.close()

@@ -10,6 +10,7 @@ VNI-Times font).
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -96,6 +97,9 @@ def _clusters(text: str) -> list[tuple[str, str]]:
     return out
 
 
+# Names repeat across requests (every unit list sorts the same 14,000 names): the key of a name
+# is worked out once. Bounded, and a key is a few hundred bytes.
+@functools.lru_cache(maxsize=65_536)
 def sort_key(s: str) -> SortKey:
     """Return a key that sorts Vietnamese strings in dictionary order.
 

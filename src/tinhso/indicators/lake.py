@@ -16,6 +16,7 @@ province. Organisations are numbered ``unit id`` and ``-agency id``.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -61,8 +62,13 @@ GROUP BY element_id, org, year(period_start), ptype
 """
 
 
+_READY: weakref.WeakSet[Lake] = weakref.WeakSet()
+
+
 def init(lake: Lake) -> None:
     """Create the engine's tables in the copy if they are missing."""
+    if lake in _READY:
+        return
     cols = ", ".join(f"{n} {t}" for n, t in VALUE_COLUMNS)
     with lake.lock:
         con = lake.cursor()
@@ -71,6 +77,7 @@ def init(lake: Lake) -> None:
         )
         if not state(lake, "ind_year_built"):
             rebuild_years(lake)
+    _READY.add(lake)
 
 
 def rebuild_years(lake: Lake) -> None:
@@ -120,9 +127,25 @@ def _set_state(lake: Lake, key: str, value: int) -> None:
     lake.cursor().execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
 
 
+def _behind(lake: Lake) -> bool:
+    """Return True when data values or dimensions changed since the copy's last sync (read
+    without the copy's lock: most reads find nothing to do)."""
+    with lake.db.engine.connect() as conn:
+        head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
+        top = conn.execute(select(func.max(DataValue.seq))).scalar() or 0
+    st = states(lake)
+    return (
+        head != st.get("ind_dims", 0)
+        or st.get("ind_dims_loaded") != DIMS_VERSION
+        or top > st.get("data_value_seq", 0)
+    )
+
+
 def sync(lake: Lake) -> int:
     """Copy the data values and dimensions that changed; return how many values were copied."""
     init(lake)
+    if not _behind(lake):
+        return 0
     with lake.lock:
         _sync_dimensions(lake)
         watermark = state(lake, "data_value_seq")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
 from tinhso.errors import FieldError, InvalidInput, NotFound
+from tinhso.flight import SingleFlight
 from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
 from tinhso.indicators.spec import IndexSpec, TargetSpec, load_spec
@@ -30,6 +31,7 @@ BUCKETS = (
 )
 # Years whose periods and the ones before them the calendar can hold.
 MIN_YEAR, MAX_YEAR = 1900, 2999
+FLIGHT: SingleFlight[Computation] = SingleFlight()
 _CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[Any, ...], Any]] = weakref.WeakKeyDictionary()
 
 
@@ -131,32 +133,45 @@ def _qd766_freshness(period: Period) -> int:
 
 def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
     """Return the index of every organisation for the period, from the cache while nothing
-    changed (data values, units, the definition, and the dossiers when 766 figures are used)."""
+    changed (data values, units, the definition, and the dossiers when 766 figures are used).
+
+    A figure in memory is read without the copy's lock; concurrent requests for one not yet
+    computed share one computation."""
     ilake.sync(lake)
-    with lake.lock:
-        st = ilake.states(lake)
-        key = (
-            spec.digest,
-            period.code,
-            day,
-            st.get("data_value_seq", 0),
-            st.get("ind_dims", 0),
-            st.get("dossier_seq", 0) if spec.external else 0,
-            _qd766_freshness(period) if spec.external else 0,
-        )
-        cache = _CACHE.setdefault(lake, {})
-        if key in cache:
-            found: Computation = cache[key]
-            return found
-        orgs = _orgs(lake, spec, day)
+    if spec.external:
+        lake.refresh()
+    st = ilake.states(lake)
+    key = (
+        spec.digest,
+        period.code,
+        day,
+        st.get("data_value_seq", 0),
+        st.get("ind_dims", 0),
+        st.get("dossier_seq", 0) if spec.external else 0,
+        _qd766_freshness(period) if spec.external else 0,
+    )
+    cache = _CACHE.setdefault(lake, {})
+    found: Computation | None = cache.get(key)
+    if found is not None:
+        return found
+
+    def compute() -> Computation:
+        held: Computation | None = cache.get(key)
+        if held is not None:
+            return held
+        # The 766 figures first, outside the lock: they are shared with other requests.
         external, split = external_figures(lake, spec, period, day)
-        results = engine.compute(lake, spec, period, day, list(orgs), external)
+        with lake.lock:
+            orgs = _orgs(lake, spec, day)
+            results = engine.compute(lake, spec, period, day, list(orgs), external)
         for org in split & results.keys():
             results[org].partial = True
         if len(cache) >= 8:  # a few indices × periods; each holds every unit's values
             cache.clear()
-        cache[key] = Computation(orgs, results)
-        return cache[key]  # type: ignore[no-any-return]
+        cache[key] = made = Computation(orgs, results)
+        return made
+
+    return FLIGHT.do((id(lake), key), compute)
 
 
 def index_period(code: str) -> Period:

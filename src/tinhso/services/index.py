@@ -57,16 +57,23 @@ def resolve(session: Session, principal: Principal, code: str, period: Period) -
     return UnitRef(u.level, u.id, u.code, u.name)
 
 
-def visible_units(session: Session, principal: Principal) -> list[UnitRef]:
-    """Return every province, commune and agency the caller may see, for the index lists."""
-    refs = [
-        UnitRef("agency", a.id, a.code, a.name)
-        for a in session.scalars(select(Agency).where(principal.agency_read()))
-    ]
-    for u in session.scalars(
-        select(Unit).where(principal.unit_data_read(), Unit.level.in_(["province", "commune"]))
-    ):
-        refs.append(UnitRef(u.level, u.id, u.code, u.name))
+def visible_units(
+    session: Session, principal: Principal, among: dict[str, set[int]] | None = None
+) -> list[UnitRef]:
+    """Return every province, commune and agency the caller may see, for the index lists
+    (``among``: only these ids of each kind — the units that have figures)."""
+    agencies = select(Agency.id, Agency.code, Agency.name).where(principal.agency_read())
+    places = select(Unit.id, Unit.code, Unit.name, Unit.level).where(
+        principal.unit_data_read(), Unit.level.in_(["province", "commune"])
+    )
+    if among is not None:
+        # A province's register holds 14,000 units; a period has figures for a few hundred.
+        agencies = agencies.where(Agency.id.in_(sorted(among.get("agency", ()))))
+        places = places.where(
+            Unit.id.in_(sorted(among.get("province", set()) | among.get("commune", set())))
+        )
+    refs = [UnitRef("agency", i, c, n) for i, c, n in session.execute(agencies)]
+    refs += [UnitRef(lvl, i, c, n) for i, c, n, lvl in session.execute(places)]
     return refs
 
 
@@ -127,10 +134,14 @@ def index(
     """Return the index of a period: one unit, or every unit the caller may see, with ranks."""
     principal.require("read")
     scores = qd766.fetch(lake, catalog, period)
+    among: dict[str, set[int]] = {}
+    if not unit_code:
+        for _p, kind, uid in scores:
+            among.setdefault(kind, set()).add(uid)
     refs = (
         [resolve(session, principal, unit_code, period)]
         if unit_code
-        else visible_units(session, principal)
+        else visible_units(session, principal, among)
     )
     items = []
     for ref in refs:
@@ -160,8 +171,9 @@ def trend(
 
     unit = session.get(Unit, ref.id) if ref.kind != "agency" else None
     out = []
-    with lake.lock:  # every month at one watermark
-        months = _trend_months(lake, catalog, ref, unit, year)
+    # Not under the copy's lock: each month is a figure of its own, shared with concurrent
+    # requests for it (a request holding the lock while waiting for another's would stall it).
+    months = _trend_months(lake, catalog, ref, unit, year)
     for m, us in months:
         p = parse_period(f"{year}-{m:02d}")
         on_time = us.scores["2.1"].value if us and "2.1" in us.scores else None

@@ -23,6 +23,7 @@ from typing import Any
 import duckdb
 
 from tinhso.duck import load_rows
+from tinhso.flight import SingleFlight
 from tinhso.lake import Lake
 from tinhso.services.catalog import Catalog, Indicator
 from tinhso.services.periods import LOCAL, Period, periods_of_year
@@ -541,7 +542,7 @@ def freshness(year: int) -> int:
 
 def current(lake: Lake, catalog: Catalog, year: int) -> None:
     """Bring the copy and the counts of ``year`` up to date (a no-op when nothing changed)."""
-    lake.sync()
+    lake.refresh()
     with lake.lock:
         con = lake.cursor()
         state = dict(con.execute("SELECT key, value FROM lake_state").fetchall())
@@ -571,6 +572,7 @@ _CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[object, ...], dict[Any, UnitS
     weakref.WeakKeyDictionary()
 )
 _CACHE_UNITS = 20_000
+FLIGHT: SingleFlight[dict[Any, UnitScore]] = SingleFlight()
 
 
 def fetch(
@@ -592,32 +594,44 @@ def fetch(
     if unit_ids is not None and not unit_ids:
         return {}
     narrow = not ranked and unit_ids is not None
-    with lake.lock:  # the counts of one year, computed and read without another year between
-        lake.sync()
-        state = dict(lake.cursor().execute("SELECT key, value FROM lake_state").fetchall())
-        # Known before the year's counts are brought up to date, so that reading two years in
-        # turn (the DTI's previous period) does not recompute each on every read.
-        key = (
-            _digest(catalog),
-            period.code,
-            epoch(lake, day),
-            state.get("dossier_seq"),
-            state.get("dims"),
-            state.get("calendar"),
-            freshness(period.first.year),
-            (unit_kind, tuple(sorted(unit_ids or ()))) if narrow else None,
-        )
-        cache = _CACHE.setdefault(lake, {})
-        scores = cache.get(key)
-        if scores is None:
-            current(lake, catalog, period.first.year)
-            only = (unit_kind, unit_ids) if narrow else None
-            scores = score_rows(catalog, _count_rows(lake, catalog, period, day, only))
-            if not narrow:
-                _rank(lake, scores, day)
-            if sum(len(v) for v in cache.values()) + len(scores) > _CACHE_UNITS:
+    # Read without the copy's lock: a figure in memory is served while another request
+    # computes (a sync too large for a reader runs behind, see Lake.refresh).
+    lake.refresh()
+    state = lake.states()
+    # Known before the year's counts are brought up to date, so that reading two years in
+    # turn (the DTI's previous period) does not recompute each on every read.
+    key = (
+        _digest(catalog),
+        period.code,
+        epoch(lake, day),
+        state.get("dossier_seq"),
+        state.get("dims"),
+        state.get("calendar"),
+        freshness(period.first.year),
+        (unit_kind, tuple(sorted(unit_ids or ()))) if narrow else None,
+    )
+    cache = _CACHE.setdefault(lake, {})
+    scores = cache.get(key)
+    if scores is None:
+
+        def compute_scores() -> dict[Any, UnitScore]:
+            held = cache.get(key)  # computed by a request that finished meanwhile
+            if held is not None:
+                return held
+            # The counts of one year, computed and read without another year between.
+            with lake.lock:
+                current(lake, catalog, period.first.year)
+                only = (unit_kind, unit_ids) if narrow else None
+                found = score_rows(catalog, _count_rows(lake, catalog, period, day, only))
+                if not narrow:
+                    _rank(lake, found, day)
+            if sum(len(v) for v in cache.values()) + len(found) > _CACHE_UNITS:
                 cache.clear()
-            cache[key] = scores
+            cache[key] = found
+            return found
+
+        # Concurrent requests for the same figure share one computation.
+        scores = FLIGHT.do((id(lake), key), compute_scores)
     wanted = None if unit_ids is None else set(unit_ids)
     return {
         k: us
@@ -679,7 +693,7 @@ def member(
 def _pairs(lake: Lake, con: duckdb.DuckDBPyConnection, period: Period) -> str:
     """Return the dossier-period pairs of the period's year as a query, laying out that year's
     periods without recomputing any count (an explanation needs no histogram)."""
-    lake.sync()
+    lake.refresh()
     _periods(lake, con, periods_of_year(period.first.year), "qd766_xperiod")
     return PAIRS_SQL.format(and_where="", periods="qd766_xperiod")
 

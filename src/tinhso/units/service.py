@@ -5,6 +5,7 @@ Every function takes the caller's :class:`Principal` and reads only what it may 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -44,6 +45,27 @@ def sort_units(units: Sequence[Unit]) -> list[Unit]:
     return sorted(units, key=lambda u: (sort_key(u.name), u.code))
 
 
+_NAME_RANK: dict[str, int] = {}
+_RANK_LOCK = threading.Lock()
+
+
+def name_ranks(names: Sequence[str]) -> dict[str, int]:
+    """Return the position of each name in Vietnamese order, among every name seen so far.
+
+    Comparing two collation keys is slow (nested tuples); comparing two positions is not. The
+    positions are worked out again only when a name not seen before turns up."""
+    ranks = _NAME_RANK
+    if all(n in ranks for n in names):
+        return ranks
+    with _RANK_LOCK:
+        known = set(_NAME_RANK) | set(names)
+        if len(known) > 200_000:  # a bound, whatever is asked
+            known = set(names)
+        ranks = {n: i for i, n in enumerate(sorted(known, key=sort_key))}
+        globals()["_NAME_RANK"] = ranks
+    return ranks
+
+
 def _visible(principal: Principal) -> Select[Unit]:
     return select(Unit).where(principal.unit_read())
 
@@ -70,10 +92,18 @@ def list_units(
     if query:
         for word in fold(query).split():
             stmt = stmt.where(Unit.name_folded.contains(word, autoescape=True))
-    units = sort_units(session.scalars(stmt).all())
-    total = len(units)
+    # Sorted on (id, name, code) rows, and only the page's units loaded: a province's admin
+    # sees 14,000 units, and building them all as objects for a page of 50 is most of the work.
+    light = stmt.with_only_columns(Unit.id, Unit.name, Unit.code)
+    rows: list[tuple[int, str, str]] = [(r[0], r[1], r[2]) for r in session.execute(light)]
+    rank = name_ranks([r[1] for r in rows])
+    rows.sort(key=lambda r: (rank[r[1]], r[2]))
     end = None if limit is None else offset + limit
-    return total, units[offset:end]
+    page = [r[0] for r in rows[offset:end]]
+    found = (
+        {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(page)))} if page else {}
+    )
+    return len(rows), [found[i] for i in page]
 
 
 def get_unit(session: Session, *, principal: Principal, unit_id: int) -> Unit:

@@ -8,10 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tinhso.db import is_busy
-from tinhso.errors import AppError, FieldError
+from tinhso.errors import AppError, Busy, FieldError
 from tinhso.web.deps import LoginRequired
 from tinhso.web.messages import http_detail, pydantic_reason
 from tinhso.web.templating import render
@@ -34,6 +35,7 @@ STATUS_TITLES = {
 }
 BUSY = "hệ thống đang bận (cơ sở dữ liệu đang được ghi bởi một tác vụ khác), hãy thử lại sau"
 BUSY_RETRY_SECONDS = 30
+POOL_BUSY = "hệ thống đang phục vụ nhiều yêu cầu cùng lúc, hãy thử lại sau ít giây"
 
 
 def retry_headers(exc: AppError) -> dict[str, str] | None:
@@ -127,6 +129,12 @@ def install(app: FastAPI) -> None:
         if is_api(request):
             return problem(exc.status, exc.detail, [e.as_dict() for e in exc.errors], headers)
         return _page(request, exc.status, exc.detail, exc.errors, headers)
+
+    @app.exception_handler(PoolTimeout)
+    async def pool_timeout(request: Request, exc: PoolTimeout) -> Response:
+        # Every database connection stayed in use for the bounded wait (TINHSO_DB_POOL_TIMEOUT):
+        # the request had no turn; it did nothing and may be sent again.
+        return await app_error(request, Busy(POOL_BUSY))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
