@@ -228,3 +228,16 @@ def test_yearly_table_gives_what_the_raw_values_give(world: World, lake: Lake) -
     assert {o: r.points for o, r in fast.items()} == {o: r.points for o, r in raw.items()}
     assert fast[world.units["binh_lu"]].values["t.diem_i"].value == pytest.approx(6.5)
     assert fast[world.units["doan_ket"]].points["L2"] == 10  # the deputy now: half
+
+
+def test_a_node_without_figures_has_no_rank_and_no_change(world: World, lake: Lake) -> None:
+    """Lai Châu's province reported no head of committee (L2): it keeps the 0 points the rule
+    gives (missing: zero) but is neither ranked nor compared on it — tied zeros of "no data" are
+    not a standing; the nodes it has figures under still are."""
+    units = _units(world, lake)
+    lc = units["12"]
+    l2 = _node(lc, "L2")
+    assert l2["indicator"]["value"] is None and l2["points"] == 0
+    assert (l2["rank"], l2["rank_of"], l2["change"]) == (None, None, None)
+    l1 = _node(lc, "L1")
+    assert l1["rank_of"] == 2

@@ -46,6 +46,9 @@ class OrgResult:
     points: dict[str, float | None] = field(default_factory=dict)
     max_points: dict[str, float] = field(default_factory=dict)
     partial: bool = False
+    # The nodes with at least one indicator that has a value beneath them ("" for the total): a
+    # node outside it has no figure of its own, whatever points ``missing: zero`` gives it.
+    covered: set[str] = field(default_factory=set)
 
     @property
     def total(self) -> float | None:
@@ -92,10 +95,14 @@ def score(spec: IndexSpec, result: OrgResult) -> None:
     """
     zero = spec.missing == "zero"
     points, maxima, values = result.points, result.max_points, result.values
+    covered = result.covered
+    covered.clear()
     for node in reversed(spec.nodes):  # children come after their parent in ``nodes``
         code = node.code
         if node.indicator:
             iv = values.get(node.indicator)
+            if iv is not None and iv.value is not None:
+                covered.add(code)
             pts = points_for(node, iv.value if iv else None)
             if pts is None and zero:
                 pts = 0.0
@@ -103,7 +110,11 @@ def score(spec: IndexSpec, result: OrgResult) -> None:
             maxima[code] = 0.0 if pts is None else node.max_points
         else:
             _group(code, spec.children(code), points, maxima)
+            if any(k.code in covered for k in spec.children(code)):
+                covered.add(code)
     _group("", spec.children(None), points, maxima)
+    if any(k.code in covered for k in spec.children(None)):
+        covered.add("")
 
 
 def _group(

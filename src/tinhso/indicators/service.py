@@ -197,6 +197,9 @@ def _ranks(
         # later) is not ranked: its zeros would say nothing about it.
         if org not in results or not results[org].reported:
             continue
+        # Nor on a node it has no figure under: tied zeros of "no data" are not a standing.
+        if node not in results[org].covered:
+            continue
         pts = results[org].points.get(node)
         if pts is not None:
             groups.setdefault((o.kind, o.parent), []).append((pts, org))
@@ -269,8 +272,10 @@ def org_json(
     for n in spec.nodes:
         if depth is not None and n.depth > depth:
             continue
+        # A node with no figure under it keeps the points its rule gives (``missing: zero``: 0,
+        # as counted in the total) but has no rank and no change: "no data" is not a standing.
         pts = cur.points.get(n.code) if reported else None
-        before = prev.points.get(n.code) if prev else None
+        before = prev.points.get(n.code) if prev and n.code in prev.covered else None
         r = ranks.get(n.code, {}).get(org.org)
         item: dict[str, Any] = {
             "code": n.code,
@@ -280,7 +285,7 @@ def org_json(
             "max_points": n.max_points,
             "points": _round(pts),
             "previous": _round(before),
-            "change": _diff(pts, before),
+            "change": _diff(pts, before) if n.code in cur.covered else None,
             "rank": r[0] if r else None,
             "rank_of": r[1] if r else None,
         }
