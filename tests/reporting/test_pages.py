@@ -119,3 +119,17 @@ def test_excel_page_refuses_a_file_over_the_limit(client, forms: World, monkeypa
     big = b"PK" + b"\0" * (1024 * 1024)
     r = client.post("/reporting/excel", data=data, files={"file": ("mau.xlsx", big)})
     assert r.status_code == 422 and "tệp lớn hơn 1 MB" in r.text
+
+
+def test_a_form_nobody_in_scope_reports_says_so(client, forms: World) -> None:  # type: ignore[no-untyped-def]
+    """A commune officer is not expected to report the departments' quarterly form: the page says
+    so, instead of "đã nộp 0/0 đơn vị, đúng hạn 0, đã duyệt 0"."""
+    _login(client, "officer_dk")
+    r = client.get("/reporting")
+    assert r.status_code == 200
+    so = r.text[r.text.index("Mã biểu BC-CDS-SO-QUY") :]
+    so = so[: so.index("</section>")]
+    assert "0/0" not in so and "Xem chi tiết" not in so
+    assert "không có đơn vị nào trong phạm vi của anh/chị phải báo cáo biểu này" in so
+    xa = r.text[r.text.index("Mã biểu BC-CDS-XA-THANG") :]
+    assert "/1</strong> đơn vị" in xa[: xa.index("</section>")]

@@ -86,7 +86,8 @@ def test_late_list_names_procedure_agency_days_and_total(client, world: World) -
     d2 = section[section.index('href="/dossiers/L19"') :]
     d2 = d2[: d2.index("</tr>")]
     assert "Đăng ký khai sinh" in d2 and "Ủy ban nhân dân phường Đoàn Kết" in d2
-    assert re.search(r"\d+ ngày", d2)
+    # Due Monday 04/08, finished Sunday 24/08: 14 working days late (20 calendar days).
+    assert "14 ngày làm việc" in d2
     # The whole list, as a workbook.
     r = client.get("/services/late.xlsx", params=Q3)
     assert r.status_code == 200
@@ -98,6 +99,7 @@ def test_late_list_names_procedure_agency_days_and_total(client, world: World) -
     body = {row[0]: row for row in rows_x[3:]}
     assert set(body) >= {"D2", "D4", "L00"} and len(body) == 27
     assert body["D2"][4] == "Đã xử lý xong" and isinstance(body["D2"][5], datetime)
+    assert header[8] == "Số ngày làm việc trễ" and body["L19"][8] == 14
 
 
 def test_dossier_page_shows_fields_and_events_within_scope(client, world: World) -> None:  # type: ignore[no-untyped-def]

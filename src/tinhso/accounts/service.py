@@ -84,13 +84,13 @@ def _check_scopes(
             if not principal.is_global:
                 stmt = stmt.where(principal.unit_write())
             if session.scalars(stmt).first() is None:
-                hidden.append(f"đơn vị #{s.unit_id} không có hoặc nằm ngoài phạm vi của bạn")
+                hidden.append(f"đơn vị #{s.unit_id} không có hoặc nằm ngoài phạm vi của anh/chị")
         else:
             found = session.scalars(
                 select(Agency.id).where(Agency.id == s.agency_id, principal.agency_write())
             ).first()
             if found is None:
-                hidden.append(f"cơ quan #{s.agency_id} không có hoặc nằm ngoài phạm vi của bạn")
+                hidden.append(f"cơ quan #{s.agency_id} không có hoặc nằm ngoài phạm vi của anh/chị")
     return errors, hidden
 
 

@@ -786,13 +786,18 @@ def late_dossiers(
         belongs, params = member(unit_kind, unit_id, epoch(lake, day))
         cur = con.execute(
             f"""SELECT pairs.code, procedure_id, status, received_at, due_at, end_at, supplement_count,
-                   date_diff('day', due_at, coalesce(end_at, least(now(), end_ts))) AS days_late,
+                   -- Working days, as the deadline itself is counted (the workday table's
+                   -- running index): a weekend or a holiday in between is not a day late.
+                   wend.idx - wdue.idx AS days_late,
                    q.pr_code AS procedure_code, q.pr_name AS procedure_name,
                    pairs.agency_id, g.ag_name AS agency_name, count(*) OVER () AS total
                 FROM ({pairs}) pairs
                 LEFT JOIN (SELECT id AS pid, code AS pr_code, name AS pr_name FROM procedure) q
                     ON q.pid = pairs.procedure_id
                 LEFT JOIN (SELECT id AS aid, name AS ag_name FROM agency) g ON g.aid = pairs.agency_id
+                LEFT JOIN workday wdue ON wdue.d = CAST(due_at AS DATE)
+                LEFT JOIN workday wend
+                       ON wend.d = CAST(coalesce(end_at, least(now(), end_ts)) AS DATE)
                 WHERE period = $period AND {belongs} AND in_processed AND NOT on_time
                 ORDER BY days_late DESC NULLS LAST, pairs.code LIMIT {int(limit)}""",
             {"period": period.code, **params},

@@ -250,7 +250,7 @@ LATE_COLUMNS = (
     ("received_at", "Tiếp nhận"),
     ("due_at", "Hạn"),
     ("end_at", "Kết thúc"),
-    ("days_late", "Số ngày trễ"),
+    ("days_late", "Số ngày làm việc trễ"),
     ("supplement_count", "Số lần bổ sung"),
 )
 
