@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -199,6 +200,13 @@ def make_engine(url: str, busy_timeout: float | None = None, **kwargs: Any) -> E
     return engine
 
 
+@functools.lru_cache(maxsize=1)
+def _schema_head() -> str | None:
+    from tinhso.migrate import head
+
+    return head()
+
+
 def restore_indexes(engine: Engine) -> list[str]:
     """Create again the model's indexes missing from a SQLite database; return their names.
 
@@ -220,6 +228,14 @@ def restore_indexes(engine: Engine) -> list[str]:
             ).all()
             tables = {str(n) for t, n in rows if t == "table"}
             present = {str(n) for t, n in rows if t == "index"}
+            # The model describes the newest schema: a database an older version left behind
+            # (its columns not yet added) is Alembic's to bring up first.
+            if (
+                "alembic_version" not in tables
+                or conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+                != _schema_head()
+            ):
+                return []
             for table in Base.metadata.sorted_tables:
                 if table.name not in tables:
                     continue

@@ -333,3 +333,28 @@ def test_opening_a_database_restores_lost_indexes(world: World) -> None:
     finally:
         reopened.dispose()
     assert _sqlite_indexes(world) == before
+
+
+def test_a_database_of_an_older_version_opens_for_its_upgrade(tmp_path: Path) -> None:
+    """A database left at an older schema (0006: the sign-in attempts had no device column yet)
+    opens without creating the newest model's indexes on columns it lacks, so that
+    `tinhso db upgrade` — and any other command — can run; the upgrade then builds them."""
+    from tinhso.db import Database
+    from tinhso.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006")
+    opened = Database(url)
+    try:
+        assert opened.restored_indexes == []
+    finally:
+        opened.dispose()
+    upgrade(url)
+    again = Database(url)
+    try:
+        assert again.restored_indexes == []
+        with again.engine.connect() as conn:
+            names = {str(r[1]) for r in conn.exec_driver_sql("PRAGMA index_list('login_attempt')")}
+    finally:
+        again.dispose()
+    assert "ix_login_attempt_device" in names
