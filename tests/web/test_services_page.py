@@ -72,3 +72,18 @@ def test_phone_menu_folds_and_opens(page, server: str, world: World) -> None:  #
     box = logout.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_phone_keeps_every_indicator_figure_on_screen(page, server: str, world: World) -> None:  # type: ignore[no-untyped-def]
+    """At 390 px the indicators' value and points are on the screen, not scrolled off the right
+    edge of a table with nothing to show that it scrolls."""
+    data.load(world)
+    page.set_viewport_size({"width": 390, "height": 844})
+    login(page, server, "leader12", next_path=Q3)
+    row = page.locator("tr[data-indicator='2.1']")
+    for cell in row.locator("td").all():
+        box = cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (
+            cell.inner_text()
+        )
+    assert "50,00%" in row.inner_text()
