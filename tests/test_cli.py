@@ -132,6 +132,26 @@ def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch: pytest.MonkeyPatch)
         get_settings.cache_clear()
 
 
+def test_serve_refuses_a_database_behind_the_schema(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The server does not start on a database an older version left (every sign-in was a 500
+    on a 0006 database): it says to upgrade, and exits before listening."""
+    from tinhso.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0006")
+    monkeypatch.setenv("TINHSO_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        code, out = run("serve", "--port", "1")
+        assert code == 2
+        assert "cơ sở dữ liệu ở phiên bản 0006" in " ".join(out.split())
+        assert "tinhso db upgrade" in " ".join(out.split())
+    finally:
+        get_settings.cache_clear()
+
+
 def test_services_commands(cli: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.services import data
 

@@ -8,7 +8,7 @@ import typer
 
 from tinhso.accounts.cli import app as users_app
 from tinhso.audit.cli import app as audit_app
-from tinhso.clitools import console
+from tinhso.clitools import console, err_console
 from tinhso.clivi import localize
 from tinhso.config import get_settings
 from tinhso.demo.cli import demo
@@ -72,10 +72,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="cổng")] = None,
     workers: Annotated[int, typer.Option(help="số tiến trình")] = 1,
 ) -> None:
-    """Start the web server (pages and API)."""
+    """Start the web server (pages and API), on a database at the newest schema only."""
     import uvicorn
 
+    from tinhso.migrate import current, head
+
     settings = get_settings()
+    now, newest = current(settings.resolved_database_url()), head()
+    if now != newest:
+        err_console.print(
+            f"[bold red]Lỗi:[/] cơ sở dữ liệu {'chưa được tạo' if now is None else f'ở phiên bản {now}'}"
+            f", phần mềm cần phiên bản {newest}: chạy [bold]tinhso db upgrade[/] rồi khởi động lại."
+        )
+        raise typer.Exit(2)
     uvicorn.run(
         "tinhso.app:create_app",
         factory=True,
