@@ -111,3 +111,24 @@ def test_a_rank_among_one_is_not_a_rank(client, world: World, tmp_path: Path) ->
     assert lao_cai["reported"] is False and lao_cai["points"] is None
     assert lao_cai["rank_note"] == "chưa có số liệu để xếp hạng"
     assert {n["points"] for n in lao_cai["nodes"]} == {None}
+
+
+def test_a_past_year_offers_each_unit_the_commune_was_formed_from(
+    client, world: World, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Phường Đoàn Kết (2025) was formed from the old Đoàn Kết and Quyết Tiến: its officer's page
+    of 2024 opens on one of them and links the other, instead of hiding it behind a typed URL."""
+    from tests.accounts.test_auth import _login
+
+    data.load_catalog(world, tmp_path / "catalog")
+    data.put(world, data.VALUES_2024)
+    _login(client, "officer_dk")
+    r = client.get("/indicators", params={"index": "test-xa", "period": "2024"})
+    assert r.status_code == 200
+    shown = "Quyết Tiến" if "<h2>Phường Quyết Tiến" in r.text else "Đoàn Kết"
+    other = "Đoàn Kết" if shown == "Quyết Tiến" else "Quyết Tiến"
+    offered = r.text[r.text.index('id="others"') :]
+    offered = offered[: offered.index("</p>")]
+    assert f"Phường {other}</a>" in offered and "năm 2024 còn" in offered
+    code = "03391" if other == "Quyết Tiến" else "03388"
+    assert f"unit={code}" in offered

@@ -517,6 +517,13 @@ def page(
             f"anh/chị không có {LEVEL_WORDS[spec.level]} nào"
         )
     unit = candidates[0]
+    # The caller's other units of the same kind in that period (a pre-2025 year shows the
+    # communes a new commune was formed from): offered on the page, not hidden behind a URL.
+    others = (
+        [{"code": o.code, "name": o.name} for o in candidates[1:31] if o.kind == unit.kind]
+        if not code and not principal.is_global
+        else []
+    )
     ranks = {"": now.ranks("")} | {n.code: now.ranks(n.code) for n in spec.nodes}
     detail = org_json(spec, unit, cur[unit.org], prev.get(unit.org), ranks, p.first.year)
     near = [o for o in orgs.values() if o.org != unit.org and o.parent in (unit.parent, unit.org)]
@@ -549,4 +556,5 @@ def page(
             + [r for o, r in rows.items() if orgs[o].parent == unit.parent and o != unit.parent]
         ),
         "children": by_rank([r for o, r in rows.items() if orgs[o].parent == unit.org]),
+        "others": others,
     }
