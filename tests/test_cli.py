@@ -152,6 +152,43 @@ def test_serve_refuses_a_database_behind_the_schema(
         get_settings.cache_clear()
 
 
+def test_a_copy_another_process_holds_is_told_in_vietnamese(cli: World) -> None:
+    """The server holds the analytics copy's file (DuckDB lets one process open it): the 766 and
+    DTI commands say so and what to do, instead of DuckDB's English lock traceback."""
+    import subprocess
+    import sys
+
+    from tinhso.lake import Lake
+
+    path = Lake.path_for(get_settings().var_dir, cli.db.url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True);"
+            " time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        for args in (
+            ("services", "index", "--period", "2025-Q3"),
+            ("indicators", "compute", "--index", "x", "--period", "2025"),
+        ):
+            code, out = run(*args)
+            text = " ".join(out.split())
+            assert code == 2, out
+            assert "bản sao phân tích đang được một tiến trình khác mở" in text
+            assert "Traceback" not in out and "lock" not in out
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_services_commands(cli: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from tests.services import data
 

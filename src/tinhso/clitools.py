@@ -17,6 +17,8 @@ from tinhso.audit import service as audit
 from tinhso.config import get_settings
 from tinhso.db import Database
 from tinhso.errors import AppError
+from tinhso.lake import Lake
+from tinhso.workdays import WorkCalendar
 
 console = Console()
 err_console = Console(stderr=True)
@@ -43,6 +45,27 @@ def cli_session() -> Iterator[Session]:
         raise typer.Exit(2) from exc
     finally:
         db.dispose()
+
+
+def cli_lake() -> Lake:
+    """Open the analytics copy of the configured database; exit 2 saying why when another
+    process (the server) holds its file: DuckDB lets one process open it."""
+    import duckdb
+
+    settings = get_settings()
+    db = database()
+    try:
+        return Lake(db, Lake.path_for(settings.var_dir, db.url), WorkCalendar.default())
+    except duckdb.IOException as exc:
+        db.dispose()
+        if "lock" not in str(exc).lower():
+            raise
+        err_console.print(
+            "[bold red]Lỗi:[/] bản sao phân tích đang được một tiến trình khác mở (thường là máy "
+            "chủ [bold]tinhso serve[/]): xem số liệu trên trang hoặc qua API, hoặc dừng máy chủ "
+            "rồi chạy lại lệnh."
+        )
+        raise typer.Exit(2) from None
 
 
 def print_json(data: Any) -> None:

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, func, select
 from tinhso.audit.models import AuditHead
 from tinhso.db import Database
 from tinhso.duck import connect
+from tinhso.errors import Busy
 from tinhso.services.models import Dossier, Procedure
 from tinhso.units.bridge import Lineage, UnitRow
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -130,6 +131,11 @@ BATCH = 200_000
 INLINE_ROWS = 20_000
 # How long a reader waits for a short sync another request is running (then reads as it stands).
 SHORT_SYNC_WAIT = 2.0
+# How long a reader waits for the first copy of a new analytics file (then "busy", 503).
+FIRST_SYNC_WAIT = 300.0
+COPY_NOT_READY = (
+    "bản sao phân tích đang được dựng lần đầu từ cơ sở dữ liệu, hãy thử lại sau ít phút"
+)
 log = logging.getLogger("tinhso.lake")
 
 
@@ -196,6 +202,11 @@ class Lake:
         temp = (path.parent if path else Path(tempfile.gettempdir())) / "lake-spill"
         self.con = connect(path or ":memory:", temp_dir=temp)
         self._init_schema()
+        # Set once the copy holds the register and the dossiers (a first sync committed): until
+        # then there is nothing to read, and a reader waits for the first copy, however large.
+        self.built = threading.Event()
+        if self._state("dims_loaded"):
+            self.built.set()
         # The fingerprint of the units and lineage (``units_digest``), kept at hand: the 766
         # bridges are keyed by it on every read.
         self.units_fp = self._state("units_fp")
@@ -453,7 +464,12 @@ class Lake:
         large import) are copied in the background while readers read the copy as it stands.
         """
         if not self.sync_lock.acquire(blocking=False):
-            if not self.syncing_in_background.is_set() and self.sync_lock.acquire(
+            if not self.built.is_set():
+                # A new copy (first start, or its file deleted): nothing to read until the first
+                # sync commits, so wait for it — bounded, then "busy" rather than a failure.
+                if not self.built.wait(FIRST_SYNC_WAIT):
+                    raise Busy(COPY_NOT_READY)
+            elif not self.syncing_in_background.is_set() and self.sync_lock.acquire(
                 timeout=SHORT_SYNC_WAIT
             ):
                 self.sync_lock.release()
@@ -463,7 +479,7 @@ class Lake:
             pending = self._pending()
             if pending == 0:
                 return
-            if pending <= INLINE_ROWS:
+            if pending <= INLINE_ROWS or not self.built.is_set():
                 self._sync()
                 return
             self.syncing_in_background.set()
@@ -509,6 +525,8 @@ class Lake:
             self.con.execute("ROLLBACK")
             raise
         self.units_fp = self._state("units_fp")
+        if self._state("dims_loaded"):
+            self.built.set()
         return copied
 
     def _copy(self) -> int:

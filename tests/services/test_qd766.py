@@ -132,3 +132,24 @@ def _without_day(calendar: WorkCalendar, ymd: tuple[int, int, int]) -> WorkCalen
     edited = Edited.__new__(Edited)
     edited.__dict__.update(calendar.__dict__)
     return edited
+
+
+def test_a_new_copy_is_built_before_it_is_read(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large change is copied behind the readers, but a new copy (first start, or its file
+    deleted, which the operator guide calls safe) has nothing to read: the first reader builds it
+    and the figures follow (was: "Table with name unit does not exist!", a 500 and a CLI crash)."""
+    import tinhso.lake as lake_module
+
+    data.load(world)
+    monkeypatch.setattr(lake_module, "INLINE_ROWS", 0)  # every change counts as large
+    lk = Lake(world.db, tmp_path / "new.duckdb", WorkCalendar.load())
+    try:
+        assert not lk.built.is_set()
+        uid = world.agencies["ubnd_dk"]
+        scores = qd766.fetch(lk, CATALOG, parse_period("2025-Q3"), "agency", [uid])
+        assert lk.built.is_set()
+        assert scores[("2025-Q3", "agency", uid)].share is not None
+    finally:
+        lk.close()

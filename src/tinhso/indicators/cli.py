@@ -9,14 +9,11 @@ import typer
 from rich.table import Table
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
-from tinhso.clitools import cli_session, console, database, err_console, print_json
-from tinhso.config import get_settings
+from tinhso.clitools import cli_lake, cli_session, console, err_console, print_json
 from tinhso.fmt import vn_number
 from tinhso.indicators import loader, service
 from tinhso.indicators.catalog import CatalogError
 from tinhso.indicators.spec import list_indices
-from tinhso.lake import Lake
-from tinhso.workdays import WorkCalendar
 
 catalog_app = typer.Typer(
     help="Bộ danh mục chỉ tiêu, chỉ số (catalog/*.yaml).", no_args_is_help=True
@@ -60,12 +57,6 @@ def load(
         console.print(line + (f" — {detail}" if detail else ""), highlight=False)
 
 
-def _lake() -> Lake:
-    settings = get_settings()
-    db = database()
-    return Lake(db, Lake.path_for(settings.var_dir, db.url), WorkCalendar.default())
-
-
 def _n(v: float | None, digits: int = 2) -> str:
     return "—" if v is None else vn_number(v, digits)
 
@@ -94,7 +85,7 @@ def compute(
     fmt: Annotated[str, typer.Option("--format", help="table hoặc json")] = "table",
 ) -> None:
     """Compute an index for a period: every unit with ranks, or one unit's tree."""
-    lake = _lake()
+    lake = cli_lake()
     try:
         with cli_session() as session, console.status("Đang tính chỉ số…"):
             result = service.values(

@@ -10,16 +10,13 @@ import typer
 from rich.table import Table
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
-from tinhso.clitools import cli_session, console, database, err_console, print_json
-from tinhso.config import get_settings
+from tinhso.clitools import cli_lake, cli_session, console, err_console, print_json
 from tinhso.fmt import vn_number
-from tinhso.lake import Lake
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
 from tinhso.services.catalog import load_catalog
 from tinhso.services.export import rows_to_xlsx
 from tinhso.services.periods import parse_period
-from tinhso.workdays import WorkCalendar
 
 app = typer.Typer(help="Dịch vụ công: thủ tục, hồ sơ, Chỉ số 766.", no_args_is_help=True)
 
@@ -82,12 +79,6 @@ def import_dossiers(
         raise typer.Exit(2)
 
 
-def _lake() -> Lake:
-    settings = get_settings()
-    db = database()
-    return Lake(db, Lake.path_for(settings.var_dir, db.url), WorkCalendar.default())
-
-
 @app.command(
     "index",
     help="Tính Chỉ số 766 cho một kỳ (một đơn vị, hoặc mọi đơn vị kèm xếp hạng).",
@@ -101,7 +92,7 @@ def index(
 ) -> None:
     """Compute the 766 index for a period (one unit, or all with ranks)."""
     catalog = load_catalog()
-    lake = _lake()
+    lake = cli_lake()
     try:
         with cli_session() as session:
             result = idx.index(
@@ -165,7 +156,7 @@ def explain(
 ) -> None:
     """List the dossiers behind an indicator (to the screen as JSON, or to an XLSX file)."""
     catalog = load_catalog()
-    lake = _lake()
+    lake = cli_lake()
     try:
         with cli_session() as session:
             p = parse_period(period)
