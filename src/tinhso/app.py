@@ -31,6 +31,7 @@ from tinhso.services.intake import EventIntake
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views, warmup
+from tinhso.web.admission import Admission
 from tinhso.web.assets import Assets
 from tinhso.web.limits import MIB, BodyLimit
 from tinhso.web.openapi import DESCRIPTION, localise_tags, openapi_tags
@@ -138,6 +139,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Added first, so inside the security headers: a system's event push, the busiest call, is
     # answered at the ASGI layer (services/fastpath.py); everything else reaches the routes.
     app.add_middleware(EventFastPath, intake=lambda: app.state.intake)
+    # Outside the routes, inside the fast path: at most TINHSO_THREADS requests at work, the
+    # others waiting their turn (web/admission.py).
+    app.add_middleware(Admission, limit=settings.threads, wait=settings.db_pool_timeout)
     # Static files (ours, and the front-end packages fetched from the npm registry at set-up),
     # served locally under fingerprinted names, gzip made once (web/assets.py).
     app.state.assets = Assets(

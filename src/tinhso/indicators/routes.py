@@ -8,11 +8,17 @@ from fastapi import APIRouter, Query
 
 from tinhso.indicators import explain, service
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep
+from tinhso.web.plainjson import PlainJSON
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 
 
-@router.get("/indicators/values", summary="Giá trị, điểm, xếp hạng của một bộ chỉ số")
+@router.get(
+    "/indicators/values",
+    summary="Giá trị, điểm, xếp hạng của một bộ chỉ số",
+    response_class=PlainJSON,
+    response_model=None,
+)
 def indicator_values(
     session: SessionDep,
     principal: ApiPrincipal,
@@ -22,11 +28,13 @@ def indicator_values(
     unit: Annotated[
         str | None, Query(description="mã đơn vị hoặc cơ quan: cả cây chỉ số của đơn vị đó")
     ] = None,
-) -> dict[str, Any]:
+) -> PlainJSON:
     """Every unit the caller may see (totals, main indicators) or one unit's whole tree, with
     ranks among siblings, the change from the period before and targets."""
-    return service.values(
-        session, lake, principal=principal, index=index, period=period, unit_code=unit
+    return PlainJSON(
+        service.values(
+            session, lake, principal=principal, index=index, period=period, unit_code=unit
+        )
     )
 
 

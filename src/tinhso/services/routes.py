@@ -42,6 +42,7 @@ from tinhso.web.deps import (
     get_intake,
     principal_of_request,
 )
+from tinhso.web.plainjson import PlainJSON
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 MAX_FILE = 2 * 1024**3
@@ -183,7 +184,12 @@ async def push_event(
     return result
 
 
-@router.get("/indices/qd766", summary="Chỉ số 766 theo kỳ và đơn vị")
+@router.get(
+    "/indices/qd766",
+    summary="Chỉ số 766 theo kỳ và đơn vị",
+    response_class=PlainJSON,
+    response_model=None,
+)
 def qd766_index(
     session: SessionDep,
     principal: ApiPrincipal,
@@ -193,10 +199,17 @@ def qd766_index(
     unit: Annotated[
         str | None, Query(description="mã tỉnh, mã xã hoặc mã định danh cơ quan")
     ] = None,
-) -> dict[str, Any]:
+) -> PlainJSON:
     """Scores by group and indicator with numerators, denominators and ranks."""
-    return idx.index(
-        session, lake, catalog, principal=principal, period=parse_period(period), unit_code=unit
+    return PlainJSON(
+        idx.index(
+            session,
+            lake,
+            catalog,
+            principal=principal,
+            period=parse_period(period),
+            unit_code=unit,
+        )
     )
 
 
