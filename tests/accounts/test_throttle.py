@@ -11,6 +11,7 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -296,16 +297,26 @@ def test_a_wrong_trusted_proxy_setting_is_refused_in_vietnamese() -> None:
 
 
 def test_serve_leaves_forwarded_headers_to_the_application(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import uvicorn
     from typer.testing import CliRunner
 
     from tinhso.cli import app as cli_app
+    from tinhso.config import get_settings
+    from tinhso.migrate import upgrade
 
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    upgrade(url)  # the server starts on a database at the newest schema only
+    monkeypatch.setenv("TINHSO_DATABASE_URL", url)
+    get_settings.cache_clear()
     seen: dict[str, object] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: seen.update(kw))
-    assert CliRunner().invoke(cli_app, ["serve"]).exit_code == 0
+    try:
+        result = CliRunner().invoke(cli_app, ["serve"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
     assert seen["proxy_headers"] is False
 
 
