@@ -278,7 +278,9 @@ def test_a_broken_csv_quote_is_refused(cli_env: World, tmp_path: Path) -> None:
     code, out = run("services", "import", str(path))
     said = " ".join(out.split())
     assert code == 2, out
-    assert "dòng 2, cột code: mã hồ sơ có dấu ngoặc kép" in said, out
+    # The reader refuses the file at the line where the quote opens (it never reaches the code).
+    assert "có dấu ngoặc kép đặt sai ở dòng 2" in said, out
+    assert "dòng 2, cột tệp: dấu ngoặc kép mở ở dòng này không được đóng đến hết tệp" in said, out
     assert _count(world) == before
 
 

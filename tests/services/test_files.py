@@ -358,3 +358,84 @@ def test_a_database_of_an_older_version_opens_for_its_upgrade(tmp_path: Path) ->
     finally:
         again.dispose()
     assert "ix_login_attempt_device" in names
+
+
+def _refused(world: World, path: Path) -> InvalidInput:
+    before = _count(world)
+    with pytest.raises(InvalidInput) as exc:
+        _ingest(world, path)
+    assert _count(world) == before
+    return exc.value
+
+
+QUOTE_ADVICE = (
+    "một ô có dấu phẩy hay xuống dòng phải nằm trọn trong cặp dấu ngoặc kép, dấu ngoặc kép bên "
+    'trong ô viết hai lần ("")'
+)
+
+
+def test_a_broken_quote_is_refused_with_its_line(world: World, tmp_path: Path) -> None:
+    """DuckDB's lenient reader kept '"RT-Q1' as a code: the file is refused at the line where
+    the quote opens."""
+    path = tmp_path / "ngoac.csv"
+    path.write_text(
+        "\n".join([HEADER, ROWS[0], '"RT-Q1' + ROWS[1][2:], ROWS[1]]) + "\n", encoding="utf-8"
+    )
+    err = _refused(world, path)
+    reason = "dấu ngoặc kép mở ở dòng này không được đóng đến hết tệp"
+    assert err.detail == (
+        f"tệp 'ngoac.csv' có dấu ngoặc kép đặt sai ở dòng 3: {reason}; hãy sửa dòng đó rồi tải "
+        f"lên lại ({QUOTE_ADVICE})"
+    )
+    assert [e.as_dict() for e in err.errors] == [{"field": "tệp", "reason": reason, "row": 3}]
+    path.write_text("\n".join([HEADER, '"F1"X' + ROWS[0][2:]]) + "\n", encoding="utf-8")
+    err = _refused(world, path)
+    assert err.errors[0].row == 2
+    assert err.errors[0].reason == "sau dấu ngoặc kép đóng ô phải là dấu phân cách hoặc hết dòng"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (
+            "hoso.xlsx",
+            b"PK\x03\x04 not really a workbook",
+            "không đọc được tệp 'hoso.xlsx': không đọc được tệp như một bảng tính Excel (.xlsx) — "
+            "tệp bị hỏng, bị cắt cụt hoặc không phải tệp Excel dù có đuôi như vậy; hãy mở tệp bằng "
+            "Excel hoặc LibreOffice, lưu lại dạng .xlsx rồi tải lên",
+        ),
+        (
+            "hoso.parquet",
+            b"garbage",
+            "không đọc được tệp 'hoso.parquet': tệp không phải tệp Parquet hợp lệ (bị hỏng, bị cắt "
+            "cụt hoặc là định dạng khác); hãy xuất lại tệp từ hệ thống nguồn rồi tải lên",
+        ),
+        (
+            "hoso.ndjson",
+            b'{"code": "A"}\n{bad\n',
+            "không đọc được tệp 'hoso.ndjson' (dòng 2): tệp không phải NDJSON hợp lệ (mỗi dòng phải "
+            "là một đối tượng JSON); hãy sửa dòng đó hoặc xuất lại tệp từ hệ thống nguồn rồi tải lên",
+        ),
+    ],
+)
+def test_unreadable_files_are_said_in_vietnamese(
+    world: World, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    """Were the readers' English with the server's temporary paths ("invalid Zip archive: Could
+    not find EOCD", "Cannot detect file format")."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    err = _refused(world, path)
+    assert err.detail == message
+    assert str(tmp_path) not in err.detail and "tinhso-" not in err.detail
+
+
+def test_an_empty_sheet_says_why(world: World, tmp_path: Path) -> None:
+    """Was "không đọc được tệp Excel: " with no reason."""
+    path = tmp_path / "trong.xlsx"
+    openpyxl.Workbook().save(path)
+    err = _refused(world, path)
+    assert err.detail == (
+        "tệp 'trong.xlsx' không có dữ liệu: trang tính đầu tiên của tệp trống (không có dòng tiêu "
+        "đề nào); hãy đặt dòng tiêu đề và các dòng dữ liệu ở trang tính đầu tiên"
+    )

@@ -23,6 +23,7 @@ from tinhso.duck import connect
 from tinhso.errors import FieldError, InvalidInput
 from tinhso.fmt import vn_number
 from tinhso.services.fields import CODES, DOSSIER_FIELDS, FIELDS_BY_NAME, Field, date_window
+from tinhso.services.filecheck import check_quotes, duck_refusal
 from tinhso.text import decode_bytes, fold, repair_text
 from tinhso.textcheck import CONTROL_SQL
 from tinhso.uploads import check_spreadsheet, empty_sheet, unreadable_spreadsheet
@@ -198,9 +199,15 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
                 sample = f.read(SAMPLE)
             encoding = decode_bytes(sample)[1]
             src = _transcode(path, encoding, work)
+            # The quoting is RFC 4180's once checked: a doubled quote is a quote (DuckDB's
+            # sniffer may take it for none), and DuckDB's parallel reader cannot pad short
+            # rows when a quoted cell spans lines.
+            quoting = check_quotes(src, filename)
+            serial = "" if quoting is None else ", quote='\"', escape='\"'"
+            serial += ", parallel=false" if quoting else ""
             con.execute(
                 "CREATE TABLE raw AS SELECT * FROM read_csv(?, all_varchar=true, header=true, "
-                "auto_detect=true, strict_mode=false, null_padding=true)",
+                f"auto_detect=true, strict_mode=false, null_padding=true{serial})",
                 [str(src)],
             )
             offset = 1
@@ -220,7 +227,7 @@ def stage_file(path: Path, filename: str, work: Path) -> Staged:
         total = _project(con, "raw", offset, row_no)
     except duckdb.Error as exc:
         con.close()
-        raise InvalidInput(f"không đọc được tệp '{filename}': {str(exc).splitlines()[0]}") from exc
+        raise duck_refusal(kind, filename, exc) from exc
     except BaseException:
         con.close()
         raise
