@@ -317,3 +317,25 @@ def test_a_stored_event_sent_again_is_a_repeat_even_if_now_impossible(client, wo
     assert again.status_code == 200 and again.json()["changed"] is False
     other = event | {"event_id": "rt-2"}
     assert client.post("/api/v1/dossiers/D4/events", json=other, headers=auth).status_code == 422
+
+
+def test_a_refused_batch_is_a_problem_document(client, world: World) -> None:  # type: ignore[no-untyped-def]
+    """A batch, or a file, that writes nothing answers an RFC 9457 problem (as every other
+    refusal does) carrying the report, its row-level errors included."""
+    _load(world)
+    bad = {
+        "code": "P-BAD",
+        "procedure_code": "1.003",
+        "agency_code": data.DK,
+        "channel": 9,
+        "status": 4,
+        "received_at": "2025-08-01T08:00:00+07:00",
+    }
+    r = client.post("/api/v1/dossiers:batch", json={"items": [bad]}, headers=world.auth("system12"))
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["status"] == 422 and body["title"] and "1 dòng bị từ chối" in body["detail"]
+    assert body["created"] == 0 and body["refused"] == 1
+    assert {e["row"] for e in body["errors"]} == {1}
+    assert "channel" in {e["field"] for e in body["errors"]}

@@ -10,9 +10,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from tinhso.errors import InvalidInput, NotFound
+from tinhso.fmt import vn_number
 from tinhso.services import index as idx
 from tinhso.services import qd766, service
 from tinhso.services.export import rows_to_xlsx
@@ -43,6 +44,7 @@ from tinhso.web.deps import (
     principal_of_request,
 )
 from tinhso.web.plainjson import PlainJSON
+from tinhso.web.problems import PROBLEM, STATUS_TITLES
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 MAX_FILE = 2 * 1024**3
@@ -63,10 +65,29 @@ def report_json(rep: IngestReport) -> IngestResult:
     )
 
 
-def _respond(rep: IngestReport, response: Response) -> IngestResult:
-    if not rep.committed or (rep.refused_rows and not rep.accepted):
-        response.status_code = 422
-    return report_json(rep)
+def _respond(rep: IngestReport, response: Response) -> Any:
+    """The report of an ingestion; one that wrote nothing is an RFC 9457 problem (422) that
+    carries the same report fields, the row-level ``errors`` among them."""
+    body = report_json(rep)
+    if rep.committed and not (rep.refused_rows and not rep.accepted):
+        return body
+    refused = body.refused or len(body.errors)
+    detail = (
+        f"không ghi dòng nào: {vn_number(refused)} dòng bị từ chối, nêu trong errors"
+        if refused
+        else "không ghi dòng nào"
+    )
+    return JSONResponse(
+        {
+            "type": "about:blank",
+            "title": STATUS_TITLES.get(422, "Lỗi"),
+            "status": 422,
+            "detail": detail,
+            **body.model_dump(mode="json"),
+        },
+        status_code=422,
+        media_type=PROBLEM,
+    )
 
 
 @router.get(
@@ -86,7 +107,7 @@ async def import_procedures(
     principal: ApiPrincipal,
     response: Response,
     file: Annotated[UploadFile, File()],
-) -> IngestResult:
+) -> Any:
     """The procedure catalogue from CSV/XLSX (all or nothing)."""
     data = await read_upload(file)
     rep = await run_in_threadpool(
@@ -104,7 +125,7 @@ async def import_procedures(
 @router.post("/dossiers:batch", response_model=IngestResult, summary="Gửi lô hồ sơ")
 def push_batch(
     body: DossierBatch, session: SessionDep, principal: ApiPrincipal, response: Response
-) -> IngestResult:
+) -> Any:
     """Dossier records (up to 5,000): idempotent, refused rows named by position, field, reason."""
     rep = service.ingest_records(session, principal=principal, records=body.items)
     return _respond(rep, response)
@@ -117,7 +138,7 @@ async def import_dossiers(
     response: Response,
     file: Annotated[UploadFile, File()],
     all_or_nothing: bool = False,
-) -> IngestResult:
+) -> Any:
     """Dossier records from CSV/XLSX/NDJSON/Parquet, streamed to disk and checked in DuckDB."""
     with tempfile.TemporaryDirectory(prefix="tinhso-upload-") as tmp:
         path = Path(tmp) / Path(file.filename or "upload.csv").name
