@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 
 from tinhso.errors import InvalidInput, NotFound
 from tinhso.fmt import vn_number
@@ -44,7 +44,7 @@ from tinhso.web.deps import (
     principal_of_request,
 )
 from tinhso.web.plainjson import PlainJSON
-from tinhso.web.problems import PROBLEM, STATUS_TITLES
+from tinhso.web.problems import problem
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
 MAX_FILE = 2 * 1024**3
@@ -77,17 +77,7 @@ def _respond(rep: IngestReport, response: Response) -> Any:
         if refused
         else "không ghi dòng nào"
     )
-    return JSONResponse(
-        {
-            "type": "about:blank",
-            "title": STATUS_TITLES.get(422, "Lỗi"),
-            "status": 422,
-            "detail": detail,
-            **body.model_dump(mode="json"),
-        },
-        status_code=422,
-        media_type=PROBLEM,
-    )
+    return problem(422, detail, extra=body.model_dump(mode="json"))
 
 
 @router.get(

@@ -17,17 +17,12 @@ from __future__ import annotations
 
 import asyncio
 
-from starlette.responses import HTMLResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tinhso.errors import Busy
-from tinhso.web.problems import POOL_BUSY, problem
+from tinhso.web.problems import POOL_BUSY, refusal
 
 FREE = ("/static/", "/healthz")
-_PAGE = (
-    '<!doctype html><html lang="vi"><meta charset="utf-8"><title>Hệ thống đang bận</title>'
-    f"<p>{POOL_BUSY.capitalize()}.</p></html>"
-)
 
 
 class Admission:
@@ -53,11 +48,7 @@ class Admission:
         except TimeoutError:
             self.refused += 1
             headers = {"Retry-After": str(Busy.retry_after)}
-            if scope["path"].startswith("/api/"):
-                await problem(503, POOL_BUSY, headers=headers)(scope, receive, send)
-            else:
-                page = HTMLResponse(_PAGE, status_code=503, headers=headers)
-                await page(scope, receive, send)
+            await refusal(scope["path"], 503, POOL_BUSY, headers)(scope, receive, send)
             return
         try:
             await self.app(scope, receive, send)

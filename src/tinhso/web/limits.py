@@ -11,15 +11,12 @@ escapes a reader that is not FastAPI's (the event fast path), it is answered her
 
 from __future__ import annotations
 
-import json
-
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tinhso.fmt import vn_number
 
 MIB = 1 << 20
-PROBLEM = b"application/problem+json"
 
 
 class BodyTooLarge(HTTPException):
@@ -95,24 +92,13 @@ class BodyLimit:
 
 
 async def _refuse(scope: Scope, send: Send, exc: BodyTooLarge) -> None:
-    """Answer 413: a problem document on the API, a short Vietnamese page elsewhere."""
-    from tinhso.web.problems import STATUS_TITLES
+    """Answer 413 (a problem on the API, a short Vietnamese page elsewhere) and close the
+    connection: the rest of the body is not read."""
+    from tinhso.web.problems import refusal
 
-    title = STATUS_TITLES[413]
-    if scope["path"].startswith("/api/"):
-        body = json.dumps(
-            {"type": "about:blank", "title": title, "status": 413, "detail": exc.detail},
-            ensure_ascii=False,
-        ).encode()
-        kind = PROBLEM
-    else:
-        body = (
-            f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{title}</title>'
-            f"<h1>{title}</h1><p>{exc.detail}</p></html>"
-        ).encode()
-        kind = b"text/html; charset=utf-8"
-    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
-    # The rest of the body is not read: the connection is closed after the answer.
-    headers.append((b"connection", b"close"))
-    await send({"type": "http.response.start", "status": 413, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    answer = refusal(scope["path"], 413, exc.detail, {"Connection": "close"})
+
+    async def nothing() -> Message:
+        return {"type": "http.disconnect"}
+
+    await answer(scope, nothing, send)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import DataError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -44,6 +45,19 @@ def retry_headers(exc: AppError) -> dict[str, str] | None:
     return {"Retry-After": str(wait)} if wait else None
 
 
+def refusal(path: str, status: int, detail: str, headers: dict[str, str] | None = None) -> Response:
+    """Return a refusal made before the application (by an ASGI middleware): a problem on the
+    API, a short Vietnamese page elsewhere (no template: nothing of the app has run)."""
+    if path.startswith("/api/"):
+        return problem(status, detail, headers=headers)
+    title = STATUS_TITLES.get(status, "Lỗi")
+    page = (
+        f'<!doctype html><html lang="vi"><meta charset="utf-8"><title>{title}</title>'
+        f"<h1>{title}</h1><p>{html.escape(detail)}</p></html>"
+    )
+    return HTMLResponse(page, status_code=status, headers=headers)
+
+
 def is_api(request: Request) -> bool:
     """Return True for API routes (JSON problems) rather than pages (HTML)."""
     return request.url.path.startswith("/api/")
@@ -54,13 +68,15 @@ def problem(
     detail: str,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
-    """Return a problem+json response."""
+    """Return a problem+json response (``extra``: members of its own, RFC 9457 §3.2)."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": STATUS_TITLES.get(status, "Lỗi"),
         "status": status,
         "detail": detail,
+        **(extra or {}),
     }
     if errors:
         body["errors"] = errors
