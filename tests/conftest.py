@@ -120,6 +120,18 @@ def world(db: Database, tmp_path: Path) -> World:
 
 
 @pytest.fixture
+def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
+    """The world's database as the `tinhso` command sees it (TINHSO_DATABASE_URL, a var/)."""
+    from tinhso.config import get_settings
+
+    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
+    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield world
+    get_settings.cache_clear()
+
+
+@pytest.fixture
 def settings(tmp_path: Path, db: Database) -> Settings:
     # No start-up warm-up in tests (each app would open its analytics copy in the background);
     # tests/web/test_warmup.py turns it on.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import update
@@ -15,15 +14,6 @@ from tinhso.cli import app
 from tinhso.config import get_settings
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[World]:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield world
-    get_settings.cache_clear()
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, str]:

@@ -10,12 +10,14 @@ from tests.world import PASSWORD, World
 from tinhso.accounts.models import User, WebSession
 
 
-def _login(client, username: str, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def _login(client, username: str, password: str = PASSWORD, **headers: str):  # type: ignore[no-untyped-def]
+    """Sign in through the login page's form (its CSRF token), with the request ``headers``."""
     page = client.get("/login")
     token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     return client.post(
         "/login",
         data={"username": username, "password": password, "login_csrf": token, "next": "/units"},
+        headers=headers,
         follow_redirects=False,
     )
 

@@ -17,6 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from tests.accounts.test_auth import _login
 from tests.world import PASSWORD, World
 from tinhso.accounts import service, throttle
 from tinhso.accounts.models import LoginAttempt, User
@@ -180,17 +181,6 @@ def _app(world: World, settings: Settings, **over: object) -> object:
 def app(world: World, settings: Settings) -> Iterator[object]:
     yield _app(world, settings)
     throttle.TOKENS.clear()
-
-
-def _login(c: TestClient, username: str, password: str, **headers: str):  # type: ignore[no-untyped-def]
-    page = c.get("/login")
-    token = re.search(r'name="login_csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    return c.post(
-        "/login",
-        data={"username": username, "password": password, "login_csrf": token, "next": "/"},
-        headers=headers,
-        follow_redirects=False,
-    )
 
 
 def _until_refused(send):  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@ or the whole log is emptied; a head published outside the database catches the r
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,20 +14,10 @@ from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.audit import service as audit
 from tinhso.audit.models import AuditEntry, AuditHead
 from tinhso.cli import app
-from tinhso.config import get_settings
 from tinhso.units import changes
 from tinhso.units.models import Unit
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield world
-    get_settings.cache_clear()
 
 
 def run(*args: str) -> tuple[int, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from tests.accounts.test_auth import _login
 from tests.indicators import data
 from tests.world import World
 from tinhso.cli import app
-from tinhso.config import get_settings
 
 URL = "/api/v1/indicators/values"
 Q = {"index": "test-xa", "period": "2025"}
@@ -93,13 +91,10 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
+def cli(cli: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The shared command-line fixture, on a terminal wide enough for the tables."""
     monkeypatch.setenv("COLUMNS", "200")
-    get_settings.cache_clear()
-    yield world
-    get_settings.cache_clear()
+    return cli
 
 
 def test_cli_load_twice_then_compute(cli: World, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from tests.reporting.helpers import SO, XA, acting, reporting_state
 from tests.world import World
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.cli import app
-from tinhso.config import get_settings
 from tinhso.errors import Forbidden, InvalidInput
 from tinhso.models import FormAssignment, ReportForm
 from tinhso.reporting import orgs, service
@@ -132,15 +130,6 @@ def test_agency_report_and_its_approver(forms: World) -> None:
 
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield world
-    get_settings.cache_clear()
 
 
 def _run(*args: str) -> tuple[int, str]:

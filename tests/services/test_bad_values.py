@@ -26,7 +26,6 @@ from tests.accounts.test_auth import _login
 from tests.services import data
 from tests.test_cli import run
 from tests.world import World
-from tinhso.config import get_settings
 from tinhso.fmt import local_today
 from tinhso.services.models import Dossier, DossierEvent, Procedure
 
@@ -239,19 +238,11 @@ PATHS = {
 }
 
 
-@pytest.fixture
-def cli_env(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    return world
-
-
 @pytest.mark.parametrize("path", list(PATHS))
 def test_implausible_values_are_refused_on_every_path(
-    client: Any, cli_env: World, tmp_path: Path, path: str
+    client: Any, cli: World, tmp_path: Path, path: str
 ) -> None:
-    world = cli_env
+    world = cli
     data.load(world)
     before = _count(world)
     send, cases, first = PATHS[path]
@@ -264,9 +255,9 @@ def test_implausible_values_are_refused_on_every_path(
         assert s.scalar(select(func.count()).where(Dossier.code.like("BV-%"))) == 1
 
 
-def test_a_broken_csv_quote_is_refused(cli_env: World, tmp_path: Path) -> None:
+def test_a_broken_csv_quote_is_refused(cli: World, tmp_path: Path) -> None:
     """A quote opened and never closed, as a hand-edited export has it: the code keeps it."""
-    world = cli_env
+    world = cli
     data.load(world)
     before = _count(world)
     path = tmp_path / "hoso.csv"

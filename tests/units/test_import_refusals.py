@@ -6,7 +6,6 @@ it was, on SQLite and PostgreSQL; an accepted one writes each row and one audit 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from tests.test_cross_scope import fingerprint
 from tests.world import World
 from tinhso.audit.models import AuditEntry
 from tinhso.cli import app
-from tinhso.config import get_settings
 from tinhso.units.models import Agency, Unit
 
 HEADER = "Mã định danh,Tên cơ quan,Loại,Mã đơn vị,Mã cơ quan cấp trên"
@@ -34,15 +32,6 @@ CHILDREN_FIRST = (
     "000.01.03.H12,Văn phòng Sở Nội vụ,Khác,12,000.00.03.H12\n"
     "000.00.03.H12,Sở Nội vụ,Sở,12,000.00.00.H12\n"
 )
-
-
-@pytest.fixture
-def cli(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[World]:
-    monkeypatch.setenv("TINHSO_DATABASE_URL", world.db.url)
-    monkeypatch.setenv("TINHSO_VAR_DIR", str(tmp_path / "var"))
-    get_settings.cache_clear()
-    yield world
-    get_settings.cache_clear()
 
 
 def _run(tmp_path: Path, command: str, text: str, *options: str) -> tuple[int, str]:
