@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -30,6 +32,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -190,6 +193,68 @@ async def load(
     return out
 
 
+WRK_SCRIPT = """
+local urls = {%s}
+local token = "%s"
+local i = 0
+statuses = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) i = math.random(#urls) end
+function request()
+  i = i %% #urls + 1
+  return wrk.format("GET", urls[i], {["Authorization"] = "Bearer " .. token,
+                                    ["Accept-Encoding"] = "gzip"})
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local all = {}
+  for _, t in ipairs(threads) do
+    for st, n in pairs(t:get("statuses")) do all[st] = (all[st] or 0) + n end
+  end
+  local parts = {}
+  for st, n in pairs(all) do table.insert(parts, string.format('"%%d": %%d', st, n)) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests": %%d, "micros": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, ' ..
+    '"socket_errors": %%d, "statuses": {%%s}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.timeout,
+    table.concat(parts, ", ")))
+end
+"""
+
+
+def load_wrk(
+    base: str, token: str, urls: list[str], readers: int, seconds: float, work: Path
+) -> dict[str, Any]:
+    """Run ``readers`` closed-loop connections of wrk (C; its own cost is a small share of a
+    core, where 50 Python clients took most of one) for ``seconds``; return its summary."""
+    script = work / "readers.lua"
+    quoted = ", ".join(json.dumps(u) for u in urls)
+    script.write_text(WRK_SCRIPT % (quoted, token), encoding="utf-8")
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{readers}",
+            f"-d{int(seconds)}s",
+            "--timeout",
+            "60s",
+            "-s",
+            str(script),
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in out.splitlines() if x.startswith("WRK "))
+    return dict(json.loads(line[4:]))
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
@@ -230,7 +295,11 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
             await task
             return task.result()
 
-        results = asyncio.run(measured())
+        base = f"http://127.0.0.1:{port}"
+        if args.client == "wrk":
+            summary = load_wrk(base, token, urls, args.readers, args.seconds, work)
+        else:
+            results = asyncio.run(measured())
         if importer is not None:
             rc = importer.wait()
             import_s = time.perf_counter() - began
@@ -241,25 +310,38 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
         server.wait(30)
         if importer is not None and importer.poll() is None:
             importer.kill()
-    lat = [s for _u, st, s in results if st == 200]
-    statuses = Counter(st for _u, st, _s in results)
-    errors = sum(n for st, n in statuses.items() if st != 200)
-    per_url: dict[str, list[float]] = defaultdict(list)
-    for u, st, s in results:
-        if st == 200:
-            per_url[u].append(s)
-    seconds = args.seconds
+    if args.client == "wrk":
+        statuses = Counter({int(k): v for k, v in summary["statuses"].items()})
+        if summary["socket_errors"]:
+            statuses[0] += summary["socket_errors"]
+        errors = sum(n for st, n in statuses.items() if st != 200)
+        total = summary["requests"]
+        seconds = summary["micros"] / 1e6
+        p50, p95, p99, top = (summary[k] / 1000 for k in ("p50", "p95", "p99", "max"))
+        detail = [f"- {label} (wrk): answers {dict(sorted(statuses.items()))}"]
+    else:
+        lat = [s for _u, st, s in results if st == 200]
+        statuses = Counter(st for _u, st, _s in results)
+        errors = sum(n for st, n in statuses.items() if st != 200)
+        per_url: dict[str, list[float]] = defaultdict(list)
+        for u, st, s in results:
+            if st == 200:
+                per_url[u].append(s)
+        total, seconds = len(results), args.seconds
+        p50, p95, p99 = (pct(lat, q) * 1000 for q in (0.5, 0.95, 0.99))
+        top = max(lat or [0]) * 1000
+        detail = [f"- {label} (httpx): answers {dict(sorted(statuses.items()))}; slowest (p95 ms):"]
+        worst = sorted(per_url.items(), key=lambda kv: -pct(kv[1], 0.95))[:5]
+        detail += [
+            f"  `{u}` {pct(v, 0.95) * 1000:.0f} (median {statistics.median(v) * 1000:.0f}, "
+            f"n={len(v)})"
+            for u, v in worst
+        ]
     row = (
-        f"| {label} | {args.readers} | {args.import_rows:,} | {import_s:.0f} | {len(results):,} | "
-        f"{len(results) / seconds:.0f} | {errors} | {pct(lat, 0.5) * 1000:.0f} | "
-        f"{pct(lat, 0.95) * 1000:.0f} | {pct(lat, 0.99) * 1000:.0f} | {max(lat or [0]) * 1000:.0f} |"
+        f"| {label} | {git_rev()} | {args.readers} | {args.import_rows:,} | {import_s:.0f} | "
+        f"{total:,} | {total / seconds:.0f} | {errors} | {p50:.0f} | {p95:.0f} | {p99:.0f} | "
+        f"{top:.0f} |"
     )
-    detail = [f"- {label}: answers {dict(sorted(statuses.items()))}; slowest endpoints (p95 ms):"]
-    worst = sorted(per_url.items(), key=lambda kv: -pct(kv[1], 0.95))[:5]
-    detail += [
-        f"  `{u}` {pct(v, 0.95) * 1000:.0f} (median {statistics.median(v) * 1000:.0f}, n={len(v)})"
-        for u, v in worst
-    ]
     print(row)
     print("\n".join(detail))
     return row, "\n".join(detail)
@@ -274,14 +356,21 @@ def main() -> None:
     parser.add_argument("--import-rows", type=int, default=500_000)
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument(
+        "--client",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="wrk (Debian's package; light) or httpx (Python; per-URL figures, but its own cost "
+        "takes most of a core at 200 requests a second)",
+    )
     args = parser.parse_args()
     if args.no_import:
         args.import_rows = 0
     row, detail = run(args)
     if not args.no_record:
         head = (
-            "| database | readers | import rows | import (s) | requests | req/s | errors | "
-            "p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |\n|---|---|---|---|---|---|---|---|---|---|---|"
+            "| database | commit | readers | import rows | import (s) | requests | req/s | errors | "
+            "p50 (ms) | p95 (ms) | p99 (ms) | max (ms) |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
         )
         append_results(
             "Concurrent readers during an import (bench/readers.py)",

@@ -32,6 +32,7 @@ from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views, warmup
 from tinhso.web.admission import Admission
+from tinhso.web.answers import Answers
 from tinhso.web.assets import Assets
 from tinhso.web.limits import MIB, BodyLimit
 from tinhso.web.openapi import DESCRIPTION, localise_tags, openapi_tags
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if warming is not None:
             warming.join(timeout=30)
         app.state.intake.close()
+        app.state.answers.close()
         if app.state.lake is not None:
             app.state.lake.close()
 
@@ -134,6 +136,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.lake_lock = threading.Lock()
     app.state.intake = EventIntake(app.state.db, WorkCalendar.default())
     app.state.catalog = None
+    app.state.answers = Answers(
+        app.state.db,
+        max_bytes=settings.answer_cache_mb * 1024 * 1024,
+        fresh_wait=settings.answer_fresh_wait,
+        stale_seconds=settings.answer_stale_seconds,
+    )
     app.state.closing = threading.Event()
     problems.install(app)
     # Added first, so inside the security headers: a system's event push, the busiest call, is

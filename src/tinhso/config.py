@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     db_pool_timeout: float = Field(default=20.0, gt=0)
     # Sign-in throttling (accounts/throttle.py): failures free per (address, user) and per
     # device cookie, per address; waits then double from 1 s up to the longest delay.
+    # Finished JSON answers kept per route and scope (web/answers.py): their memory, how long
+    # a caller waits for a rebuild after the data moved before it gets the answer as it stood,
+    # and how old (since superseded) that answer may be.
+    answer_cache_mb: int = Field(default=128, ge=0)
+    answer_fresh_wait: float = Field(default=0.25, ge=0)
+    answer_stale_seconds: float = Field(default=60.0, ge=0)
     login_max_failures: int = 5
     login_max_failures_per_ip: int = 30
     login_window_minutes: int = 1440

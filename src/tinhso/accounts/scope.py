@@ -61,6 +61,18 @@ class Principal:
     agency_paths: tuple[str, ...] = ()
     context_ids: frozenset[int] = field(default_factory=frozenset)
 
+    def scope_key(self) -> tuple[object, ...]:
+        """Return what decides what the caller may read (not who it is): two callers with
+        the same key are shown the same answers (web/answers.py keeps them by it)."""
+        return (
+            self.role,
+            self.is_global,
+            self.unit_paths,
+            self.history_paths,
+            self.agency_paths,
+            self.context_ids,
+        )
+
     def can(self, permission: str) -> bool:
         """Return True when the role grants the permission."""
         return permission in PERMISSIONS.get(self.role, frozenset())

@@ -19,8 +19,6 @@ from tinhso.accounts import throttle
 from tinhso.accounts.models import ROLES, ApiToken, LoginAttempt, User, UserScope, WebSession
 from tinhso.accounts.scope import Principal
 from tinhso.audit import service as audit
-from tinhso.audit.models import AuditHead
-from tinhso.audit.service import HEAD_SEEN
 from tinhso.db import utcnow
 from tinhso.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound
 from tinhso.text import fold
@@ -446,7 +444,6 @@ def _user_for_token(session: Session, secret: str, ip: str) -> User | None:
 
 
 _TOKEN_PRINCIPALS: dict[tuple[str, str, str], tuple[int, Principal, datetime]] = {}
-_AUDIT_HEAD = select(AuditHead.__table__.c.last_id).where(AuditHead.__table__.c.id == 1)
 _URLS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 
 
@@ -462,16 +459,8 @@ def _url_of(session: Session) -> str:
 def scope_version(session: Session) -> tuple[str, int]:
     """Return the database and the head of its audit log: every change that can alter what a
     caller may see or write (scopes, users, units, agencies) moves the head, so a cache of
-    anything worked out from them is current while this stays the same.
-
-    Read once per transaction: within it only its own audited changes move the head, and
-    ``audit.service.record`` forgets the value read when it does."""
-    conn = session.connection()
-    txn = session.get_transaction()
-    seen = session.info.get(HEAD_SEEN)
-    if seen is None or seen[0] is not txn:
-        seen = session.info[HEAD_SEEN] = (txn, int(conn.execute(_AUDIT_HEAD).scalar() or 0))
-    return _url_of(session), seen[1]
+    anything worked out from them is current while this stays the same (audit.head)."""
+    return _url_of(session), audit.head(session)
 
 
 def principal_for_token(session: Session, secret: str, ip: str) -> Principal | None:

@@ -117,6 +117,22 @@ def _now_ms() -> datetime:
 
 # Where ``accounts.scope_version`` keeps the head it read in a transaction (session.info).
 HEAD_SEEN = "tinhso_audit_head"
+_HEAD = select(AuditHead.__table__.c.last_id).where(AuditHead.__table__.c.id == 1)
+
+
+def head(session: Session) -> int:
+    """Return the number of the audit log's last entry: every audited change (units, agencies,
+    lineage, users and scopes, forms, submissions…) moves it, so anything worked out from
+    audited tables is current while it stays put.
+
+    Read once per transaction: within it only its own audited changes move the head, and
+    :func:`record` forgets the value read when it does."""
+    conn = session.connection()
+    txn = session.get_transaction()
+    seen = session.info.get(HEAD_SEEN)
+    if seen is None or seen[0] is not txn:
+        seen = session.info[HEAD_SEEN] = (txn, int(conn.execute(_HEAD).scalar() or 0))
+    return int(seen[1])
 
 
 def record(

@@ -118,13 +118,11 @@ def state(lake: Lake, key: str) -> int:
 
 def states(lake: Lake) -> dict[str, int]:
     """Return every watermark of the copy in one read."""
-    return {
-        k: int(v) for k, v in lake.cursor().execute("SELECT key, value FROM lake_state").fetchall()
-    }
+    return lake.states()
 
 
 def _set_state(lake: Lake, key: str, value: int) -> None:
-    lake.cursor().execute("INSERT OR REPLACE INTO lake_state VALUES (?, ?)", [key, value])
+    lake.set_state(key, value)
 
 
 def _behind(lake: Lake) -> bool:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
 from tinhso.indicators import explain, service
+from tinhso.web.answers import answers_of
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep
-from tinhso.web.plainjson import PlainJSON
 
 router = APIRouter(prefix="/api/v1", tags=["indicators"])
 
@@ -16,10 +16,10 @@ router = APIRouter(prefix="/api/v1", tags=["indicators"])
 @router.get(
     "/indicators/values",
     summary="Giá trị, điểm, xếp hạng của một bộ chỉ số",
-    response_class=PlainJSON,
     response_model=None,
 )
 def indicator_values(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     lake: LakeDep,
@@ -28,13 +28,17 @@ def indicator_values(
     unit: Annotated[
         str | None, Query(description="mã đơn vị hoặc cơ quan: cả cây chỉ số của đơn vị đó")
     ] = None,
-) -> PlainJSON:
+) -> Response:
     """Every unit the caller may see (totals, main indicators) or one unit's whole tree, with
     ranks among siblings, the change from the period before and targets."""
-    return PlainJSON(
-        service.values(
-            session, lake, principal=principal, index=index, period=period, unit_code=unit
-        )
+    principal.require("read")
+    return answers_of(request).respond(
+        request,
+        principal.scope_key(),
+        service.values_version(session, lake, index=index, period=period),
+        lambda s: service.values(
+            s, lake, principal=principal, index=index, period=period, unit_code=unit
+        ),
     )
 
 

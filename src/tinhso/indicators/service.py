@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
 from tinhso.errors import FieldError, InvalidInput, NotFound
 from tinhso.flight import SingleFlight
@@ -131,17 +132,18 @@ def _qd766_freshness(period: Period) -> int:
     return qd766.freshness(period.first.year)
 
 
-def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
-    """Return the index of every organisation for the period, from the cache while nothing
-    changed (data values, units, the definition, and the dossiers when 766 figures are used).
-
-    A figure in memory is read without the copy's lock; concurrent requests for one not yet
-    computed share one computation."""
-    ilake.sync(lake)
-    if spec.external:
-        lake.refresh()
+def computation_key(
+    lake: Lake, spec: IndexSpec, period: Period, day: date, *, synced: bool = False
+) -> tuple[object, ...]:
+    """Return what the index of ``period`` on the units valid on ``day`` is worked out from
+    (the definition, data values, dimensions, and the dossiers when 766 figures are used),
+    after bringing the copy up to date (unless ``synced``)."""
+    if not synced:
+        ilake.sync(lake)
+        if spec.external:
+            lake.refresh()
     st = ilake.states(lake)
-    key = (
+    return (
         spec.digest,
         period.code,
         day,
@@ -150,6 +152,28 @@ def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computat
         st.get("dossier_seq", 0) if spec.external else 0,
         _qd766_freshness(period) if spec.external else 0,
     )
+
+
+def values_version(session: Session, lake: Lake, *, index: str, period: str) -> tuple[object, ...]:
+    """Return what :func:`values` of ``index`` and ``period`` is worked out from (the period's
+    computation and the one before, the register and scopes): its answer is the same while
+    this is."""
+    spec = load_spec(session, index)
+    p = index_period(period)
+    return (
+        computation_key(lake, spec, p, p.last),
+        computation_key(lake, spec, previous(p), p.last, synced=True),
+        accounts.scope_version(session),
+    )
+
+
+def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
+    """Return the index of every organisation for the period, from the cache while nothing
+    changed (data values, units, the definition, and the dossiers when 766 figures are used).
+
+    A figure in memory is read without the copy's lock; concurrent requests for one not yet
+    computed share one computation."""
+    key = computation_key(lake, spec, period, day)
     cache = _CACHE.setdefault(lake, {})
     found: Computation | None = cache.get(key)
     if found is not None:

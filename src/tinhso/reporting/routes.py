@@ -4,12 +4,15 @@ Excel templates and uploads, the report to the ministry."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
+from tinhso.accounts.scope import Principal
 from tinhso.errors import FieldError, InvalidInput
 from tinhso.reporting import orgs, service, workbook
 from tinhso.reporting.batch import write_batch
@@ -32,6 +35,7 @@ from tinhso.reporting.schemas import (
     warnings_out,
 )
 from tinhso.units.routes import read_upload
+from tinhso.web.answers import answers_of
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["reporting"])
@@ -68,10 +72,15 @@ def _org(
 @router.get(
     "/reporting/forms", response_model=list[FormSummary], summary="Danh mục biểu mẫu báo cáo"
 )
-def forms(session: SessionDep, principal: ApiPrincipal) -> list[FormSummary]:
+def forms(request: Request, session: SessionDep, principal: ApiPrincipal) -> Response:
     """Every report form (the province's public catalogue of forms)."""
     principal.require("read")
-    return [FormSummary.model_validate(f) for f in list_forms(session)]
+    return _kept(
+        request,
+        session,
+        principal,
+        lambda s: [FormSummary.model_validate(f).model_dump(mode="json") for f in list_forms(s)],
+    )
 
 
 @router.get("/reporting/forms/{code}", response_model=FormDetail, summary="Một biểu mẫu báo cáo")
@@ -99,14 +108,39 @@ def post_values(body: DataValueBatch, session: SessionDep, principal: ApiPrincip
 
 @router.get("/datavalues", response_model=ReportValues, summary="Số liệu của một đơn vị, một kỳ")
 def get_values(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     form: str,
     period: str,
     unit: str | None = None,
     agency: str | None = None,
-) -> ReportValues:
+) -> Response:
     """An organisation's stored values of a form for a period, with who, when and source."""
+    return _kept(
+        request,
+        session,
+        principal,
+        lambda s: _values(s, principal, form, period, unit, agency).model_dump(mode="json"),
+    )
+
+
+def _kept(
+    request: Request, session: Session, principal: Principal, build: Callable[[Session], object]
+) -> Response:
+    """Answer from the kept answers while the reports and the register stay as they are."""
+    version = service.answers_version(session)
+    return answers_of(request).respond(request, principal.scope_key(), version, build)
+
+
+def _values(
+    session: Session,
+    principal: Principal,
+    form: str,
+    period: str,
+    unit: str | None,
+    agency: str | None,
+) -> ReportValues:
     f = get_form(session, form)
     p = parse_report_period(period)
     org = _org(session, principal, unit, agency, p, f)
@@ -189,18 +223,23 @@ def post_submission(
 
 @router.get("/reporting/completeness", summary="Tình hình nộp báo cáo")
 def get_completeness(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     form: str,
     period: str,
     unit: str | None = None,
     agency: str | None = None,
-) -> dict[str, object]:
+) -> Response:
     """Expected, submitted, on time and approved reports, and each organisation's state."""
-    f = get_form(session, form)
-    p = parse_report_period(period)
-    only = _org(session, principal, unit, agency, p, f) if unit or agency else None
-    return completeness(session, principal=principal, form=f, period=p, only=only).as_dict()
+
+    def build(s: Session) -> object:
+        f = get_form(s, form)
+        p = parse_report_period(period)
+        only = _org(s, principal, unit, agency, p, f) if unit or agency else None
+        return completeness(s, principal=principal, form=f, period=p, only=only).as_dict()
+
+    return _kept(request, session, principal, build)
 
 
 @router.get("/reporting/template", summary="Tải mẫu Excel")

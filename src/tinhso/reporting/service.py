@@ -9,12 +9,13 @@ the whole write with the list of refused values. Each written value takes a chan
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -635,6 +636,15 @@ def act(
         )
     session.flush()
     return sub
+
+
+def answers_version(session: Session) -> tuple[object, ...]:
+    """Return what the reporting answers (forms, values, completeness) are worked out from:
+    the audit log's head (forms, assignments, submissions, scopes, the register), the last
+    change number of the data values (not audited row by row), and the hour (a report due
+    today is late from tomorrow); kept answers are current while this is."""
+    top = session.execute(select(func.max(DataValue.seq))).scalar() or 0
+    return (audit.head(session), int(top), int(time.time() // 3600))
 
 
 def read_values(

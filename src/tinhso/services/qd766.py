@@ -86,6 +86,7 @@ def compute(lake: Lake, catalog: Catalog, year: int, *, dossier_filter: str = ""
         con.execute(
             "INSERT INTO lake_state SELECT 'qd766_seq', value FROM lake_state WHERE key = 'dossier_seq'"
         )
+        lake.states_changed()
         n = con.execute("SELECT count(*) FROM qd766_count").fetchone()
         return int(n[0]) if n else 0
 
@@ -557,6 +558,7 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
             lake.cursor().execute(
                 "INSERT OR REPLACE INTO lake_state SELECT 'qd766_dims', value FROM lake_state WHERE key = 'dims'"
             )
+            lake.states_changed()
 
 
 def _digest(catalog: Catalog) -> str:
@@ -573,6 +575,25 @@ _CACHE: weakref.WeakKeyDictionary[Lake, dict[tuple[object, ...], dict[Any, UnitS
 )
 _CACHE_UNITS = 20_000
 FLIGHT: SingleFlight[dict[Any, UnitScore]] = SingleFlight()
+
+
+def figures_version(
+    lake: Lake, catalog: Catalog, period: Period, day: date | None = None
+) -> tuple[object, ...]:
+    """Return what the scores of ``period`` on the units valid on ``day`` are worked out from:
+    the catalog, the reference epoch, the copy's dossiers, dimensions and calendar, and the hour
+    for a year still running. The copy is brought up to date first (Lake.refresh)."""
+    lake.refresh()
+    state = lake.states()
+    return (
+        _digest(catalog),
+        period.code,
+        epoch(lake, day or period.last),
+        state.get("dossier_seq"),
+        state.get("dims"),
+        state.get("calendar"),
+        freshness(period.first.year),
+    )
 
 
 def fetch(
@@ -596,18 +617,10 @@ def fetch(
     narrow = not ranked and unit_ids is not None
     # Read without the copy's lock: a figure in memory is served while another request
     # computes (a sync too large for a reader runs behind, see Lake.refresh).
-    lake.refresh()
-    state = lake.states()
     # Known before the year's counts are brought up to date, so that reading two years in
     # turn (the DTI's previous period) does not recompute each on every read.
     key = (
-        _digest(catalog),
-        period.code,
-        epoch(lake, day),
-        state.get("dossier_seq"),
-        state.get("dims"),
-        state.get("calendar"),
-        freshness(period.first.year),
+        *figures_version(lake, catalog, period, day),
         (unit_kind, tuple(sorted(unit_ids or ()))) if narrow else None,
     )
     cache = _CACHE.setdefault(lake, {})

@@ -32,6 +32,7 @@ from tinhso.services.schemas import (
 )
 from tinhso.services.warmup import warm_up as warm_up  # the start-up hook (web/warmup.py)
 from tinhso.units.routes import read_upload
+from tinhso.web.answers import answers_of
 from tinhso.web.deps import (
     BEARER,
     ApiPrincipal,
@@ -43,7 +44,6 @@ from tinhso.web.deps import (
     get_intake,
     principal_of_request,
 )
-from tinhso.web.plainjson import PlainJSON
 from tinhso.web.problems import problem
 
 router = APIRouter(prefix="/api/v1", tags=["services"])
@@ -198,10 +198,10 @@ async def push_event(
 @router.get(
     "/indices/qd766",
     summary="Chỉ số 766 theo kỳ và đơn vị",
-    response_class=PlainJSON,
     response_model=None,
 )
 def qd766_index(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     lake: LakeDep,
@@ -210,17 +210,15 @@ def qd766_index(
     unit: Annotated[
         str | None, Query(description="mã tỉnh, mã xã hoặc mã định danh cơ quan")
     ] = None,
-) -> PlainJSON:
+) -> Response:
     """Scores by group and indicator with numerators, denominators and ranks."""
-    return PlainJSON(
-        idx.index(
-            session,
-            lake,
-            catalog,
-            principal=principal,
-            period=parse_period(period),
-            unit_code=unit,
-        )
+    principal.require("read")
+    p = parse_period(period)
+    return answers_of(request).respond(
+        request,
+        principal.scope_key(),
+        idx.version(session, lake, catalog, p),
+        lambda s: idx.index(s, lake, catalog, principal=principal, period=p, unit_code=unit),
     )
 
 

@@ -6,9 +6,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
+from tinhso.accounts.scope import Principal
 from tinhso.db import Id, Offset
 from tinhso.errors import InvalidInput
 from tinhso.units import changes, imports, service
@@ -29,6 +31,7 @@ from tinhso.units.schemas import (
     UnitUpdate,
     VillageCreate,
 )
+from tinhso.web.answers import answers_of
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["units"])
@@ -38,6 +41,7 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 @router.get("/units", response_model=UnitPage, summary="Danh sách đơn vị hành chính")
 def list_units(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     level: Level | None = None,
@@ -46,39 +50,65 @@ def list_units(
     q: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Offset = 0,
-) -> UnitPage:
+) -> Response:
     """Units in the caller's scope, by level, parent, date and name (diacritics optional)."""
-    total, units = service.list_units(
-        session,
-        principal=principal,
-        level=level,
-        parent_id=parent_id,
-        as_of=as_of,
-        query=q,
-        limit=limit,
-        offset=offset,
-    )
-    return UnitPage(total=total, items=[UnitPublic.model_validate(u) for u in units])
+
+    def build(s: Session) -> object:
+        total, units = service.list_units(
+            s,
+            principal=principal,
+            level=level,
+            parent_id=parent_id,
+            as_of=as_of,
+            query=q,
+            limit=limit,
+            offset=offset,
+        )
+        page = UnitPage(total=total, items=[UnitPublic.model_validate(u) for u in units])
+        return page.model_dump(mode="json")
+
+    return _register_answer(request, session, principal, build)
+
+
+def _register_answer(
+    request: Request, session: Session, principal: Principal, build: Callable[[Session], object]
+) -> Response:
+    """Answer from the register, kept while it and the scopes stay as they are."""
+    version = service.register_version(session)
+    return answers_of(request).respond(request, principal.scope_key(), version, build)
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Một đơn vị hành chính")
-def get_unit(unit_id: Id, session: SessionDep, principal: ApiPrincipal) -> UnitPublic:
+def get_unit(
+    request: Request, unit_id: Id, session: SessionDep, principal: ApiPrincipal
+) -> Response:
     """One unit."""
-    return UnitPublic.model_validate(
-        service.get_unit(session, principal=principal, unit_id=unit_id)
-    )
+
+    def build(s: Session) -> object:
+        unit = service.get_unit(s, principal=principal, unit_id=unit_id)
+        return UnitPublic.model_validate(unit).model_dump(mode="json")
+
+    return _register_answer(request, session, principal, build)
 
 
 @router.get(
     "/units/{unit_id}/children", response_model=list[UnitPublic], summary="Đơn vị trực thuộc"
 )
 def unit_children(
-    unit_id: Id, session: SessionDep, principal: ApiPrincipal, as_of: date | None = None
-) -> list[UnitPublic]:
+    request: Request,
+    unit_id: Id,
+    session: SessionDep,
+    principal: ApiPrincipal,
+    as_of: date | None = None,
+) -> Response:
     """The unit's direct children."""
-    unit = service.get_unit(session, principal=principal, unit_id=unit_id)
-    kids = service.children(session, principal=principal, unit=unit, as_of=as_of)
-    return [UnitPublic.model_validate(u) for u in kids]
+
+    def build(s: Session) -> object:
+        unit = service.get_unit(s, principal=principal, unit_id=unit_id)
+        kids = service.children(s, principal=principal, unit=unit, as_of=as_of)
+        return [UnitPublic.model_validate(u).model_dump(mode="json") for u in kids]
+
+    return _register_answer(request, session, principal, build)
 
 
 @router.get(

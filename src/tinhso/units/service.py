@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tinhso.accounts.scope import Principal, subtree_of
+from tinhso.audit import service as audit
 from tinhso.errors import NotFound
 from tinhso.text import fold, sort_key
 from tinhso.units.codes import UNIT_KINDS, unit_label
@@ -64,6 +65,12 @@ def name_ranks(names: Sequence[str]) -> dict[str, int]:
         ranks = {n: i for i, n in enumerate(sorted(known, key=sort_key))}
         globals()["_NAME_RANK"] = ranks
     return ranks
+
+
+def register_version(session: Session) -> int:
+    """Return the version of the register and the scopes: every change of a unit, agency,
+    lineage or scope moves the audit log's head (answers built from them are kept by it)."""
+    return audit.head(session)
 
 
 def _visible(principal: Principal) -> Select[Unit]:

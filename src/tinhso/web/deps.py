@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -185,14 +186,19 @@ def catalog_of(app: Any) -> Catalog:
     return catalog
 
 
-def get_lake(request: Request) -> Lake:
+# Asynchronous, so that FastAPI calls them on the event loop: a synchronous dependency costs a
+# hand-over to a worker thread and back on every request, for what is, once opened, a read of
+# an attribute. Opening (once) still runs on a worker thread.
+async def get_lake(request: Request) -> Lake:
     """Return the application's analytics copy, opening it on first use."""
-    return lake_of(request.app)
+    lake: Lake | None = request.app.state.lake
+    return lake if lake is not None else await run_in_threadpool(lake_of, request.app)
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """Return the 766 catalog, loaded once per application."""
-    return catalog_of(request.app)
+    catalog: Catalog | None = request.app.state.catalog
+    return catalog if catalog is not None else await run_in_threadpool(catalog_of, request.app)
 
 
 LakeDep = Annotated[Lake, Depends(get_lake)]

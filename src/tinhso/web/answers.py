@@ -1,0 +1,223 @@
+"""Finished JSON answers kept per route, query and caller's scope, served while current.
+
+Fifty readers asking for the province's DTI do not need it built fifty times: the answer —
+the figures, the caller's units in them, the JSON bytes and their gzip copy — is the same for
+every caller with the same scope while what it is worked out from has not changed. A route
+names that *version* (the analytics copy's state, the audit log's head, the day…, each domain
+says in its ``service.py``) and a ``build`` of the answer; a request whose version matches
+the kept one costs a dictionary look-up, and a repeat visit that sends the ETag gets 304.
+
+When the version moved (an import's rows landed), one rebuild runs for all callers (single
+flight). A caller waits for it up to ``fresh_wait`` seconds; past that it gets the answer as it
+stood, as long as that is not older than ``stale_seconds`` since it was superseded
+(stale-while-revalidate, RFC 5861), marked ``Cache-Status: tinhso; hit; fwd=stale``
+(RFC 9211) with its ``Age``. So a recomputation over 1.5 M dossiers after a sync holds up no
+reader, and no reader is shown a figure older than the bound.
+
+Why our own: the libraries that cache HTTP responses for Starlette key on the URL alone; here
+the key must hold the caller's scope and the version must be worked out by the domain before
+anything is built, and the rebuild must run once, off the request. It is a few dozen lines on
+the standard library's ``concurrent.futures``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from tinhso.db import Database
+from tinhso.errors import Busy
+from tinhso.web.plainjson import PlainJSON
+
+log = logging.getLogger(__name__)
+
+# Bodies smaller than this are sent as they are: gzip would gain less than its headers.
+GZIP_MIN = 1024
+# How long a caller waits for a first answer (none kept) another caller is building.
+BUILD_WAIT = 60.0
+
+
+@dataclass
+class _Kept:
+    version: Hashable
+    body: bytes
+    etag: str
+    built: float
+    gz: bytes | None = None
+    # When the build that made it began (monotonic): an older build never replaces it.
+    began: float = 0.0
+    # When a request first found the version moved (monotonic), None while current.
+    superseded: float | None = None
+    size: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.size = len(self.body) + len(self.gz or b"")
+
+
+def _encode(content: Any) -> tuple[bytes, bytes | None, str]:
+    body = bytes(PlainJSON(content).body)
+    gz = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN else None
+    etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+    return body, gz, etag
+
+
+class Answers:
+    """The kept answers of one application, bounded in bytes (least recently used go first)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_bytes: int = 128 * 1024 * 1024,
+        fresh_wait: float = 0.25,
+        stale_seconds: float = 60.0,
+        workers: int = 4,
+    ) -> None:
+        self.db = db
+        self.max_bytes = max_bytes
+        self.fresh_wait = fresh_wait
+        self.stale_seconds = stale_seconds
+        self._lock = threading.Lock()
+        self._kept: OrderedDict[Hashable, _Kept] = OrderedDict()
+        self._bytes = 0
+        self._building: dict[tuple[Hashable, Hashable], tuple[Future[_Kept], float]] = {}
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="tinhso-answer")
+        # Counts for the record and the tests.
+        self.builds = 0
+        self.stale_served = 0
+
+    def close(self) -> None:
+        """Stop the builders (waiting for none)."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def clear(self) -> None:
+        """Forget every kept answer."""
+        with self._lock:
+            self._kept.clear()
+            self._bytes = 0
+
+    def respond(
+        self,
+        request: Request,
+        scope: Hashable,
+        version: Hashable,
+        build: Callable[[Session], Any],
+    ) -> Response:
+        """Answer ``request`` with ``build(session)`` as JSON, kept for callers of the same
+        ``scope`` while ``version`` holds; ``build`` runs in a session of its own."""
+        query = tuple(sorted(parse_qsl(request.url.query, keep_blank_values=True)))
+        key = (request.url.path, query, scope)
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                if kept.version == version:
+                    return self._response(request, kept, now, stale=False)
+                if kept.superseded is None:
+                    kept.superseded = now
+        future, began = self._build(key, version, build)
+        usable = kept is not None and now - (kept.superseded or now) < self.stale_seconds
+        # The rebuild's own wait, not each caller's: those who join a rebuild that has run
+        # for ``fresh_wait`` already get the answer as it stood at once.
+        wait = max(0.0, self.fresh_wait - (now - began)) if usable else BUILD_WAIT
+        try:
+            fresh = future.result(timeout=wait)
+        except FutureTimeout:
+            if not usable:
+                raise Busy(
+                    "hệ thống đang bận tính số liệu này, vui lòng thử lại sau ít phút"
+                ) from None
+            assert kept is not None
+            self.stale_served += 1
+            return self._response(request, kept, now, stale=True)
+        return self._response(request, fresh, time.monotonic(), stale=False)
+
+    def _build(
+        self, key: Hashable, version: Hashable, build: Callable[[Session], Any]
+    ) -> tuple[Future[_Kept], float]:
+        """Return the one build of ``key`` at ``version`` (started here if none runs) and when
+        it began."""
+        with self._lock:
+            running = self._building.get((key, version))
+            if running is not None:
+                return running
+            future: Future[_Kept] = Future()
+            began = time.monotonic()
+            self._building[(key, version)] = (future, began)
+            self.builds += 1
+
+        def run() -> None:
+            try:
+                with self.db.session() as session:
+                    content = build(session)
+                body, gz, etag = _encode(content)
+                kept = _Kept(version, body, etag, time.monotonic(), gz)
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                self._keep(key, kept, began)
+                future.set_result(kept)
+            finally:
+                with self._lock:
+                    self._building.pop((key, version), None)
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError as exc:  # shutting down
+            with self._lock:
+                self._building.pop((key, version), None)
+            future.set_exception(exc)
+        return future, began
+
+    def _keep(self, key: Hashable, kept: _Kept, began: float) -> None:
+        with self._lock:
+            old = self._kept.get(key)
+            if old is not None and old.began > began:
+                return  # a later build (of a newer version) finished first: keep it
+            if old is not None:
+                del self._kept[key]
+                self._bytes -= old.size
+            kept.began = began
+            if kept.size > self.max_bytes:
+                return
+            self._kept[key] = kept
+            self._bytes += kept.size
+            while self._bytes > self.max_bytes:
+                _k, gone = self._kept.popitem(last=False)
+                self._bytes -= gone.size
+
+    @staticmethod
+    def _response(request: Request, kept: _Kept, now: float, *, stale: bool) -> Response:
+        headers = {"ETag": kept.etag, "Vary": "Accept-Encoding"}
+        if stale:
+            headers["Cache-Status"] = "tinhso; hit; fwd=stale"
+            headers["Age"] = str(int(now - kept.built))
+        sent = request.headers.get("if-none-match", "")
+        if kept.etag in {t.strip().removeprefix("W/") for t in sent.split(",")}:
+            return Response(status_code=304, headers=headers)
+        accepts = request.headers.get("accept-encoding", "")
+        if kept.gz is not None and "gzip" in accepts.lower():
+            headers["Content-Encoding"] = "gzip"
+            return Response(kept.gz, media_type="application/json", headers=headers)
+        return Response(kept.body, media_type="application/json", headers=headers)
+
+
+def answers_of(request: Request) -> Answers:
+    """Return the application's kept answers."""
+    answers: Answers = request.app.state.answers
+    return answers
