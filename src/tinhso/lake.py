@@ -17,6 +17,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy import Connection, func, select
@@ -178,6 +179,111 @@ def _csv_value(v: object) -> object:
     return v
 
 
+def fingerprint(*row_sets: Sequence[Sequence[object]]) -> int:
+    """Return a fingerprint (a positive BIGINT) of rows read in a stable order."""
+    digest = hashlib.sha256()
+    for rows in row_sets:
+        digest.update(repr(rows).encode())
+        digest.update(b"\x1e")
+    return int(digest.hexdigest()[:15], 16)
+
+
+# The register and the procedures as the copy holds them: (table, columns, query), ordered so
+# that the same content reads the same (its fingerprint decides whether to copy again).
+_DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
+    (
+        "procedure",
+        [
+            ("id", "BIGINT"),
+            ("code", "VARCHAR"),
+            ("name", "VARCHAR"),
+            ("field", "VARCHAR"),
+            ("level", "VARCHAR"),
+            ("agency_id", "BIGINT"),
+            ("online_mode", "VARCHAR"),
+            ("fee", "BIGINT"),
+            ("fee_bearing", "BOOLEAN"),
+            ("issues_result", "BOOLEAN"),
+            ("for_citizens", "BOOLEAN"),
+            ("legal_days", "DOUBLE"),
+        ],
+        select(
+            Procedure.id,
+            Procedure.code,
+            Procedure.name,
+            Procedure.field,
+            Procedure.level,
+            Procedure.agency_id,
+            Procedure.online_mode,
+            Procedure.fee,
+            Procedure.fee_bearing,
+            Procedure.issues_result,
+            Procedure.for_citizens,
+            Procedure.legal_days,
+        ).order_by(Procedure.id),
+    ),
+    (
+        "agency",
+        [
+            ("id", "BIGINT"),
+            ("code", "VARCHAR"),
+            ("name", "VARCHAR"),
+            ("kind", "VARCHAR"),
+            ("unit_id", "BIGINT"),
+            ("parent_id", "BIGINT"),
+            ("path", "VARCHAR"),
+            ("unit_path", "VARCHAR"),  # its unit's path, whatever the unit's level
+        ],
+        select(
+            Agency.id,
+            Agency.code,
+            Agency.name,
+            Agency.kind,
+            Agency.unit_id,
+            Agency.parent_id,
+            Agency.path,
+            Unit.path,
+        )
+        .join(Unit, Unit.id == Agency.unit_id)
+        .order_by(Agency.id),
+    ),
+    (
+        "unit",
+        [
+            ("id", "BIGINT"),
+            ("code", "VARCHAR"),
+            ("name", "VARCHAR"),
+            ("level", "VARCHAR"),
+            ("kind", "VARCHAR"),
+            ("parent_id", "BIGINT"),
+            ("path", "VARCHAR"),
+            ("valid_from", "DATE"),
+            ("valid_to", "DATE"),
+        ],
+        select(
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            Unit.level,
+            Unit.kind,
+            Unit.parent_id,
+            Unit.path,
+            Unit.valid_from,
+            Unit.valid_to,
+        )
+        .where(Unit.level.in_(["province", "commune"]))
+        .order_by(Unit.id),
+    ),
+    (
+        "lineage",
+        [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
+        select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share).order_by(
+            UnitLineage.source_id, UnitLineage.target_id
+        ),
+    ),
+]
+
+
 class Lake:
     """The DuckDB copy of one system of record; thread-safe for one process.
 
@@ -312,104 +418,28 @@ class Lake:
         return count
 
     def _sync_dimensions(self) -> bool:
+        """Copy the register and the procedures when the audit log moved and what the copy
+        reads of them changed: the head moves for every audited change (a token, a form, an
+        import's record), and re-deriving every dossier row for one of those took seconds of
+        every reader's time during an import. What was read is compared by its fingerprint."""
         with self.db.engine.connect() as conn:
             head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
             if head == self._state("dims") and self._state("dims_loaded"):
                 return False
-            self._replace(
-                "procedure",
-                [
-                    ("id", "BIGINT"),
-                    ("code", "VARCHAR"),
-                    ("name", "VARCHAR"),
-                    ("field", "VARCHAR"),
-                    ("level", "VARCHAR"),
-                    ("agency_id", "BIGINT"),
-                    ("online_mode", "VARCHAR"),
-                    ("fee", "BIGINT"),
-                    ("fee_bearing", "BOOLEAN"),
-                    ("issues_result", "BOOLEAN"),
-                    ("for_citizens", "BOOLEAN"),
-                    ("legal_days", "DOUBLE"),
-                ],
-                conn.execute(
-                    select(
-                        Procedure.id,
-                        Procedure.code,
-                        Procedure.name,
-                        Procedure.field,
-                        Procedure.level,
-                        Procedure.agency_id,
-                        Procedure.online_mode,
-                        Procedure.fee,
-                        Procedure.fee_bearing,
-                        Procedure.issues_result,
-                        Procedure.for_citizens,
-                        Procedure.legal_days,
-                    )
-                ),
-            )
-            self._replace(
-                "agency",
-                [
-                    ("id", "BIGINT"),
-                    ("code", "VARCHAR"),
-                    ("name", "VARCHAR"),
-                    ("kind", "VARCHAR"),
-                    ("unit_id", "BIGINT"),
-                    ("parent_id", "BIGINT"),
-                    ("path", "VARCHAR"),
-                    ("unit_path", "VARCHAR"),  # its unit's path, whatever the unit's level
-                ],
-                conn.execute(
-                    select(
-                        Agency.id,
-                        Agency.code,
-                        Agency.name,
-                        Agency.kind,
-                        Agency.unit_id,
-                        Agency.parent_id,
-                        Agency.path,
-                        Unit.path,
-                    ).join(Unit, Unit.id == Agency.unit_id)
-                ),
-            )
-            unit_stmt = select(
-                Unit.id,
-                Unit.code,
-                Unit.name,
-                Unit.level,
-                Unit.kind,
-                Unit.parent_id,
-                Unit.path,
-                Unit.valid_from,
-                Unit.valid_to,
-            ).where(Unit.level.in_(["province", "commune"]))
-            self._replace(
-                "unit",
-                [
-                    ("id", "BIGINT"),
-                    ("code", "VARCHAR"),
-                    ("name", "VARCHAR"),
-                    ("level", "VARCHAR"),
-                    ("kind", "VARCHAR"),
-                    ("parent_id", "BIGINT"),
-                    ("path", "VARCHAR"),
-                    ("valid_from", "DATE"),
-                    ("valid_to", "DATE"),
-                ],
-                conn.execute(unit_stmt),
-            )
-            self._replace(
-                "lineage",
-                [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
-                conn.execute(
-                    select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share)
-                ),
-            )
-            self._load_province_epochs()
-            self._set_state("units_fp", self.units_digest(self.con))
+            tables = {
+                name: (cols, [tuple(r) for r in conn.execute(stmt)])
+                for name, cols, stmt in _DIMENSIONS
+            }
+        fp = fingerprint(*(rows for _cols, rows in tables.values()))
+        if self._state("dims_loaded") and fp == self._state("dims_fp"):
+            self._set_state("dims", int(head))  # moved for something the copy does not hold
+            return False
+        for name, (cols, rows) in tables.items():
+            self._replace(name, cols, rows)
+        self._load_province_epochs()
+        self._set_state("units_fp", self.units_digest(self.con))
         self._set_state("dims", int(head))
+        self._set_state("dims_fp", fp)
         self._set_state("dims_loaded", 1)
         # A dossier's province follows its agency's unit: work it out again when agencies changed.
         self._rederive()

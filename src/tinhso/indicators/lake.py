@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from sqlalchemy import func, select
@@ -27,7 +28,7 @@ from sqlalchemy import func, select
 from tinhso.audit.models import AuditHead
 from tinhso.duck import load_rows
 from tinhso.indicators.models import DataElement
-from tinhso.lake import Lake
+from tinhso.lake import Lake, fingerprint
 from tinhso.reporting.models import DataValue
 from tinhso.units.bridge import UnitRow, bridge_rows
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -179,63 +180,76 @@ def sync(lake: Lake) -> int:
         return copied
 
 
+_DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
+    (
+        "ind_unit",
+        [
+            ("id", "BIGINT"),
+            ("code", "VARCHAR"),
+            ("name", "VARCHAR"),
+            ("level", "VARCHAR"),
+            ("parent_id", "BIGINT"),
+            ("valid_from", "DATE"),
+            ("valid_to", "DATE"),
+        ],
+        select(
+            Unit.id,
+            Unit.code,
+            Unit.name,
+            Unit.level,
+            Unit.parent_id,
+            Unit.valid_from,
+            Unit.valid_to,
+        ).order_by(Unit.id),
+    ),
+    (
+        "ind_lineage",
+        [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
+        select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share).order_by(
+            UnitLineage.source_id, UnitLineage.target_id
+        ),
+    ),
+    (
+        "ind_agency",
+        [
+            ("id", "BIGINT"),
+            ("code", "VARCHAR"),
+            ("name", "VARCHAR"),
+            ("unit_id", "BIGINT"),
+            ("parent_id", "BIGINT"),
+        ],
+        select(Agency.id, Agency.code, Agency.name, Agency.unit_id, Agency.parent_id).order_by(
+            Agency.id
+        ),
+    ),
+    (
+        "ind_element",
+        [("id", "BIGINT"), ("code", "VARCHAR"), ("aggregation", "VARCHAR")],
+        select(DataElement.id, DataElement.code, DataElement.aggregation).order_by(DataElement.id),
+    ),
+]
+
+
 def _sync_dimensions(lake: Lake) -> None:
+    """Copy the register and the data elements when the audit log moved and what is read of
+    them changed (by fingerprint): most audited changes (a token, a submission, an import's
+    record) leave them as they were, and the computations are keyed on ``ind_dims_fp``."""
     with lake.db.engine.connect() as conn:
         head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
         if head == state(lake, "ind_dims") and state(lake, "ind_dims_loaded") == DIMS_VERSION:
             return
-        con = lake.cursor()
-        load_rows(
-            con,
-            "ind_unit",
-            [
-                ("id", "BIGINT"),
-                ("code", "VARCHAR"),
-                ("name", "VARCHAR"),
-                ("level", "VARCHAR"),
-                ("parent_id", "BIGINT"),
-                ("valid_from", "DATE"),
-                ("valid_to", "DATE"),
-            ],
-            conn.execute(
-                select(
-                    Unit.id,
-                    Unit.code,
-                    Unit.name,
-                    Unit.level,
-                    Unit.parent_id,
-                    Unit.valid_from,
-                    Unit.valid_to,
-                )
-            ),
-        )
-        load_rows(
-            con,
-            "ind_lineage",
-            [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
-            conn.execute(select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share)),
-        )
-        load_rows(
-            con,
-            "ind_agency",
-            [
-                ("id", "BIGINT"),
-                ("code", "VARCHAR"),
-                ("name", "VARCHAR"),
-                ("unit_id", "BIGINT"),
-                ("parent_id", "BIGINT"),
-            ],
-            conn.execute(
-                select(Agency.id, Agency.code, Agency.name, Agency.unit_id, Agency.parent_id)
-            ),
-        )
-        load_rows(
-            con,
-            "ind_element",
-            [("id", "BIGINT"), ("code", "VARCHAR"), ("aggregation", "VARCHAR")],
-            conn.execute(select(DataElement.id, DataElement.code, DataElement.aggregation)),
-        )
+        tables = [
+            (name, cols, [tuple(r) for r in conn.execute(stmt)]) for name, cols, stmt in _DIMENSIONS
+        ]
+    fp = fingerprint(*(rows for _n, _c, rows in tables))
+    if state(lake, "ind_dims_loaded") == DIMS_VERSION and fp == state(lake, "ind_dims_fp"):
+        _set_state(lake, "ind_dims", int(head))  # moved for something not held here
+        return
+    con = lake.cursor()
+    for name, cols, rows in tables:
+        load_rows(con, name, cols, rows)
     _set_state(lake, "ind_dims", int(head))
+    _set_state(lake, "ind_dims_fp", fp)
     _set_state(lake, "ind_dims_loaded", DIMS_VERSION)
     _set_state(lake, "ind_bridge_day", 0)  # the bridge follows the units
 

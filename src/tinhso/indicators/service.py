@@ -148,7 +148,7 @@ def computation_key(
         period.code,
         day,
         st.get("data_value_seq", 0),
-        st.get("ind_dims", 0),
+        st.get("ind_dims_fp", 0),  # what is held of the register, not the audit head
         st.get("dossier_seq", 0) if spec.external else 0,
         _qd766_freshness(period) if spec.external else 0,
     )

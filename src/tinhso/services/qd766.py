@@ -550,13 +550,13 @@ def current(lake: Lake, catalog: Catalog, year: int) -> None:
     if (
         state.get("qd766_year") != year
         or state.get("qd766_seq") != state.get("dossier_seq")
-        or state.get("qd766_dims") != state.get("dims")
+        or state.get("qd766_dims") != state.get("dims_fp")
         or state.get("qd766_hour") != freshness(year)
     ):
         compute(lake, catalog, year)
         with lake.lock:
             lake.cursor().execute(
-                "INSERT OR REPLACE INTO lake_state SELECT 'qd766_dims', value FROM lake_state WHERE key = 'dims'"
+                "INSERT OR REPLACE INTO lake_state SELECT 'qd766_dims', value FROM lake_state WHERE key = 'dims_fp'"
             )
             lake.states_changed()
 
@@ -590,7 +590,7 @@ def figures_version(
         period.code,
         epoch(lake, day or period.last),
         state.get("dossier_seq"),
-        state.get("dims"),
+        state.get("dims_fp"),  # what the copy holds of the register, not the audit head
         state.get("calendar"),
         freshness(period.first.year),
     )
