@@ -284,6 +284,21 @@ _DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
 ]
 
 
+def source_marks(db: Database, conn: Connection | None, top: Any) -> tuple[int, int]:
+    """Return the audit log's head and ``top`` (a scalar aggregate, the last change number of
+    a table) in one round trip, on ``conn`` or on a connection of the pool."""
+    query = select(
+        select(AuditHead.last_id).where(AuditHead.id == 1).scalar_subquery(),
+        select(top).scalar_subquery(),
+    )
+    if conn is None:
+        with db.engine.connect() as own:
+            row = own.execute(query).one()
+    else:
+        row = conn.execute(query).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 class Lake:
     """The DuckDB copy of one system of record; thread-safe for one process.
 
@@ -505,8 +520,10 @@ class Lake:
         with self.sync_lock:
             return self._sync()
 
-    def refresh(self) -> None:
-        """Bring the copy up to date for a reader, without making it wait for a long sync.
+    def refresh(self, conn: Connection | None = None) -> None:
+        """Bring the copy up to date for a reader, without making it wait for a long sync
+        (``conn``: the reader's own connection, to look at the system of record with — a
+        request already holds one; else one of the pool's).
 
         A few changed rows are copied at once (the reader then sees what was just written);
         a sync another reader runs is waited for a short, bounded time; many changed rows (a
@@ -525,7 +542,7 @@ class Lake:
             return
         handed_over = False
         try:
-            pending = self._pending()
+            pending = self._pending(conn)
             if pending == 0:
                 return
             if pending <= INLINE_ROWS or not self.built.is_set():
@@ -551,12 +568,11 @@ class Lake:
             self.syncing_in_background.clear()
             self.sync_lock.release()
 
-    def _pending(self) -> int:
+    def _pending(self, conn: Connection | None = None) -> int:
         """Return how many dossier rows the copy lacks, or (when the dimensions changed, which
-        re-derives every row) the rows it holds; 0 when it is up to date (hold ``sync_lock``)."""
-        with self.db.engine.connect() as conn:
-            head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-            top = conn.execute(select(func.max(Dossier.seq))).scalar() or 0
+        re-derives every row) the rows it holds; 0 when it is up to date (hold ``sync_lock``).
+        ``conn``: a connection of the caller's to read the system of record with."""
+        head, top = source_marks(self.db, conn, func.max(Dossier.seq))
         state = self.states()
         pending = max(0, int(top) - state.get("dossier_seq", 0))
         if head != state.get("dims") or not state.get("dims_loaded"):

@@ -23,12 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from tinhso.audit.models import AuditHead
 from tinhso.duck import load_rows
 from tinhso.indicators.models import DataElement
-from tinhso.lake import Lake, fingerprint
+from tinhso.lake import Lake, fingerprint, source_marks
 from tinhso.reporting.models import DataValue
 from tinhso.units.bridge import UnitRow, bridge_rows
 from tinhso.units.models import Agency, Unit, UnitLineage
@@ -126,12 +126,10 @@ def _set_state(lake: Lake, key: str, value: int) -> None:
     lake.set_state(key, value)
 
 
-def _behind(lake: Lake) -> bool:
+def _behind(lake: Lake, conn: Connection | None = None) -> bool:
     """Return True when data values or dimensions changed since the copy's last sync (read
-    without the copy's lock: most reads find nothing to do)."""
-    with lake.db.engine.connect() as conn:
-        head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
-        top = conn.execute(select(func.max(DataValue.seq))).scalar() or 0
+    without the copy's lock: most reads find nothing to do; on ``conn`` if given)."""
+    head, top = source_marks(lake.db, conn, func.max(DataValue.seq))
     st = states(lake)
     return (
         head != st.get("ind_dims", 0)
@@ -140,10 +138,11 @@ def _behind(lake: Lake) -> bool:
     )
 
 
-def sync(lake: Lake) -> int:
-    """Copy the data values and dimensions that changed; return how many values were copied."""
+def sync(lake: Lake, conn: Connection | None = None) -> int:
+    """Copy the data values and dimensions that changed; return how many values were copied
+    (``conn``: the caller's connection to look for changes with, else one of the pool's)."""
     init(lake)
-    if not _behind(lake):
+    if not _behind(lake, conn):
         return 0
     with lake.lock:
         _sync_dimensions(lake)

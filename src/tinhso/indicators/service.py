@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
+from tinhso.audit import service as audit
 from tinhso.errors import FieldError, InvalidInput, NotFound
 from tinhso.flight import SingleFlight
 from tinhso.indicators import engine
@@ -133,15 +133,22 @@ def _qd766_freshness(period: Period) -> int:
 
 
 def computation_key(
-    lake: Lake, spec: IndexSpec, period: Period, day: date, *, synced: bool = False
+    lake: Lake,
+    spec: IndexSpec,
+    period: Period,
+    day: date,
+    *,
+    synced: bool = False,
+    conn: Connection | None = None,
 ) -> tuple[object, ...]:
     """Return what the index of ``period`` on the units valid on ``day`` is worked out from
     (the definition, data values, dimensions, and the dossiers when 766 figures are used),
-    after bringing the copy up to date (unless ``synced``)."""
+    after bringing the copy up to date (unless ``synced``; looking for changes on ``conn``
+    when the caller holds one)."""
     if not synced:
-        ilake.sync(lake)
+        ilake.sync(lake, conn)
         if spec.external:
-            lake.refresh()
+            lake.refresh(conn)
     st = ilake.states(lake)
     return (
         spec.digest,
@@ -161,9 +168,9 @@ def values_version(session: Session, lake: Lake, *, index: str, period: str) -> 
     spec = load_spec(session, index)
     p = index_period(period)
     return (
-        computation_key(lake, spec, p, p.last),
+        computation_key(lake, spec, p, p.last, conn=session.connection()),
         computation_key(lake, spec, previous(p), p.last, synced=True),
-        accounts.scope_version(session),
+        audit.head(session),
     )
 
 

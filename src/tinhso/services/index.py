@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
+from tinhso.audit import service as audit
 from tinhso.errors import NotFound
 from tinhso.lake import Lake
 from tinhso.services import qd766
@@ -126,7 +126,8 @@ def unit_json(ref: UnitRef, us: qd766.UnitScore | None, catalog: Catalog) -> dic
 def version(session: Session, lake: Lake, catalog: Catalog, period: Period) -> tuple[object, ...]:
     """Return what :func:`index` of ``period`` is worked out from (the scores, and the register
     and scopes the units are shown from): its answer is the same while this is."""
-    return (qd766.figures_version(lake, catalog, period), accounts.scope_version(session))
+    conn = session.connection()
+    return (qd766.figures_version(lake, catalog, period, conn=conn), audit.head(session))
 
 
 def index(

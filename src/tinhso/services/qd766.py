@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
+from sqlalchemy import Connection
 
 from tinhso.duck import load_rows
 from tinhso.flight import SingleFlight
@@ -578,12 +579,17 @@ FLIGHT: SingleFlight[dict[Any, UnitScore]] = SingleFlight()
 
 
 def figures_version(
-    lake: Lake, catalog: Catalog, period: Period, day: date | None = None
+    lake: Lake,
+    catalog: Catalog,
+    period: Period,
+    day: date | None = None,
+    conn: Connection | None = None,
 ) -> tuple[object, ...]:
     """Return what the scores of ``period`` on the units valid on ``day`` are worked out from:
     the catalog, the reference epoch, the copy's dossiers, dimensions and calendar, and the hour
-    for a year still running. The copy is brought up to date first (Lake.refresh)."""
-    lake.refresh()
+    for a year still running. The copy is brought up to date first (Lake.refresh, looking for
+    changes on ``conn`` when the caller holds one)."""
+    lake.refresh(conn)
     state = lake.states()
     return (
         _digest(catalog),
