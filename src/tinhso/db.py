@@ -210,9 +210,11 @@ def _ping_when_idle(engine: Engine) -> None:
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout: a round trip, and a sixth of a
     kept answer's cost on PostgreSQL, for connections that were in use a millisecond ago. A
-    connection the server may have dropped (a restart, an idle timeout) has been idle; the
-    check raises ``DisconnectionError``, on which the pool opens a new connection and tries
-    again (SQLAlchemy's documented checkout-event pattern), so no request meets a dead one."""
+    connection the server dropped while it sat in the pool (an idle timeout, a restart during
+    a quiet time) fails the check, which raises ``DisconnectionError``: the pool opens a new
+    connection and tries again (SQLAlchemy's documented checkout-event pattern). A restart
+    under load can still fail the requests then in flight, once: SQLAlchemy then invalidates
+    the whole pool, so the next requests get new connections."""
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_conn: Any, record: Any) -> None:

@@ -103,28 +103,28 @@ def test_stale_while_rebuilding_then_fresh(db: Database) -> None:
     answers = Answers(db, fresh_wait=0.05, stale_seconds=30)
     release = threading.Event()
     try:
-        one = answers.respond(_request(), "s", 1, lambda _s: {"v": 1})
+        one = answers.respond(_request(), None, "s", 1, lambda _s: {"v": 1})
         assert json.loads(one.body) == {"v": 1}
 
         def slow(_s: object) -> dict[str, int]:
             release.wait(10)
             return {"v": 2}
 
-        stale = answers.respond(_request(), "s", 2, slow)
+        stale = answers.respond(_request(), None, "s", 2, slow)
         assert json.loads(stale.body) == {"v": 1}
         assert stale.headers["cache-status"] == "tinhso; hit; fwd=stale"
         assert int(stale.headers["age"]) >= 0
         assert answers.stale_served == 1
         # A second caller meanwhile joins the same rebuild (one build, not two).
         builds = answers.builds
-        joined = answers.respond(_request(), "s", 2, slow)
+        joined = answers.respond(_request(), None, "s", 2, slow)
         assert answers.builds == builds
         # The rebuild has run past the fresh wait: the joiner gets the stale answer at once.
         assert joined.headers["cache-status"] == "tinhso; hit; fwd=stale"
         release.set()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            fresh = answers.respond(_request(), "s", 2, slow)
+            fresh = answers.respond(_request(), None, "s", 2, slow)
             if "cache-status" not in fresh.headers:
                 break
             time.sleep(0.02)
@@ -135,24 +135,48 @@ def test_stale_while_rebuilding_then_fresh(db: Database) -> None:
 
 
 def test_too_old_an_answer_is_not_served(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past ``stale_seconds`` since it was superseded, the caller waits for the new answer (and
-    is told "busy" if it cannot be had in the bounded wait), never shown the old one."""
+    """Past ``stale_seconds`` since it was found superseded, the caller builds the new answer
+    itself, never shown the old one; a caller joining a build another caller runs waits a
+    bounded time, then is told "busy"."""
     monkeypatch.setattr(answers_mod, "BUILD_WAIT", 0.2)
     answers = Answers(db, fresh_wait=0.01, stale_seconds=0)
-    release = threading.Event()
+    release, started = threading.Event(), threading.Event()
     try:
-        answers.respond(_request(), "s", 1, lambda _s: {"v": 1})
+        answers.respond(_request(), None, "s", 1, lambda _s: {"v": 1})
+        fresh = answers.respond(_request(), None, "s", 2, lambda _s: {"v": 2})
+        assert json.loads(fresh.body) == {"v": 2} and "cache-status" not in fresh.headers
 
         def slow(_s: object) -> dict[str, int]:
+            started.set()
             release.wait(10)
-            return {"v": 2}
+            return {"v": 3}
 
+        builder = threading.Thread(target=answers.respond, args=(_request(), None, "s", 3, slow))
+        builder.start()
+        assert started.wait(5)
         with pytest.raises(Busy):
-            answers.respond(_request(), "s", 2, slow)
+            answers.respond(_request(), None, "s", 3, slow)
         release.set()
-        assert json.loads(answers.respond(_request(), "s", 2, slow).body) == {"v": 2}
+        builder.join(10)
+        assert json.loads(answers.respond(_request(), None, "s", 3, slow).body) == {"v": 3}
     finally:
         release.set()
+        answers.close()
+
+
+def test_the_key_keeps_the_order_of_a_repeated_parameter(db: Database) -> None:
+    """FastAPI reads the last of a repeated parameter: ``a=1&a=2`` and ``a=2&a=1`` are two
+    questions, not one answer; other parameters' order does not matter."""
+    answers = Answers(db)
+    try:
+        one = answers.respond(_request(query="a=1&a=2"), None, "s", 1, lambda _s: {"a": 2})
+        two = answers.respond(_request(query="a=2&a=1"), None, "s", 1, lambda _s: {"a": 1})
+        assert json.loads(one.body) == {"a": 2} and json.loads(two.body) == {"a": 1}
+        same = answers.respond(_request(query="b=1&a=1&a=2"), None, "s", 1, lambda _s: {"x": 1})
+        builds = answers.builds
+        again = answers.respond(_request(query="a=1&b=1&a=2"), None, "s", 1, lambda _s: {"x": 2})
+        assert again.body == same.body and answers.builds == builds
+    finally:
         answers.close()
 
 
@@ -169,14 +193,24 @@ def test_errors_are_not_kept_and_memory_is_bounded(db: Database) -> None:
 
         for _ in range(2):
             with pytest.raises(Busy):
-                answers.respond(_request(), "s", 1, failing)
+                answers.respond(_request(), None, "s", 1, failing)
         assert len(calls) == 2
         big = {"x": "a" * 2500}
         for i in range(4):
-            answers.respond(_request(f"/p{i}"), "s", 1, lambda _s: big)
+            answers.respond(_request(f"/p{i}"), None, "s", 1, lambda _s: big)
         assert answers._bytes <= 6000
         assert len(answers._kept) == 2
-        zipped = answers.respond(_request("/p3", headers={"Accept-Encoding": "gzip"}), "s", 1, None)  # type: ignore[arg-type]
+        zipped = answers.respond(
+            _request("/p3", headers={"Accept-Encoding": "gzip"}), None, "s", 1, lambda _s: None
+        )
         assert json.loads(gzip.decompress(zipped.body)) == big
+        refused = answers.respond(
+            _request("/p3", headers={"Accept-Encoding": "gzip;q=0, br"}),
+            None,
+            "s",
+            1,
+            lambda _s: None,
+        )
+        assert "content-encoding" not in refused.headers and json.loads(refused.body) == big
     finally:
         answers.close()

@@ -34,6 +34,7 @@ def indicator_values(
     principal.require("read")
     return answers_of(request).respond(
         request,
+        session,
         principal.scope_key(),
         service.values_version(session, lake, index=index, period=period),
         lambda s: service.values(

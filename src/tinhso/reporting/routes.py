@@ -130,7 +130,7 @@ def _kept(
 ) -> Response:
     """Answer from the kept answers while the reports and the register stay as they are."""
     version = service.answers_version(session)
-    return answers_of(request).respond(request, principal.scope_key(), version, build)
+    return answers_of(request).respond(request, session, principal.scope_key(), version, build)
 
 
 def _values(

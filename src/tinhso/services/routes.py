@@ -216,6 +216,7 @@ def qd766_index(
     p = parse_period(period)
     return answers_of(request).respond(
         request,
+        session,
         principal.scope_key(),
         idx.version(session, lake, catalog, p),
         lambda s: idx.index(s, lake, catalog, principal=principal, period=p, unit_code=unit),

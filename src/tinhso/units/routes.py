@@ -75,7 +75,7 @@ def _register_answer(
 ) -> Response:
     """Answer from the register, kept while it and the scopes stay as they are."""
     version = service.register_version(session)
-    return answers_of(request).respond(request, principal.scope_key(), version, build)
+    return answers_of(request).respond(request, session, principal.scope_key(), version, build)
 
 
 @router.get("/units/{unit_id}", response_model=UnitPublic, summary="Một đơn vị hành chính")

@@ -9,10 +9,13 @@ the kept one costs a dictionary look-up, and a repeat visit that sends the ETag 
 
 When the version moved (an import's rows landed), one rebuild runs for all callers (single
 flight). A caller waits for it up to ``fresh_wait`` seconds; past that it gets the answer as it
-stood, as long as that is not older than ``stale_seconds`` since it was superseded
+stood, for at most ``stale_seconds`` after a request first found it superseded
 (stale-while-revalidate, RFC 5861), marked ``Cache-Status: tinhso; hit; fwd=stale``
-(RFC 9211) with its ``Age``. So a recomputation over 1.5 M dossiers after a sync holds up no
-reader, and no reader is shown a figure older than the bound.
+(RFC 9211) with its ``Age`` (seconds since it was built). So a recomputation over 1.5 M
+dossiers after a sync holds up no reader, and a superseded answer is served for a bounded
+time only. With none to fall back on, the caller builds in its own thread and session: the
+small pool (2 threads) only runs rebuilds behind kept answers, so a slow rebuild never holds
+up another route's first answer.
 
 Why our own: the libraries that cache HTTP responses for Starlette key on the URL alone; here
 the key must hold the caller's scope and the version must be worked out by the domain before
@@ -29,7 +32,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, InvalidStateError, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +52,7 @@ log = logging.getLogger(__name__)
 GZIP_MIN = 1024
 # How long a caller waits for a first answer (none kept) another caller is building.
 BUILD_WAIT = 60.0
+BUSY = "hệ thống đang bận tính số liệu này, vui lòng thử lại sau ít phút"
 
 
 @dataclass
@@ -85,7 +89,7 @@ class Answers:
         max_bytes: int = 128 * 1024 * 1024,
         fresh_wait: float = 0.25,
         stale_seconds: float = 60.0,
-        workers: int = 4,
+        workers: int = 2,
     ) -> None:
         self.db = db
         self.max_bytes = max_bytes
@@ -101,8 +105,13 @@ class Answers:
         self.stale_served = 0
 
     def close(self) -> None:
-        """Stop the builders (waiting for none)."""
+        """Stop the builders (waiting for none); whoever waits for a build not started is told
+        "busy" at once rather than at the end of the bounded wait."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            waiting = [f for f, _b in self._building.values() if not f.done()]
+        for future in waiting:  # builds that will not run now; a running one ends as it may
+            _settle(future, error=Busy(BUSY))
 
     def clear(self) -> None:
         """Forget every kept answer."""
@@ -113,14 +122,21 @@ class Answers:
     def respond(
         self,
         request: Request,
+        session: Session,
         scope: Hashable,
         version: Hashable,
         build: Callable[[Session], Any],
     ) -> Response:
         """Answer ``request`` with ``build(session)`` as JSON, kept for callers of the same
-        ``scope`` while ``version`` holds; ``build`` runs in a session of its own."""
-        query = tuple(sorted(parse_qsl(request.url.query, keep_blank_values=True)))
-        key = (request.url.path, query, scope)
+        ``scope`` while ``version`` holds.
+
+        With no answer to fall back on, the caller builds in its own thread and ``session``
+        (others asking meanwhile wait for it); a rebuild behind a kept answer runs on the
+        small pool, in a session of its own, while callers get the kept one."""
+        # Sorted on the name only: FastAPI takes the last of a repeated parameter, so the
+        # order of one name's values is part of the question.
+        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        key = (request.url.path, tuple(sorted(pairs, key=lambda kv: kv[0])), scope)
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(key)
@@ -130,28 +146,60 @@ class Answers:
                     return self._response(request, kept, now, stale=False)
                 if kept.superseded is None:
                     kept.superseded = now
-        future, began = self._build(key, version, build)
         usable = kept is not None and now - (kept.superseded or now) < self.stale_seconds
+        if not usable:
+            return self._response(request, self._build_here(key, version, build, session), now)
+        future, began = self._build(key, version, build)
         # The rebuild's own wait, not each caller's: those who join a rebuild that has run
         # for ``fresh_wait`` already get the answer as it stood at once.
-        wait = max(0.0, self.fresh_wait - (now - began)) if usable else BUILD_WAIT
         try:
-            fresh = future.result(timeout=wait)
+            fresh = future.result(timeout=max(0.0, self.fresh_wait - (now - began)))
         except FutureTimeout:
-            if not usable:
-                raise Busy(
-                    "hệ thống đang bận tính số liệu này, vui lòng thử lại sau ít phút"
-                ) from None
             assert kept is not None
-            self.stale_served += 1
+            with self._lock:
+                self.stale_served += 1
             return self._response(request, kept, now, stale=True)
-        return self._response(request, fresh, time.monotonic(), stale=False)
+        return self._response(request, fresh, time.monotonic())
+
+    def _build_here(
+        self, key: Hashable, version: Hashable, build: Callable[[Session], Any], session: Session
+    ) -> _Kept:
+        """Build in the caller's thread, or wait (bounded) for the same build already running."""
+        with self._lock:
+            running = self._building.get((key, version))
+            if running is None:
+                mine: Future[_Kept] = Future()
+                began = time.monotonic()
+                self._building[(key, version)] = (mine, began)
+                self.builds += 1
+        if running is not None:
+            try:
+                return running[0].result(timeout=BUILD_WAIT)
+            except FutureTimeout:
+                raise Busy(BUSY) from None
+        try:
+            kept = self._made(version, build(session))
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        else:
+            self._keep(key, kept, began)
+            mine.set_result(kept)
+            return kept
+        finally:
+            with self._lock:
+                self._building.pop((key, version), None)
+
+    @staticmethod
+    def _made(version: Hashable, content: Any) -> _Kept:
+        body, gz, etag = _encode(content)
+        return _Kept(version, body, etag, time.monotonic(), gz)
 
     def _build(
         self, key: Hashable, version: Hashable, build: Callable[[Session], Any]
     ) -> tuple[Future[_Kept], float]:
-        """Return the one build of ``key`` at ``version`` (started here if none runs) and when
-        it began."""
+        """Return the one build of ``key`` at ``version`` (started on the pool if none runs)
+        and when it began."""
         with self._lock:
             running = self._building.get((key, version))
             if running is not None:
@@ -164,24 +212,22 @@ class Answers:
         def run() -> None:
             try:
                 with self.db.session() as session:
-                    content = build(session)
-                body, gz, etag = _encode(content)
-                kept = _Kept(version, body, etag, time.monotonic(), gz)
+                    kept = self._made(version, build(session))
             except BaseException as exc:
-                future.set_exception(exc)
+                _settle(future, error=exc)
             else:
                 self._keep(key, kept, began)
-                future.set_result(kept)
+                _settle(future, kept)
             finally:
                 with self._lock:
                     self._building.pop((key, version), None)
 
         try:
             self._pool.submit(run)
-        except RuntimeError as exc:  # shutting down
+        except RuntimeError:  # shutting down
             with self._lock:
                 self._building.pop((key, version), None)
-            future.set_exception(exc)
+            _settle(future, error=Busy(BUSY))
         return future, began
 
     def _keep(self, key: Hashable, kept: _Kept, began: float) -> None:
@@ -202,7 +248,7 @@ class Answers:
                 self._bytes -= gone.size
 
     @staticmethod
-    def _response(request: Request, kept: _Kept, now: float, *, stale: bool) -> Response:
+    def _response(request: Request, kept: _Kept, now: float, *, stale: bool = False) -> Response:
         headers = {"ETag": kept.etag, "Vary": "Accept-Encoding"}
         if stale:
             headers["Cache-Status"] = "tinhso; hit; fwd=stale"
@@ -210,11 +256,37 @@ class Answers:
         sent = request.headers.get("if-none-match", "")
         if kept.etag in {t.strip().removeprefix("W/") for t in sent.split(",")}:
             return Response(status_code=304, headers=headers)
-        accepts = request.headers.get("accept-encoding", "")
-        if kept.gz is not None and "gzip" in accepts.lower():
+        if kept.gz is not None and _accepts_gzip(request.headers.get("accept-encoding", "")):
             headers["Content-Encoding"] = "gzip"
             return Response(kept.gz, media_type="application/json", headers=headers)
         return Response(kept.body, media_type="application/json", headers=headers)
+
+
+def _settle(
+    future: Future[_Kept], result: _Kept | None = None, error: BaseException | None = None
+) -> None:
+    """Give ``future`` its result or error unless it has one already (a shutdown told its
+    waiters "busy" first)."""
+    try:
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)  # type: ignore[arg-type]
+    except InvalidStateError:
+        pass
+
+
+def _accepts_gzip(header: str) -> bool:
+    """Return True when Accept-Encoding admits gzip (``gzip;q=0`` refuses it)."""
+    for item in header.lower().split(","):
+        name, _, params = item.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params.strip() or float(q) > 0
+            except ValueError:
+                return False
+    return False
 
 
 def answers_of(request: Request) -> Answers:
