@@ -179,18 +179,40 @@ def _csv_value(v: object) -> object:
     return v
 
 
-def fingerprint(*row_sets: Sequence[Sequence[object]]) -> int:
-    """Return a fingerprint (a positive BIGINT) of rows read in a stable order."""
+# A table of the copy read from the system of record: (name, columns, query in a stable order).
+Dimension = tuple[str, list[tuple[str, str]], Any]
+
+
+def read_dimensions(
+    conn: Connection, dimensions: Sequence[Dimension]
+) -> tuple[list[tuple[str, list[tuple[str, str]], list[tuple[object, ...]]]], int]:
+    """Read every dimension's rows; return them (name, columns, rows) and their fingerprint
+    (a positive BIGINT): the same content reads the same, so a copy compares it with the one
+    it holds before replacing anything."""
+    tables = [
+        (name, cols, [tuple(r) for r in conn.execute(stmt)]) for name, cols, stmt in dimensions
+    ]
     digest = hashlib.sha256()
-    for rows in row_sets:
+    for _name, _cols, rows in tables:
         digest.update(repr(rows).encode())
         digest.update(b"\x1e")
-    return int(digest.hexdigest()[:15], 16)
+    return tables, int(digest.hexdigest()[:15], 16)
+
+
+def lineage_dimension(table: str) -> Dimension:
+    """The units' lineage as a copy holds it, under ``table``."""
+    return (
+        table,
+        [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
+        select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share).order_by(
+            UnitLineage.source_id, UnitLineage.target_id
+        ),
+    )
 
 
 # The register and the procedures as the copy holds them: (table, columns, query), ordered so
 # that the same content reads the same (its fingerprint decides whether to copy again).
-_DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
+_DIMENSIONS: list[Dimension] = [
     (
         "procedure",
         [
@@ -274,13 +296,7 @@ _DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
         .where(Unit.level.in_(["province", "commune"]))
         .order_by(Unit.id),
     ),
-    (
-        "lineage",
-        [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
-        select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share).order_by(
-            UnitLineage.source_id, UnitLineage.target_id
-        ),
-    ),
+    lineage_dimension("lineage"),
 ]
 
 
@@ -441,15 +457,11 @@ class Lake:
             head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
             if head == self._state("dims") and self._state("dims_loaded"):
                 return False
-            tables = {
-                name: (cols, [tuple(r) for r in conn.execute(stmt)])
-                for name, cols, stmt in _DIMENSIONS
-            }
-        fp = fingerprint(*(rows for _cols, rows in tables.values()))
+            tables, fp = read_dimensions(conn, _DIMENSIONS)
         if self._state("dims_loaded") and fp == self._state("dims_fp"):
             self._set_state("dims", int(head))  # moved for something the copy does not hold
             return False
-        for name, (cols, rows) in tables.items():
+        for name, cols, rows in tables:
             self._replace(name, cols, rows)
         self._load_province_epochs()
         self._set_state("units_fp", self.units_digest(self.con))

@@ -20,7 +20,6 @@ import weakref
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 from sqlalchemy import Connection, func, select
@@ -28,10 +27,10 @@ from sqlalchemy import Connection, func, select
 from tinhso.audit.models import AuditHead
 from tinhso.duck import load_rows
 from tinhso.indicators.models import DataElement
-from tinhso.lake import Lake, fingerprint, source_marks
+from tinhso.lake import Dimension, Lake, lineage_dimension, read_dimensions, source_marks
 from tinhso.reporting.models import DataValue
 from tinhso.units.bridge import UnitRow, bridge_rows
-from tinhso.units.models import Agency, Unit, UnitLineage
+from tinhso.units.models import Agency, Unit
 
 VALUE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("id", "BIGINT"),
@@ -179,7 +178,7 @@ def sync(lake: Lake, conn: Connection | None = None) -> int:
         return copied
 
 
-_DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
+_DIMENSIONS: list[Dimension] = [
     (
         "ind_unit",
         [
@@ -201,13 +200,7 @@ _DIMENSIONS: list[tuple[str, list[tuple[str, str]], Any]] = [
             Unit.valid_to,
         ).order_by(Unit.id),
     ),
-    (
-        "ind_lineage",
-        [("source_id", "BIGINT"), ("target_id", "BIGINT"), ("share", "VARCHAR")],
-        select(UnitLineage.source_id, UnitLineage.target_id, UnitLineage.share).order_by(
-            UnitLineage.source_id, UnitLineage.target_id
-        ),
-    ),
+    lineage_dimension("ind_lineage"),
     (
         "ind_agency",
         [
@@ -237,10 +230,7 @@ def _sync_dimensions(lake: Lake) -> None:
         head = conn.execute(select(AuditHead.last_id).where(AuditHead.id == 1)).scalar() or 0
         if head == state(lake, "ind_dims") and state(lake, "ind_dims_loaded") == DIMS_VERSION:
             return
-        tables = [
-            (name, cols, [tuple(r) for r in conn.execute(stmt)]) for name, cols, stmt in _DIMENSIONS
-        ]
-    fp = fingerprint(*(rows for _n, _c, rows in tables))
+        tables, fp = read_dimensions(conn, _DIMENSIONS)
     if state(lake, "ind_dims_loaded") == DIMS_VERSION and fp == state(lake, "ind_dims_fp"):
         _set_state(lake, "ind_dims", int(head))  # moved for something not held here
         return

@@ -165,30 +165,48 @@ class Answers:
         self, key: Hashable, version: Hashable, build: Callable[[Session], Any], session: Session
     ) -> _Kept:
         """Build in the caller's thread, or wait (bounded) for the same build already running."""
-        with self._lock:
-            running = self._building.get((key, version))
-            if running is None:
-                mine: Future[_Kept] = Future()
-                began = time.monotonic()
-                self._building[(key, version)] = (mine, began)
-                self.builds += 1
-        if running is not None:
+        mine, began, new = self._claim(key, version)
+        if not new:
             try:
-                return running[0].result(timeout=BUILD_WAIT)
+                return mine.result(timeout=BUILD_WAIT)
             except FutureTimeout:
                 raise Busy(BUSY) from None
+        return self._finish(key, version, mine, began, lambda: build(session))
+
+    def _finish(
+        self,
+        key: Hashable,
+        version: Hashable,
+        future: Future[_Kept],
+        began: float,
+        content: Callable[[], Any],
+    ) -> _Kept:
+        """Run a claimed build: keep its answer and give it (or its error) to those waiting."""
         try:
-            kept = self._made(version, build(session))
+            kept = self._made(version, content())
         except BaseException as exc:
-            mine.set_exception(exc)
+            _settle(future, error=exc)
             raise
         else:
             self._keep(key, kept, began)
-            mine.set_result(kept)
+            _settle(future, kept)
             return kept
         finally:
             with self._lock:
                 self._building.pop((key, version), None)
+
+    def _claim(self, key: Hashable, version: Hashable) -> tuple[Future[_Kept], float, bool]:
+        """Return the build of ``key`` at ``version`` in progress, when it began, and whether
+        the caller has just claimed it (and must run it)."""
+        with self._lock:
+            running = self._building.get((key, version))
+            if running is not None:
+                return running[0], running[1], False
+            future: Future[_Kept] = Future()
+            began = time.monotonic()
+            self._building[(key, version)] = (future, began)
+            self.builds += 1
+            return future, began, True
 
     @staticmethod
     def _made(version: Hashable, content: Any) -> _Kept:
@@ -200,25 +218,16 @@ class Answers:
     ) -> tuple[Future[_Kept], float]:
         """Return the one build of ``key`` at ``version`` (started on the pool if none runs)
         and when it began."""
-        with self._lock:
-            running = self._building.get((key, version))
-            if running is not None:
-                return running
-            future: Future[_Kept] = Future()
-            began = time.monotonic()
-            self._building[(key, version)] = (future, began)
-            self.builds += 1
+        future, began, new = self._claim(key, version)
+        if not new:
+            return future, began
 
         def run() -> None:
             try:
                 with self.db.session() as session:
-                    kept = self._made(version, build(session))
-            except BaseException as exc:
+                    self._finish(key, version, future, began, lambda: build(session))
+            except BaseException as exc:  # its waiters get the error (a session not had too)
                 _settle(future, error=exc)
-            else:
-                self._keep(key, kept, began)
-                _settle(future, kept)
-            finally:
                 with self._lock:
                     self._building.pop((key, version), None)
 
