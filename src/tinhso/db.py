@@ -299,6 +299,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, busy_timeout, **pool_options(url, pool_size, pool_timeout))
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        # The same engine whose connections run each statement in autocommit (reads on
+        # PostgreSQL: see ``web.deps.db_session``).
+        self.autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.restored_indexes = restore_indexes(self.engine)
 
     @contextmanager
