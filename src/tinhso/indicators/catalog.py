@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from tinhso import figures
 from tinhso.indicators import expr
 from tinhso.indicators.models import AGGREGATIONS, VALUE_TYPES
 
@@ -29,7 +30,6 @@ RULES = ("linear", "bands", "yes_no")
 MISSING = ("zero", "skip")
 # How often an index is assessed, the first the default: the DTI is a yearly assessment.
 INDEX_PERIOD_TYPES = ("yearly", "six_monthly", "quarterly", "monthly")
-EXTERNAL_PREFIX = "qd766."
 NUMERIC_TYPES = ("number", "integer", "percentage", "boolean")
 
 
@@ -180,7 +180,7 @@ class _Reader:
         code = self.text(raw, "code", path)
         if code and not CODE_RE.match(code):
             self.err(f"{path}.code", f"mã '{code}' chỉ gồm chữ không dấu, số, '_' và dấu chấm")
-        elif code.startswith(EXTERNAL_PREFIX) or code in expr.FUNCTIONS:
+        elif code.startswith(figures.prefixes()) or code in expr.FUNCTIONS:
             self.err(f"{path}.code", f"mã '{code}' trùng tên dành riêng")
         return code
 

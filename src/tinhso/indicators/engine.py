@@ -185,7 +185,7 @@ def _columns(spec: IndexSpec) -> dict[str, str]:
     def column(code: str) -> str:
         if code in spec.elements:
             return f'"e{spec.elements[code]}"'
-        if code.startswith("qd766."):
+        if code in spec.external:
             return f'"x{spec.external.index(code)}"'
         if code not in memo:
             i = spec.indicators[code]

@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tinhso import figures
 from tinhso.accounts.scope import Principal
 from tinhso.errors import NotFound
 from tinhso.indicators import expr
 from tinhso.indicators import lake as ilake
-from tinhso.indicators.catalog import EXTERNAL_PREFIX
 from tinhso.indicators.models import DataElement
 from tinhso.indicators.service import (
     LEVEL_WORDS,
@@ -129,31 +129,30 @@ def _names(lake: Lake, orgs: set[int]) -> dict[int, tuple[str, str, str]]:
 def _figure(
     session: Session, principal: Principal, ref: str, org: Org, period: Period, value: Any
 ) -> dict[str, Any]:
-    """Return a 766 figure used by the indicator, with its page and dossier list if the caller
-    may open them."""
-    from tinhso.indicators.loader import external_refs
-    from tinhso.services import index as idx
-
-    ind_id, part = ref.removeprefix(EXTERNAL_PREFIX), ""
-    if ind_id.endswith((".num", ".den")):
-        ind_id, part = ind_id[:-4], ind_id[-3:]
+    """Return another domain's figure used by the indicator, with its page and the records
+    behind it if the caller may open them (as its family says)."""
+    family = figures.family_of(ref)
     item: dict[str, Any] = {
         "ref": ref,
-        "indicator": ind_id,
-        "part": {"num": "numerator", "den": "denominator"}.get(part, "value"),
-        "name": external_refs().get(ref, ref),
+        "family": family.prefix if family else None,
+        "family_name": family.name if family else "",
+        "name": figures.names().get(ref, ref),
         "value": value,
         "page": None,
-        "dossiers": None,
+        "records": None,
     }
-    try:
-        idx.resolve(session, principal, org.code, period)
-    except NotFound:
-        return item  # the dossiers are outside the caller's scope: the figure alone
-    q = f"period={period.code}&unit={org.code}"
-    item["page"] = f"/services?{q}"
-    which = "numerator" if part == "num" else "denominator"
-    item["dossiers"] = f"/api/v1/indices/qd766/explain?{q}&indicator={ind_id}&part={which}"
+    if family is not None and family.drill is not None:
+        found = family.drill(session, principal, ref, org.kind, org.code, period)
+        item.update(found.extra)
+        item.update(
+            page=found.page,
+            records=found.records,
+            page_label=found.page_label,
+            records_file=found.records_file,
+            records_label=found.records_label,
+        )
+    # The 766 figures' records are dossiers: the name the API has always given them.
+    item["dossiers"] = item["records"] if family is not None and family.prefix == "qd766" else None
     return item
 
 
@@ -276,9 +275,9 @@ def explain(
                 "hidden": sum(1 for r in kept[e.id] if int(r[2]) not in readable),
             }
         )
-    figures = [r for r in refs if r.startswith(EXTERNAL_PREFIX)]
-    mine = external_figures(lake, spec, p, p.last)[0].get(org.org, {}) if figures else {}
-    external = [_figure(session, principal, ref, org, p, mine.get(ref)) for ref in figures]
+    used = [r for r in refs if figures.family_of(r) is not None]
+    mine = external_figures(lake, spec, p, p.last)[0].get(org.org, {}) if used else {}
+    external = [_figure(session, principal, ref, org, p, mine.get(ref)) for ref in used]
     return {
         "index": {"code": spec.code, "name": spec.name, "version": spec.version},
         "period": p.code,

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tinhso import figures
 from tinhso.accounts.scope import Principal
 from tinhso.db import utcnow
 from tinhso.errors import Forbidden
 from tinhso.indicators import expr
 from tinhso.indicators.catalog import (
-    EXTERNAL_PREFIX,
     NUMERIC_TYPES,
     CatalogError,
     CatalogFile,
@@ -62,16 +62,9 @@ def default_files() -> list[Path]:
 
 
 def external_refs() -> dict[str, str]:
-    """Return the figures other domains compute that expressions may use, with their names."""
-    from tinhso.services.catalog import load_catalog
-
-    out: dict[str, str] = {}
-    for ind in load_catalog().indicators:
-        out[f"{EXTERNAL_PREFIX}{ind.id}"] = ind.name
-        if ind.kind != "complement":
-            out[f"{EXTERNAL_PREFIX}{ind.id}.num"] = f"{ind.name} (tử số)"
-            out[f"{EXTERNAL_PREFIX}{ind.id}.den"] = f"{ind.name} (mẫu số)"
-    return out
+    """Return the figures other domains compute that expressions may use, with their names
+    (every registered family's, see :mod:`tinhso.figures`)."""
+    return figures.names()
 
 
 def _owners(

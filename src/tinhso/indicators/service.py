@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from tinhso import figures
 from tinhso.accounts.scope import Principal
 from tinhso.audit import service as audit
 from tinhso.errors import FieldError, InvalidInput, NotFound
@@ -101,35 +102,37 @@ def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
 def external_figures(
     lake: Lake, spec: IndexSpec, period: Period, day: date
 ) -> tuple[dict[int, dict[str, float | None]], set[int]]:
-    """Return the other domains' figures the index uses (``qd766.3.3`` …) per organisation,
-    on the units valid on ``day`` (the same bridge across the 2025 reform as reported values),
-    and the organisations whose figures hold part of a unit split by the reform."""
-    if not spec.external:
-        return {}, set()
-    from tinhso.services import qd766
-    from tinhso.services.catalog import load_catalog
-
+    """Return the other domains' figures the index uses (``qd766.3.3``, ``infra.villages_4g``
+    …) per organisation, on the units valid on ``day`` (the same bridge across the 2025 reform
+    as reported values), and the organisations whose figures hold part of a unit split by the
+    reform. Each family computes its own (:mod:`tinhso.figures`)."""
     out: dict[int, dict[str, float | None]] = {}
     partial: set[int] = set()
-    for (_p, kind, uid), us in qd766.fetch(lake, load_catalog(), period, on=day).items():
-        org = -uid if kind == "agency" else uid
-        if us.partial:
-            partial.add(org)
-        vals = out.setdefault(org, {})
-        for ref in spec.external:
-            ind_id, part = ref.removeprefix("qd766."), ""
-            if ind_id.endswith((".num", ".den")):  # ids have dots too: 3.3.num
-                ind_id, part = ind_id[:-4], ind_id[-3:]
-            s = us.scores.get(ind_id)
-            if s is not None:
-                vals[ref] = s.num if part == "num" else s.den if part == "den" else s.value
+    families = figures.families()
+    for prefix, refs in figures.by_family(spec.external).items():
+        got = families[prefix].fetch(lake, period, day, refs)
+        partial |= got.partial
+        for org, vals in got.values.items():
+            out.setdefault(org, {}).update(vals)
     return out, partial
 
 
-def _qd766_freshness(period: Period) -> int:
-    from tinhso.services import qd766
+def _refresh_figures(lake: Lake, spec: IndexSpec, conn: Connection | None) -> None:
+    """Let the families whose figures the index uses bring their copies up to date."""
+    families = figures.families()
+    for prefix in figures.by_family(spec.external):
+        refresh = families[prefix].refresh
+        if refresh is not None:
+            refresh(lake, conn)
 
-    return qd766.freshness(period.first.year)
+
+def _figures_version(lake: Lake, spec: IndexSpec, period: Period, day: date) -> tuple[object, ...]:
+    """Return the versions of the families whose figures the index uses."""
+    families = figures.families()
+    return tuple(
+        (prefix, families[prefix].version(lake, period, day))
+        for prefix in figures.by_family(spec.external)
+    )
 
 
 def computation_key(
@@ -147,8 +150,7 @@ def computation_key(
     when the caller holds one)."""
     if not synced:
         ilake.sync(lake, conn)
-        if spec.external:
-            lake.refresh(conn)
+        _refresh_figures(lake, spec, conn)
     st = ilake.states(lake)
     return (
         spec.digest,
@@ -156,8 +158,7 @@ def computation_key(
         day,
         st.get("data_value_seq", 0),
         st.get("ind_dims_fp", 0),  # what is held of the register, not the audit head
-        st.get("dossier_seq", 0) if spec.external else 0,
-        _qd766_freshness(period) if spec.external else 0,
+        _figures_version(lake, spec, period, day),
     )
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tinhso import figures
 from tinhso.errors import NotFound
 from tinhso.indicators import expr
-from tinhso.indicators.catalog import EXTERNAL_PREFIX
 from tinhso.indicators.models import (
     CatalogSource,
     CompositeIndex,
@@ -78,7 +78,7 @@ class IndexSpec:
     nodes: tuple[NodeSpec, ...]
     indicators: dict[str, IndicatorSpec]
     elements: dict[str, int]  # code → id, every element the indicators use
-    external: tuple[str, ...]  # qd766.… references
+    external: tuple[str, ...]  # other domains' figures (qd766.3.3, infra.villages_4g …)
     targets: tuple[TargetSpec, ...]
     digest: str
     period_type: str = "yearly"  # how often the index is assessed
@@ -177,7 +177,7 @@ def _load_spec(session: Session, code: str) -> IndexSpec:
         for ref in expr.references(spec.numerator) + expr.references(spec.denominator):
             if ref in elements:
                 used_elements[ref] = elements[ref]
-            elif ref.startswith(EXTERNAL_PREFIX):
+            elif figures.family_of(ref) is not None:
                 if ref not in external:
                     external.append(ref)
             elif ref in by_code:
