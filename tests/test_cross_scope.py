@@ -238,6 +238,38 @@ CASES: list[Case] = [
         lambda w: {"params": {"period": "2025-Q3", "unit": "12"}},
         (404,),
     ),
+    # Infrastructure: another commune's or province's villages, an import naming them.
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/infrastructure/coverage",
+        lambda w: {"params": {"unit": "03390"}},
+        (404,),
+    ),
+    (
+        "viewer15",
+        "GET",
+        "/api/v1/infrastructure/coverage",
+        lambda w: {"params": {"unit": "12"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/infrastructure/white-spots",
+        lambda w: {"params": {"unit": "03390", "as_of": "2026-01-01"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/imports",
+        lambda w: {
+            "data": {"operator": "Viettel", "as_of": "2026-01-01"},
+            "files": {"file": ("t.csv", "Mã thôn,4G\n0339001,có\n".encode(), "text/csv")},
+        },
+        (422,),
+    ),
     # Indicators: another commune's or province's index (the shipped DTI catalogs are loaded).
     (
         "officer_dk",

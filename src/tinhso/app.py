@@ -22,6 +22,7 @@ from tinhso.config import Settings, get_settings
 from tinhso.db import Database
 from tinhso.indicators import routes as indicators_routes
 from tinhso.indicators import views as indicators_views
+from tinhso.infrastructure import routes as infrastructure_routes
 from tinhso.reporting import routes as reporting_routes
 from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
@@ -51,7 +52,14 @@ SECURITY_HEADERS = {
 }
 
 # Public services first: event pushes are the busiest route, and routes are tried in order.
-ROUTE_MODULES = (services_routes, units_routes, accounts_routes, audit_routes, indicators_routes)
+ROUTE_MODULES = (
+    services_routes,
+    units_routes,
+    accounts_routes,
+    audit_routes,
+    indicators_routes,
+    infrastructure_routes,
+)
 
 _HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
 # The API explorer page carries its own inline bootstrap script: no CSP there.

@@ -14,6 +14,7 @@ from tinhso.config import get_settings
 from tinhso.demo.cli import demo
 from tinhso.indicators.cli import app as indicators_app
 from tinhso.indicators.cli import catalog_app
+from tinhso.infrastructure.cli import app as infra_app
 from tinhso.reporting.cli import app as reporting_app
 from tinhso.services.cli import app as services_app
 from tinhso.units.cli import app as units_app
@@ -31,6 +32,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(services_app, name="services")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(indicators_app, name="indicators")
+app.add_typer(infra_app, name="infra")
 app.add_typer(reporting_app, name="reporting")
 app.command(
     "demo",

@@ -11,6 +11,7 @@ from tinhso.indicators.models import (
     Indicator,
     Target,
 )
+from tinhso.infrastructure.models import InfraImport, Site, VillageFact
 from tinhso.reporting.models import (
     DataValue,
     DataValueHistory,
@@ -43,15 +44,18 @@ __all__ = [
     "FormRule",
     "IndexNode",
     "Indicator",
+    "InfraImport",
     "LoginAttempt",
     "PeriodClosure",
     "Procedure",
     "ReportForm",
+    "Site",
     "Submission",
     "Target",
     "Unit",
     "UnitLineage",
     "User",
     "UserScope",
+    "VillageFact",
     "WebSession",
 ]

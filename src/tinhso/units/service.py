@@ -339,3 +339,66 @@ def get_agency(session: Session, *, principal: Principal, agency_id: int) -> Age
     if agency is None:
         raise NotFound(f"không tìm thấy cơ quan #{agency_id}")
     return agency
+
+
+def find_data_unit(
+    session: Session,
+    *,
+    principal: Principal,
+    code: str,
+    on: date,
+    levels: Sequence[str] = ("province", "commune"),
+) -> Unit:
+    """Return the unit with this code valid on ``on`` whose figures the caller may read (its
+    own subtrees, not the ancestors it sees as context); raise NotFound otherwise."""
+    found = session.scalars(
+        select(Unit)
+        .where(
+            Unit.code == code.strip(),
+            Unit.level.in_(list(levels)),
+            principal.unit_data_read(),
+            valid_on(on),
+        )
+        .order_by(Unit.valid_from.desc())
+    ).first()
+    if found is None:
+        raise NotFound(
+            f"không tìm thấy đơn vị '{code.strip()}' có hiệu lực ngày {on:%d/%m/%Y} "
+            "trong phạm vi được phân quyền"
+        )
+    return found
+
+
+def units_below(session: Session, *, unit: Unit | None, level: str, on: date) -> list[Unit]:
+    """Return the units of ``level`` valid on ``on`` below ``unit`` (all when None), in the
+    register's order; the caller has checked that it may read ``unit``."""
+    stmt = select(Unit).where(Unit.level == level, valid_on(on))
+    if unit is not None:
+        stmt = stmt.where(subtree_of(Unit.path, unit.path))
+    return list(session.scalars(stmt.order_by(Unit.path)).all())
+
+
+def formed_from(session: Session, unit_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Return, for each unit of ``unit_ids`` that has lineage, the ids it was formed from."""
+    out: dict[int, list[int]] = {}
+    unique = sorted(set(unit_ids))
+    for i in range(0, len(unique), 500):
+        rows = session.execute(
+            select(UnitLineage.target_id, UnitLineage.source_id).where(
+                UnitLineage.target_id.in_(unique[i : i + 500])
+            )
+        )
+        for target, source in rows:
+            out.setdefault(int(target), []).append(int(source))
+    return out
+
+
+def units_by_id(session: Session, unit_ids: Sequence[int]) -> dict[int, Unit]:
+    """Return the units with these ids (no scope: for ids the caller already holds)."""
+    out: dict[int, Unit] = {}
+    unique = sorted(set(unit_ids))
+    for i in range(0, len(unique), 500):
+        out.update(
+            (u.id, u) for u in session.scalars(select(Unit).where(Unit.id.in_(unique[i : i + 500])))
+        )
+    return out

@@ -1,0 +1,153 @@
+"""`tinhso infra …`: import operators' coverage files, coverage and white spots as of a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.clitools import cli_session, console, print_json
+from tinhso.fmt import vn_number
+from tinhso.infrastructure import imports, service
+
+app = typer.Typer(
+    help="Hạ tầng số: điện, sóng di động, cáp quang của từng thôn.", no_args_is_help=True
+)
+
+
+QUALITY = {2: "toàn thôn", 1: "một phần", 0: "không", None: "—"}
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _day(raw: str | None) -> date | None:
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise typer.BadParameter(f"ngày '{raw}' không hợp lệ (dạng 2025-12-31)") from None
+
+
+@app.command(
+    "import",
+    help="Nhập tệp CSV/XLSX số liệu phủ sóng của một doanh nghiệp: ghi tất cả hoặc không ghi gì.",
+)
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
+    operator: Annotated[
+        str, typer.Option(help="doanh nghiệp: Viettel, VNPT, MobiFone… hoặc dia_phuong")
+    ],
+    as_of: Annotated[
+        str | None, typer.Option("--date", help="ngày số liệu của tệp (2025-12-31)")
+    ] = None,
+) -> None:
+    """Import one operator's coverage file (all or nothing)."""
+    with cli_session() as session:
+        rep = imports.import_file(
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            operator=operator,
+            data=file.read_bytes(),
+            filename=file.name,
+            as_of=_day(as_of),
+        )
+    console.print(
+        f"{rep.as_dict()['operator_name']}: {vn_number(rep.rows)} dòng — thêm {vn_number(rep.created)}, "
+        f"sửa {vn_number(rep.corrected)}, không đổi {vn_number(rep.unchanged)}."
+    )
+
+
+@app.command(
+    "coverage",
+    help="Phủ sóng, cáp quang, điện lưới của tỉnh (theo xã) hoặc của một xã (theo thôn) tại một ngày.",
+)
+def coverage(
+    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Coverage of a province (by commune) or a commune (by village) on a day."""
+    with cli_session() as session:
+        out = service.coverage(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return
+    console.print(
+        f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}"
+    )
+    for line in out["totals"]["wording"].values():
+        console.print(f"  {line}")
+    rows: list[dict[str, Any]] = out.get("communes") or out.get("villages") or []
+    table = Table("Mã", "Tên", "Có số liệu", "Phủ sóng", "3G/4G/5G", "Cáp quang", "Điện lưới")
+    for r in rows:
+        if "totals" in r or "villages" in r:
+            table.add_row(
+                r["code"],
+                r["name"],
+                f"{r['reported']}/{r['villages']}",
+                str(r["mobile"]),
+                str(r["broadband"]),
+                str(r["fibre"]),
+                str(r["electricity"]),
+            )
+        else:
+            best = max((q for q in r["mobile"].values() if q is not None), default=None)
+            bb = max(
+                (q for t, q in r["mobile"].items() if t != "2g" and q is not None), default=None
+            )
+            yes = {True: "có", False: "không", None: "—"}
+            table.add_row(
+                r["code"],
+                r["name"],
+                "có" if r["reported"] else "chưa",
+                QUALITY[best],
+                QUALITY[bb],
+                yes[r["fibre"]],
+                yes[r["electricity"]],
+            )
+    console.print(table)
+
+
+@app.command(
+    "white-spots",
+    help="Thôn chưa có điện, chưa có sóng (vùng trắng, vùng lõm), chưa có cáp quang tại một ngày.",
+)
+def white_spots(
+    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
+    kind: Annotated[str | None, typer.Option(help=", ".join(service.SPOT_KINDS))] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Villages without electricity, mobile coverage or fibre on a day."""
+    with cli_session() as session:
+        out = service.white_spots(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of), kind=kind
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return
+    console.print(
+        f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}, {vn_number(out['villages_total'])} thôn"
+    )
+    for k, label in service.SPOT_KINDS.items():
+        console.print(f"  {label}: {vn_number(out['counts'][k])}")
+    table = Table("Xã", "Mã thôn", "Thôn", "Thuộc loại")
+    for v in out["villages"]:
+        table.add_row(
+            v["commune"]["name"] if v["commune"] else "",
+            v["code"],
+            v["name"],
+            "; ".join(service.SPOT_KINDS[k] for k in v["kinds"]),
+        )
+    console.print(table)

@@ -1,0 +1,130 @@
+"""The infrastructure figures as a family for the indicator engine (``infra.villages_4g`` …).
+
+Registered through the ``tinhso.figures`` entry point in pyproject.toml. Each figure is given
+for every unit above the villages (commune, province; a district before the 2025 reform), as of
+the period's last day; a count over villages is left empty (not zero) where no village of the
+unit has data."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.errors import NotFound
+from tinhso.figures import Drill, FigureFamily, FigureValues
+from tinhso.infrastructure import service
+from tinhso.lake import Lake
+from tinhso.units import service as units
+
+PREFIX = "infra"
+# figure: (name, the Tally's count, counted over villages with data)
+FIGURES: dict[str, tuple[str, str, bool]] = {
+    "villages": ("Số thôn, tổ dân phố", "villages", False),
+    "villages_reported": ("Số thôn có số liệu hạ tầng", "reported", False),
+    "villages_electricity": ("Số thôn có điện lưới quốc gia", "electricity", True),
+    "villages_mobile": ("Số thôn được phủ sóng di động", "mobile", True),
+    "villages_broadband": ("Số thôn có băng rộng di động (3G/4G/5G)", "broadband", True),
+    "villages_4g": ("Số thôn có sóng 4G/5G", "g4", True),
+    "villages_5g": ("Số thôn có sóng 5G", "g5", True),
+    "villages_fibre": ("Số thôn có hạ tầng cáp quang", "fibre", True),
+    "households": ("Số hộ gia đình", "households", True),
+    "households_fibre": ("Số hộ gia đình có Internet cáp quang", "households_fibre", True),
+}
+SITE_FIGURES = {
+    "bts": "Số trạm BTS",
+    "bts_5g": "Số trạm BTS 5G",
+    "wifi": "Số điểm Wi-Fi công cộng",
+}
+
+
+def figures() -> dict[str, str]:
+    """Return every infrastructure figure with its name."""
+    out = {f"{PREFIX}.{k}": v[0] for k, v in FIGURES.items()}
+    out.update({f"{PREFIX}.{k}": v for k, v in SITE_FIGURES.items()})
+    return out
+
+
+def _ancestors(path: str) -> list[int]:
+    return [int(p) for p in path.strip("/").split("/")[:-1] if p]
+
+
+def values_on(session: Session, day: date) -> dict[int, dict[str, float | None]]:
+    """Return every figure of every unit above the villages, on ``day``."""
+    villages = units.units_below(session, unit=None, level="village", on=day)
+    states = service.states(session, [v.id for v in villages], day, nation=True)
+    tallies: dict[int, service.Tally] = {}
+    for v in villages:
+        for uid in _ancestors(v.path):
+            tallies.setdefault(uid, service.Tally()).add(states[v.id])
+    out: dict[int, dict[str, float | None]] = {}
+    for uid, t in tallies.items():
+        vals: dict[str, float | None] = {}
+        for code, (_name, attr, over_data) in FIGURES.items():
+            empty = over_data and (
+                t.households_known == 0 if attr.startswith("households") else t.reported == 0
+            )
+            vals[f"{PREFIX}.{code}"] = None if empty else float(getattr(t, attr))
+        out[uid] = vals
+    communes = {u.id: u for u in units.units_below(session, unit=None, level="commune", on=day)}
+    for commune_id, kind, _op, tech in service.sites_count(session, day):
+        c = communes.get(commune_id)
+        if c is None:
+            continue
+        for uid in [*_ancestors(c.path), c.id]:
+            vals = out.setdefault(uid, {})
+            keys = ["bts", "bts_5g"] if kind == "bts" and "5g" in tech.split(",") else [kind]
+            for k in keys:
+                if k in SITE_FIGURES:
+                    ref = f"{PREFIX}.{k}"
+                    vals[ref] = (vals.get(ref) or 0.0) + 1
+    return out
+
+
+def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureValues:
+    """Return the figures ``refs`` per unit, as of ``day``."""
+    with lake.db.session() as session:
+        found = values_on(session, day)
+    site_refs = {f"{PREFIX}.{k}" for k in SITE_FIGURES}
+    out: dict[int, dict[str, float | None]] = {}
+    for uid, vals in found.items():
+        # A unit with no site has none (zero), not an unknown: the register is the list.
+        out[uid] = {r: vals.get(r, 0.0 if r in site_refs else None) for r in refs}
+    return FigureValues(out)
+
+
+def version(lake: Lake, period: Any, day: date) -> Hashable:
+    """Return what the registers hold (imports and sites)."""
+    with lake.db.session() as session:
+        return (service.version(session), day)
+
+
+def drill(
+    session: Session, principal: Principal, ref: str, kind: str, code: str, period: Any
+) -> Drill:
+    """Return the coverage page and the white-spot list behind a figure of one unit."""
+    try:
+        units.find_data_unit(session, principal=principal, code=code, on=period.last)
+    except NotFound:
+        return Drill()
+    q = f"unit={code}&as_of={period.last.isoformat()}"
+    return Drill(
+        page=f"/infrastructure?{q}",
+        records=f"/api/v1/infrastructure/coverage?{q}",
+        page_label="Xem hạ tầng số",
+        records_file=f"/infrastructure/white-spots.xlsx?{q}",
+        records_label="Tải danh sách thôn chưa có hạ tầng (Excel)",
+    )
+
+
+FAMILY = FigureFamily(
+    prefix=PREFIX,
+    name="sổ hạ tầng số (thôn, trạm BTS, điểm Wi-Fi)",
+    figures=figures,
+    fetch=fetch,
+    version=version,
+    drill=drill,
+)

@@ -1,0 +1,104 @@
+"""Digital infrastructure registers: what each village has (electricity, mobile coverage per
+technology and operator, fibre, households) as facts valid from a date, and the imports that
+brought them.
+
+A fact is never edited in place by a later file: a change is a new fact valid from its own
+date, so the register answers "as of" any day. Facts are many (a province's operators send a
+row per village a quarter), so the audit log records each import once, naming the file and its
+counts, and every fact names its import (``import_id``) — the same trail as one entry a row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tinhso.db import Base, TZDateTime
+
+TECHNOLOGIES = ("2g", "3g", "4g", "5g")
+# Coverage of a village by one technology of one operator.
+NONE, PARTIAL, FULL = 0, 1, 2
+QUALITY_LABELS = {NONE: "không có sóng", PARTIAL: "một phần (khu trung tâm)", FULL: "toàn thôn"}
+SITE_KINDS = {
+    "bts": "Trạm thu phát sóng (BTS)",
+    "wifi": "Điểm Wi-Fi công cộng",
+    "telecentre": "Điểm bưu điện – văn hóa xã",
+}
+
+
+class InfraImport(Base):
+    """One file of facts as it was accepted: who sent it, for which operator and date."""
+
+    __tablename__ = "infra_import"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operator: Mapped[str] = mapped_column(String(20))
+    filename: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    actor: Mapped[str] = mapped_column(String(100), default="")
+    imported_at: Mapped[datetime] = mapped_column(TZDateTime())
+
+
+class VillageFact(Base):
+    """What one source (an operator, or ``dia_phuong``: the commune's own count) reported of
+    one village, valid from a date until the next fact of the same source and village.
+
+    ``None`` is "not reported" (the file had no such column or left it blank), never "no"."""
+
+    __tablename__ = "infra_village_fact"
+    __table_args__ = (
+        UniqueConstraint("village_id", "operator", "valid_from", name="uq_infra_fact_key"),
+        Index("ix_infra_fact_from", "valid_from"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    operator: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[date] = mapped_column(Date)
+    electricity: Mapped[bool | None] = mapped_column(Boolean)
+    cov_2g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_3g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_4g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_5g: Mapped[int | None] = mapped_column(SmallInteger)
+    fibre: Mapped[bool | None] = mapped_column(Boolean)
+    households: Mapped[int | None] = mapped_column(Integer)
+    households_fibre: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("infra_import.id"), index=True)
+
+
+class Site(Base):
+    """A BTS station, public Wi-Fi point or telecentre, in service over a date interval."""
+
+    __tablename__ = "infra_site"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("operator", "code", name="uq_infra_site_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    operator: Mapped[str] = mapped_column(String(20))
+    code: Mapped[str] = mapped_column(String(40))
+    technology: Mapped[str] = mapped_column(String(12), default="")  # "4g", "4g,5g"
+    commune_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    in_service_from: Mapped[date] = mapped_column(Date)
+    in_service_to: Mapped[date | None] = mapped_column(Date)
