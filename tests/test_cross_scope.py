@@ -270,6 +270,83 @@ CASES: list[Case] = [
         },
         (422,),
     ),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/infrastructure/teams",
+        lambda w: {"params": {"unit": "03390"}},
+        (404,),
+    ),
+    (
+        "viewer15",
+        "GET",
+        "/api/v1/infrastructure/training",
+        lambda w: {"params": {"unit": "12", "from": "2025-01-01", "to": "2025-12-31"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/infrastructure/sites",
+        lambda w: {"params": {"unit": "03390"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/sites:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã trạm,Loại,Doanh nghiệp,Mã xã,Ngày hoạt động\nX,BTS,Viettel,03390,01/08/2025\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/teams:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã đơn vị,Ngày thành lập\n03390,01/08/2025\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/members:import",
+        lambda w: {
+            "files": {
+                "file": ("t.csv", "Mã đơn vị,Họ và tên\n0339001,Ai Đó\n".encode(), "text/csv")
+            }
+        },
+        (422,),
+    ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/courses:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã lớp,Tên lớp,Mã đơn vị,Từ ngày\nC1,Lớp,03390,01/08/2025\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
     # Indicators: another commune's or province's index (the shipped DTI catalogs are loaded).
     (
         "officer_dk",

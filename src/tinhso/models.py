@@ -11,7 +11,16 @@ from tinhso.indicators.models import (
     Indicator,
     Target,
 )
-from tinhso.infrastructure.models import InfraImport, Site, VillageFact
+from tinhso.infrastructure.models import (
+    Course,
+    CourseAttendance,
+    DigitalTeam,
+    InfraImport,
+    ItStaff,
+    Site,
+    TeamMember,
+    VillageFact,
+)
 from tinhso.reporting.models import (
     DataValue,
     DataValueHistory,
@@ -34,9 +43,12 @@ __all__ = [
     "CatalogSource",
     "ChangeCounter",
     "CompositeIndex",
+    "Course",
+    "CourseAttendance",
     "DataElement",
     "DataValue",
     "DataValueHistory",
+    "DigitalTeam",
     "Dossier",
     "DossierEvent",
     "FormAssignment",
@@ -45,6 +57,7 @@ __all__ = [
     "IndexNode",
     "Indicator",
     "InfraImport",
+    "ItStaff",
     "LoginAttempt",
     "PeriodClosure",
     "Procedure",
@@ -52,6 +65,7 @@ __all__ = [
     "Site",
     "Submission",
     "Target",
+    "TeamMember",
     "Unit",
     "UnitLineage",
     "User",

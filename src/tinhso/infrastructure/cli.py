@@ -13,7 +13,7 @@ from rich.table import Table
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, print_json
 from tinhso.fmt import vn_number
-from tinhso.infrastructure import imports, service
+from tinhso.infrastructure import imports, registers, service
 
 app = typer.Typer(
     help="Hạ tầng số: điện, sóng di động, cáp quang của từng thôn.", no_args_is_help=True
@@ -151,3 +151,146 @@ def white_spots(
             "; ".join(service.SPOT_KINDS[k] for k in v["kinds"]),
         )
     console.print(table)
+
+
+REGISTER_IMPORTS = {
+    "sites": (registers.import_sites, "trạm BTS, điểm Wi-Fi công cộng, điểm bưu điện – văn hóa xã"),
+    "teams": (registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
+    "members": (registers.import_members, "thành viên các tổ"),
+    "courses": (registers.import_courses, "lớp tập huấn, bồi dưỡng và số người tham gia"),
+}
+
+
+def _register_import(kind: str, file: Path, **extra: Any) -> None:
+    importer, _label = REGISTER_IMPORTS[kind]
+    with cli_session() as session:
+        rep = importer(
+            session, principal=SYSTEM_PRINCIPAL, data=file.read_bytes(), filename=file.name, **extra
+        )
+    console.print(
+        f"{vn_number(rep.rows)} dòng — thêm {vn_number(rep.created)}, sửa {vn_number(rep.updated)}, "
+        f"không đổi {vn_number(rep.unchanged)}."
+    )
+
+
+FileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")]
+
+
+@app.command(
+    "import-sites",
+    help="Nhập trạm BTS, điểm Wi-Fi công cộng, điểm bưu điện – văn hóa xã (ghi tất cả hoặc không ghi gì).",
+)
+def import_sites(
+    file: FileArg,
+    operator: Annotated[
+        str | None, typer.Option(help="doanh nghiệp, khi tệp không có cột Doanh nghiệp")
+    ] = None,
+) -> None:
+    """Import sites (all or nothing)."""
+    _register_import("sites", file, operator=operator)
+
+
+@app.command(
+    "import-teams",
+    help="Nhập tổ công nghệ số cộng đồng, tổ chỉ đạo các cấp (ghi tất cả hoặc không ghi gì).",
+)
+def import_teams(file: FileArg) -> None:
+    """Import teams (all or nothing)."""
+    _register_import("teams", file)
+
+
+@app.command(
+    "import-members", help="Nhập thành viên các tổ đang hoạt động (ghi tất cả hoặc không ghi gì)."
+)
+def import_members(file: FileArg) -> None:
+    """Import team members (all or nothing)."""
+    _register_import("members", file)
+
+
+@app.command(
+    "import-courses",
+    help="Nhập lớp tập huấn, bồi dưỡng và số người tham gia (ghi tất cả hoặc không ghi gì).",
+)
+def import_courses(file: FileArg) -> None:
+    """Import courses (all or nothing)."""
+    _register_import("courses", file)
+
+
+@app.command("teams", help="Số tổ đã thành lập / phải thành lập theo cấp tại một ngày.")
+def teams(
+    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Teams established / expected per level on a day."""
+    with cli_session() as session:
+        out = registers.teams(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return
+    console.print(f"[bold]{out['unit']['name']}[/]: {out['wording']}")
+    table = Table("Cấp", "Đã thành lập", "Phải thành lập")
+    for r in out["levels"]:
+        table.add_row(r["label"], vn_number(r["established"]), vn_number(r["expected"]))
+    console.print(table)
+
+
+@app.command(
+    "training", help="Lớp tập huấn, bồi dưỡng kết thúc trong một khoảng ngày và số người tham gia."
+)
+def training(
+    date_from: Annotated[str, typer.Option("--from", help="từ ngày (2025-01-01)")],
+    date_to: Annotated[str, typer.Option("--to", help="đến ngày (2025-12-31)")],
+    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Courses that ended in a date range and their participants."""
+    first, last = _day(date_from), _day(date_to)
+    assert first is not None and last is not None
+    with cli_session() as session:
+        out = registers.training(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, first=first, last=last
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return
+    console.print(f"[bold]{out['unit']['name']}[/]: {out['wording']}")
+    table = Table("Mã lớp", "Tên lớp", "Từ ngày", "Đến ngày", "Số người")
+    for c in out["list"]:
+        table.add_row(
+            c["code"],
+            c["title"],
+            c["starts"],
+            c["ends"],
+            vn_number(sum(c["participants"].values())),
+        )
+    console.print(table)
+
+
+@app.command(
+    "sites",
+    help="Trạm BTS, điểm Wi-Fi công cộng đang hoạt động tại một ngày, theo công nghệ và doanh nghiệp.",
+)
+def sites(
+    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Sites in service on a day."""
+    with cli_session() as session:
+        out = registers.sites(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return
+    console.print(
+        f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}"
+    )
+    console.print(
+        f"  Trạm BTS: {vn_number(out['counts']['bts'])} ({', '.join(f'{t.upper()}: {vn_number(n)}' for t, n in sorted(out['bts_by_technology'].items()))})"
+    )
+    console.print(f"  Điểm Wi-Fi công cộng: {vn_number(out['counts']['wifi'])}")
+    console.print(f"  Điểm bưu điện – văn hóa xã: {vn_number(out['counts']['telecentre'])}")

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.scope import Principal
 from tinhso.errors import NotFound
 from tinhso.figures import Drill, FigureFamily, FigureValues
-from tinhso.infrastructure import service
+from tinhso.infrastructure import registers, service
 from tinhso.lake import Lake
 from tinhso.units import service as units
+from tinhso.units.codes import REFORM_DATE
 
 PREFIX = "infra"
 # figure: (name, the Tally's count, counted over villages with data)
@@ -39,12 +40,22 @@ SITE_FIGURES = {
     "bts_5g": "Số trạm BTS 5G",
     "wifi": "Số điểm Wi-Fi công cộng",
 }
+# Counted from the registers of teams and courses: zero is a true zero there.
+SOCIETY_FIGURES = {
+    "teams_established": "Số tổ công nghệ số cộng đồng, tổ chỉ đạo đã thành lập",
+    "teams_expected": "Số tổ phải thành lập (mỗi tỉnh, xã, thôn một tổ)",
+    "village_teams": "Số tổ công nghệ số cộng đồng cấp thôn đã thành lập",
+    "courses": "Số lớp tập huấn, bồi dưỡng về chuyển đổi số kết thúc trong kỳ",
+    "trained": "Số lượt người được tập huấn, bồi dưỡng trong kỳ",
+    "trained_officials": "Số lượt cán bộ, công chức, viên chức được tập huấn trong kỳ",
+}
+COUNTED = {**SITE_FIGURES, **SOCIETY_FIGURES}
 
 
 def figures() -> dict[str, str]:
     """Return every infrastructure figure with its name."""
     out = {f"{PREFIX}.{k}": v[0] for k, v in FIGURES.items()}
-    out.update({f"{PREFIX}.{k}": v for k, v in SITE_FIGURES.items()})
+    out.update({f"{PREFIX}.{k}": v for k, v in COUNTED.items()})
     return out
 
 
@@ -52,8 +63,17 @@ def _ancestors(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/")[:-1] if p]
 
 
-def values_on(session: Session, day: date) -> dict[int, dict[str, float | None]]:
-    """Return every figure of every unit above the villages, on ``day``."""
+def _bump(out: dict[int, dict[str, float | None]], ids: list[int], ref: str, by: float = 1) -> None:
+    for uid in ids:
+        vals = out.setdefault(uid, {})
+        vals[ref] = (vals.get(ref) or 0.0) + by
+
+
+def values_on(
+    session: Session, day: date, first: date | None = None
+) -> dict[int, dict[str, float | None]]:
+    """Return every figure of every unit above the villages on ``day`` (courses: those that
+    ended between ``first`` and ``day``)."""
     villages = units.units_below(session, unit=None, level="village", on=day)
     states = service.states(session, [v.id for v in villages], day, nation=True)
     tallies: dict[int, service.Tally] = {}
@@ -74,24 +94,52 @@ def values_on(session: Session, day: date) -> dict[int, dict[str, float | None]]
         c = communes.get(commune_id)
         if c is None:
             continue
-        for uid in [*_ancestors(c.path), c.id]:
-            vals = out.setdefault(uid, {})
-            keys = ["bts", "bts_5g"] if kind == "bts" and "5g" in tech.split(",") else [kind]
-            for k in keys:
-                if k in SITE_FIGURES:
-                    ref = f"{PREFIX}.{k}"
-                    vals[ref] = (vals.get(ref) or 0.0) + 1
+        here = [*_ancestors(c.path), c.id]
+        _bump(out, here, f"{PREFIX}.{kind}")
+        if kind == "bts" and "5g" in tech.split(","):
+            _bump(out, here, f"{PREFIX}.bts_5g")
+    # Teams: one expected per province, commune and village (district before the reform).
+    levels = ["province", "commune", *(["district"] if day < REFORM_DATE else [])]
+    expected = [
+        *villages,
+        *(u for lv in levels for u in units.units_below(session, unit=None, level=lv, on=day)),
+    ]
+    by_id = {u.id: u for u in expected}
+    for u in expected:
+        _bump(out, [*_ancestors(u.path), u.id], f"{PREFIX}.teams_expected")
+    for unit_id in registers.team_units(session, day):
+        team_unit = by_id.get(unit_id)
+        if team_unit is not None:
+            here = [*_ancestors(team_unit.path), team_unit.id]
+            _bump(out, here, f"{PREFIX}.teams_established")
+            if team_unit.level == "village":
+                _bump(out, here, f"{PREFIX}.village_teams")
+    if first is not None:
+        held = registers.attendance(session, first, day)
+        where = units.units_by_id(session, sorted({unit_id for _c, unit_id, _k, _n in held}))
+        courses: dict[int, set[int]] = {}
+        for course_id, unit_id, kind, count in held:
+            u = where[unit_id]
+            here = [*_ancestors(u.path), u.id]
+            _bump(out, here, f"{PREFIX}.trained", count)
+            if kind in ("lanh_dao", "can_bo", "cong_chuc", "vien_chuc"):
+                _bump(out, here, f"{PREFIX}.trained_officials", count)
+            for uid in here:
+                courses.setdefault(uid, set()).add(course_id)
+        for uid, ids in courses.items():
+            out.setdefault(uid, {})[f"{PREFIX}.courses"] = float(len(ids))
     return out
 
 
 def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureValues:
     """Return the figures ``refs`` per unit, as of ``day``."""
     with lake.db.session() as session:
-        found = values_on(session, day)
-    site_refs = {f"{PREFIX}.{k}" for k in SITE_FIGURES}
+        found = values_on(session, day, period.first)
+    site_refs = {f"{PREFIX}.{k}" for k in COUNTED}
     out: dict[int, dict[str, float | None]] = {}
     for uid, vals in found.items():
-        # A unit with no site has none (zero), not an unknown: the register is the list.
+        # A unit with no site, team or course has none (zero), not an unknown: the registers
+        # are the lists.
         out[uid] = {r: vals.get(r, 0.0 if r in site_refs else None) for r in refs}
     return FigureValues(out)
 

@@ -11,6 +11,7 @@ counts, and every fact names its import (``import_id``) — the same trail as on
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import ClassVar
 
 from sqlalchemy import (
     Boolean,
@@ -102,3 +103,98 @@ class Site(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     in_service_from: Mapped[date] = mapped_column(Date)
     in_service_to: Mapped[date | None] = mapped_column(Date)
+
+
+TEAM_ROLES = {"to_truong": "Tổ trưởng", "to_pho": "Tổ phó", "thanh_vien": "Thành viên"}
+PARTICIPANT_KINDS = {
+    "lanh_dao": "Lãnh đạo",
+    "can_bo": "Cán bộ",
+    "cong_chuc": "Công chức",
+    "vien_chuc": "Viên chức",
+    "nguoi_dan": "Người dân",
+    "thanh_vien_to": "Thành viên tổ công nghệ số cộng đồng",
+}
+COURSE_MODES = {"offline": "Trực tiếp", "online": "Trực tuyến", "mixed": "Kết hợp"}
+
+
+class DigitalTeam(Base):
+    """A community digital team (tổ công nghệ số cộng đồng) or steering team of one unit:
+    the province, a commune, a village (a district before the 2025 reform, kept for history)."""
+
+    __tablename__ = "infra_team"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("unit_id", "established", name="uq_infra_team_unit_from"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    established: Mapped[date] = mapped_column(Date)
+    decision: Mapped[str] = mapped_column(String(100), default="")  # "12/QĐ-UBND"
+    dissolved: Mapped[date | None] = mapped_column(Date)
+
+
+class TeamMember(Base):
+    """A member of a team: personal data, shown only to those who may see it."""
+
+    __tablename__ = "infra_team_member"
+    __audited__ = True
+    __audit_redact__: ClassVar[set[str]] = {"phone"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("infra_team.id", ondelete="CASCADE"), index=True
+    )
+    full_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20), default="thanh_vien")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+
+
+class Course(Base):
+    """A training course or class on digital transformation, organised by a unit's body."""
+
+    __tablename__ = "infra_course"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("code", name="uq_infra_course_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    topic: Mapped[str] = mapped_column(String(100), default="")  # "IPv6", "chuyển đổi số"
+    organiser: Mapped[str] = mapped_column(String(250), default="")
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)  # where it is held
+    mode: Mapped[str] = mapped_column(String(10), default="offline")
+    starts: Mapped[date] = mapped_column(Date)
+    ends: Mapped[date] = mapped_column(Date)
+
+
+class CourseAttendance(Base):
+    """How many of one kind of participant (cán bộ, công chức, người dân …) from one unit
+    attended a course: counts, not people."""
+
+    __tablename__ = "infra_course_attendance"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("course_id", "unit_id", "kind", name="uq_infra_attendance_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("infra_course.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class ItStaff(Base):
+    """How many specialised IT and information-security staff an agency has, from a date."""
+
+    __tablename__ = "infra_it_staff"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("agency_id", "valid_from", name="uq_infra_it_staff_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    it_staff: Mapped[int] = mapped_column(Integer, default=0)
+    security_staff: Mapped[int] = mapped_column(Integer, default=0)

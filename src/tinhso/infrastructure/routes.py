@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from tinhso.errors import InvalidInput
-from tinhso.infrastructure import imports, service
+from tinhso.infrastructure import imports, registers, service
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["infrastructure"])
@@ -55,6 +55,13 @@ def white_spots(
     return service.white_spots(session, principal=principal, unit_code=unit, as_of=as_of, kind=kind)
 
 
+async def _read(file: UploadFile) -> bytes:
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        raise InvalidInput(f"tệp lớn hơn {MAX_UPLOAD // 1024 // 1024} MB")
+    return data
+
+
 @router.post(
     "/infrastructure/imports",
     summary="Nhập tệp số liệu phủ sóng của một doanh nghiệp (CSV/XLSX)",
@@ -68,9 +75,7 @@ async def import_coverage(
     as_of: Annotated[date | None, Form(description="ngày số liệu của tệp")] = None,
 ) -> Any:
     """All or nothing: a refused file is a 422 problem naming each row, field and reason."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        raise InvalidInput(f"tệp lớn hơn {MAX_UPLOAD // 1024 // 1024} MB")
+    data = await _read(file)
     report = await run_in_threadpool(
         imports.import_file,
         session,
@@ -81,3 +86,75 @@ async def import_coverage(
         as_of=as_of,
     )
     return report.as_dict()
+
+
+@router.get(
+    "/infrastructure/teams",
+    summary="Tổ công nghệ số cộng đồng, tổ chỉ đạo: đã thành lập / phải thành lập",
+)
+def teams(
+    session: SessionDep, principal: ApiPrincipal, unit: UnitCode = None, as_of: AsOf = None
+) -> Any:
+    """Teams per level on a day, with their members (phone numbers only for admins and
+    officers of the area)."""
+    return registers.teams(session, principal=principal, unit_code=unit, as_of=as_of)
+
+
+@router.get("/infrastructure/training", summary="Lớp tập huấn, bồi dưỡng và số người tham gia")
+def training(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    date_from: Annotated[date, Query(alias="from", description="từ ngày")],
+    date_to: Annotated[date, Query(alias="to", description="đến ngày")],
+    unit: UnitCode = None,
+) -> Any:
+    """The courses held in the area that ended between ``from`` and ``to``."""
+    if date_to < date_from:
+        raise InvalidInput("ngày kết thúc trước ngày bắt đầu")
+    return registers.training(
+        session, principal=principal, unit_code=unit, first=date_from, last=date_to
+    )
+
+
+@router.get(
+    "/infrastructure/sites", summary="Trạm BTS, điểm Wi-Fi công cộng đang hoạt động tại một ngày"
+)
+def sites(
+    session: SessionDep, principal: ApiPrincipal, unit: UnitCode = None, as_of: AsOf = None
+) -> Any:
+    """Sites in service on a day, counted per kind, technology and operator."""
+    return registers.sites(session, principal=principal, unit_code=unit, as_of=as_of)
+
+
+def _register_route(kind: str, importer: Any, label: str) -> None:
+    async def route(
+        session: SessionDep, principal: ApiPrincipal, file: Annotated[UploadFile, File()]
+    ) -> Any:
+        data = await _read(file)
+        report = await run_in_threadpool(
+            importer,
+            session,
+            principal=principal,
+            data=data,
+            filename=file.filename or "upload.csv",
+        )
+        return report.as_dict()
+
+    route.__doc__ = f"Nhập {label}: ghi tất cả hoặc không ghi gì (422 nêu từng dòng)."
+    router.add_api_route(
+        f"/infrastructure/{kind}:import",
+        route,
+        methods=["POST"],
+        summary=f"Nhập {label} (CSV/XLSX)",
+        responses=REFUSED,  # type: ignore[arg-type]
+        name=f"import_{kind}",
+    )
+
+
+for _kind, _importer, _label in (
+    ("sites", registers.import_sites, "trạm BTS, điểm Wi-Fi công cộng"),
+    ("teams", registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
+    ("members", registers.import_members, "thành viên các tổ"),
+    ("courses", registers.import_courses, "lớp tập huấn, bồi dưỡng"),
+):
+    _register_route(_kind, _importer, _label)

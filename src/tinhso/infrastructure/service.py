@@ -280,7 +280,7 @@ def coverage(
     commune (for a province) or per village (for a commune)."""
     principal.require("read")
     day = _as_of(as_of)
-    unit = _area(session, principal, unit_code, day)
+    unit = area(session, principal, unit_code, day)
     villages = units.units_below(session, unit=unit, level="village", on=day)
     st = states(session, [v.id for v in villages], day)
     total = Tally()
@@ -342,7 +342,7 @@ def white_spots(
     if kind is not None and kind not in SPOT_KINDS:
         raise InvalidInput(f"loại vùng '{kind}' không hợp lệ (có: {', '.join(SPOT_KINDS)})")
     day = _as_of(as_of)
-    unit = _area(session, principal, unit_code, day)
+    unit = area(session, principal, unit_code, day)
     villages = units.units_below(session, unit=unit, level="village", on=day)
     st = states(session, [v.id for v in villages], day)
     communes = {c.id: c for c in units.units_below(session, unit=unit, level="commune", on=day)}
@@ -369,7 +369,7 @@ def white_spots(
     }
 
 
-def _area(session: Session, principal: Principal, code: str | None, day: date) -> Unit:
+def area(session: Session, principal: Principal, code: str | None, day: date) -> Unit:
     if code:
         return units.find_data_unit(session, principal=principal, code=code, on=day)
     roots = units.units_below(session, unit=None, level="province", on=day)
@@ -412,14 +412,15 @@ def sites_count(session: Session, day: date) -> list[tuple[int, str, str, str]]:
 
 
 def version(session: Session) -> tuple[int, ...]:
-    """Return what the registers hold (facts, imports and sites), cheap to compare: every
-    change adds an import or a site row, or changes a site (audited, so by its count)."""
+    """Return what the registers hold, cheap to compare: a coverage import adds an import row;
+    sites, teams, members and courses are audited, so any change of theirs moves the audit
+    log's head (read once per transaction)."""
+    from tinhso.audit import service as audit
+
     row = session.execute(
         select(
             select(func.count(InfraImport.id)).scalar_subquery(),
             select(func.max(InfraImport.id)).scalar_subquery(),
-            select(func.count(Site.id)).scalar_subquery(),
-            select(func.max(Site.id)).scalar_subquery(),
         )
     ).one()
-    return tuple(int(x or 0) for x in row)
+    return (*(int(x or 0) for x in row), audit.head(session))

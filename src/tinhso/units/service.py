@@ -402,3 +402,10 @@ def units_by_id(session: Session, unit_ids: Sequence[int]) -> dict[int, Unit]:
             (u.id, u) for u in session.scalars(select(Unit).where(Unit.id.in_(unique[i : i + 500])))
         )
     return out
+
+
+def units_with_code(session: Session, *, code: str, on: date) -> list[Unit]:
+    """Return the units with this code valid on ``on``, of any level (no scope: the caller
+    checks that it may write each one)."""
+    stmt = select(Unit).where(Unit.code == code.strip(), valid_on(on))
+    return list(session.scalars(stmt.order_by(Unit.path)).all())

@@ -1,0 +1,767 @@
+"""The other infrastructure and digital-society registers: sites (BTS, public Wi-Fi,
+telecentres), community digital teams and their members, training courses and attendance.
+
+Each is imported from CSV/XLSX the same way as coverage: every row checked first, a file with
+any error refused whole with its rows named, a row already held unchanged counted as such, and
+each written row audited (these tables are small). Counts are as of a date (sites in service,
+teams established and not dissolved) or over a period (courses that ended in it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.errors import FieldError, Forbidden, InvalidInput
+from tinhso.fmt import local_today, vn_number
+from tinhso.infrastructure import vocab
+from tinhso.infrastructure.models import (
+    COURSE_MODES,
+    PARTICIPANT_KINDS,
+    SITE_KINDS,
+    TEAM_ROLES,
+    Course,
+    CourseAttendance,
+    DigitalTeam,
+    Site,
+    TeamMember,
+)
+from tinhso.tabular import read_table
+from tinhso.text import fold
+from tinhso.units import service as units
+from tinhso.units.codes import REFORM_DATE
+from tinhso.units.models import Unit
+
+TEAM_LEVELS = {
+    "province": "Tổ chỉ đạo cấp tỉnh",
+    "district": "Tổ chỉ đạo cấp huyện (trước 01/7/2025)",
+    "commune": "Tổ chỉ đạo cấp xã",
+    "village": "Tổ công nghệ số cộng đồng cấp thôn, bản, tổ dân phố",
+}
+
+
+@dataclass
+class RegisterReport:
+    """What an import of a register wrote."""
+
+    kind: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    encoding: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _Rows:
+    """Checks of one file's rows, gathering every error before anything is written."""
+
+    def __init__(self, labels: dict[str, str]) -> None:
+        self.labels = labels
+        self.errors: list[FieldError] = []
+
+    def err(self, name: str, reason: str, row: int, value: str | None = None) -> None:
+        self.errors.append(FieldError(name, reason, row=row, value=value, label=self.labels[name]))
+
+    def text(
+        self, rec: dict[str, str], name: str, row: int, *, required: bool = True, limit: int = 200
+    ) -> str:
+        value = rec.get(name, "").strip()
+        if required and not value:
+            self.err(name, "không được để trống", row)
+        elif len(value) > limit:
+            self.err(name, f"dài quá {limit} ký tự", row)
+        return value
+
+    def day(
+        self, rec: dict[str, str], name: str, row: int, *, required: bool = True
+    ) -> date | None:
+        raw = rec.get(name, "").strip()
+        if not raw:
+            if required:
+                self.err(name, "không được để trống", row)
+            return None
+        try:
+            text = raw.split(" ")[0]
+            if "/" in text:
+                d, m, y = (int(x) for x in text.split("/"))
+                got = date(y, m, d)
+            else:
+                got = date.fromisoformat(text)
+        except ValueError:
+            self.err(name, "phải là ngày dạng 31/12/2025 hoặc 2025-12-31", row, raw)
+            return None
+        if got > local_today():
+            self.err(name, f"ngày {got:%d/%m/%Y} ở tương lai", row, raw)
+            return None
+        return got
+
+    def count(self, rec: dict[str, str], name: str, row: int) -> int | None:
+        raw = rec.get(name, "").strip().replace(".", "")
+        if not raw:
+            return None
+        if not raw.isdigit():
+            self.err(name, "phải là số nguyên không âm", row, rec.get(name))
+            return None
+        return int(raw)
+
+    def number(
+        self, rec: dict[str, str], name: str, row: int, low: float, high: float
+    ) -> float | None:
+        raw = rec.get(name, "").strip().replace(",", ".")
+        if not raw:
+            return None
+        try:
+            value = float(raw)
+        except ValueError:
+            self.err(name, "phải là số", row, rec.get(name))
+            return None
+        if not low <= value <= high:
+            self.err(name, f"phải trong khoảng {low:g} đến {high:g}", row, rec.get(name))
+            return None
+        return value
+
+    def unit(
+        self,
+        session: Session,
+        principal: Principal,
+        rec: dict[str, str],
+        name: str,
+        row: int,
+        on: date,
+        levels: tuple[str, ...],
+    ) -> Unit | None:
+        code = self.text(rec, name, row)
+        if not code:
+            return None
+        found = [u for u in units.units_with_code(session, code=code, on=on) if u.level in levels]
+        if not found:
+            self.err(name, f"không có đơn vị mã '{code}' có hiệu lực ngày {on:%d/%m/%Y}", row, code)
+            return None
+        u = found[0]
+        if not principal.covers_unit_path(u.path):
+            self.err(name, f"đơn vị '{u.name}' nằm ngoài phạm vi được phân quyền", row, code)
+            return None
+        return u
+
+    def refuse_if_any(self) -> None:
+        if self.errors:
+            self.errors.sort(key=lambda e: (e.row or 0, e.field))
+            raise InvalidInput(f"tệp có {len(self.errors)} lỗi; chưa ghi dòng nào", self.errors)
+
+
+def _may_write(principal: Principal) -> None:
+    if not (principal.can("data.write") or principal.role == "admin"):
+        raise Forbidden("vai trò này không được gửi số liệu hạ tầng số")
+
+
+def _upsert(
+    session: Session,
+    report: RegisterReport,
+    found: Any,
+    make: Callable[[], Any],
+    values: dict[str, Any],
+) -> Any:
+    if found is None:
+        obj = make()
+        for k, v in values.items():
+            setattr(obj, k, v)
+        session.add(obj)
+        report.created += 1
+        return obj
+    if all(getattr(found, k) == v for k, v in values.items()):
+        report.unchanged += 1
+        return found
+    for k, v in values.items():
+        setattr(found, k, v)
+    report.updated += 1
+    return found
+
+
+SITE_COLUMNS = {
+    "code": ("mã trạm", "mã điểm", "ma_tram", "mã"),
+    "kind": ("loại", "loại điểm", "loai"),
+    "operator": ("doanh nghiệp", "nhà mạng", "doanh_nghiep"),
+    "technology": ("công nghệ", "cong_nghe"),
+    "commune": ("mã xã", "ma_xa"),
+    "village": ("mã thôn", "ma_thon"),
+    "latitude": ("vĩ độ", "vi_do", "lat"),
+    "longitude": ("kinh độ", "kinh_do", "lon", "lng"),
+    "from": ("ngày hoạt động", "ngày phát sóng", "từ ngày", "ngay_hoat_dong"),
+    "to": ("ngày ngừng", "ngừng hoạt động", "đến ngày", "ngay_ngung"),
+}
+SITE_LABELS = {
+    "code": "Mã trạm",
+    "kind": "Loại",
+    "operator": "Doanh nghiệp",
+    "technology": "Công nghệ",
+    "commune": "Mã xã",
+    "village": "Mã thôn",
+    "latitude": "Vĩ độ",
+    "longitude": "Kinh độ",
+    "from": "Ngày hoạt động",
+    "to": "Ngày ngừng",
+}
+SITE_KIND_WORDS = {
+    "bts": "bts",
+    "tram bts": "bts",
+    "tram phat song": "bts",
+    "wifi": "wifi",
+    "diem wifi": "wifi",
+    "wifi cong cong": "wifi",
+    "diem wifi cong cong": "wifi",
+    "telecentre": "telecentre",
+    "diem buu dien van hoa xa": "telecentre",
+    "bdvhx": "telecentre",
+}
+
+
+def import_sites(
+    session: Session,
+    *,
+    principal: Principal,
+    data: bytes,
+    filename: str,
+    operator: str | None = None,
+) -> RegisterReport:
+    """Sites from a file (one row a site, keyed by operator and code)."""
+    _may_write(principal)
+    table = read_table(
+        data, filename, columns=SITE_COLUMNS, required=("code", "kind", "commune", "from")
+    )
+    rows = _Rows(SITE_LABELS)
+    report = RegisterReport("sites", rows=len(table.rows), encoding=table.encoding)
+    checked: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        raw_op = rec.get("operator", "") or (operator or "")
+        op = vocab.operator_code(raw_op) if raw_op else None
+        if op is None:
+            rows.err(
+                "operator",
+                f"doanh nghiệp '{raw_op}' không có trong danh mục"
+                if raw_op
+                else "không được để trống",
+                row,
+                raw_op,
+            )
+        kind = SITE_KIND_WORDS.get(" ".join(fold(rec.get("kind", "")).replace("-", "").split()))
+        if kind is None:
+            rows.err(
+                "kind",
+                "phải là BTS, Wi-Fi công cộng hoặc điểm bưu điện – văn hóa xã",
+                row,
+                rec.get("kind"),
+            )
+        techs = []
+        for part in rec.get("technology", "").replace(";", ",").replace("/", ",").split(","):
+            if part.strip():
+                t = vocab.technology(part)
+                if t is None:
+                    rows.err(
+                        "technology",
+                        f"công nghệ '{part.strip()}' không hợp lệ (2G, 3G, 4G/LTE, 5G)",
+                        row,
+                        part,
+                    )
+                else:
+                    techs.append(t)
+        start = rows.day(rec, "from", row)
+        end = rows.day(rec, "to", row, required=False)
+        if start and end and end < start:
+            rows.err("to", "ngày ngừng trước ngày hoạt động", row, rec.get("to"))
+        on = start or local_today()
+        commune = rows.unit(session, principal, rec, "commune", row, on, ("commune",))
+        village = None
+        if rec.get("village") and commune is not None:
+            village = rows.unit(session, principal, rec, "village", row, on, ("village",))
+            if village is not None and village.parent_id != commune.id:
+                rows.err("village", f"thôn '{village.name}' không thuộc {commune.name}", row)
+        lat = rows.number(rec, "latitude", row, 8.0, 23.5)
+        lon = rows.number(rec, "longitude", row, 102.0, 110.0)
+        code = rows.text(rec, "code", row, limit=40)
+        if op and code:
+            first = seen.get((op, code))
+            if first is not None:
+                rows.err("code", f"trạm '{code}' đã có ở dòng {first}", row)
+            seen[(op, code)] = row
+        if len(rows.errors) == n and commune is not None and op and kind and start:
+            checked.append(
+                {
+                    "operator": op,
+                    "code": code,
+                    "kind": kind,
+                    "technology": ",".join(sorted(set(techs))),
+                    "commune_id": commune.id,
+                    "village_id": village.id if village else None,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "in_service_from": start,
+                    "in_service_to": end,
+                }
+            )
+    rows.refuse_if_any()
+    for values in checked:
+        found = session.scalars(
+            select(Site).where(Site.operator == values["operator"], Site.code == values["code"])
+        ).first()
+        _upsert(session, report, found, Site, values)
+    session.flush()
+    return report
+
+
+TEAM_COLUMNS = {
+    "unit": ("mã đơn vị", "ma_don_vi", "mã thôn/xã", "mã"),
+    "name": ("tên tổ", "ten_to", "tên"),
+    "established": ("ngày thành lập", "ngay_thanh_lap", "thành lập"),
+    "decision": ("quyết định", "số quyết định", "quyet_dinh"),
+    "dissolved": ("ngày giải thể", "giải thể", "ngay_giai_the"),
+}
+TEAM_LABELS = {
+    "unit": "Mã đơn vị",
+    "name": "Tên tổ",
+    "established": "Ngày thành lập",
+    "decision": "Quyết định",
+    "dissolved": "Ngày giải thể",
+}
+
+
+def import_teams(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> RegisterReport:
+    """Teams from a file: one row a team, keyed by its unit and establishment date."""
+    _may_write(principal)
+    table = read_table(data, filename, columns=TEAM_COLUMNS, required=("unit", "established"))
+    rows = _Rows(TEAM_LABELS)
+    report = RegisterReport("teams", rows=len(table.rows), encoding=table.encoding)
+    checked: list[dict[str, Any]] = []
+    seen: dict[int, int] = {}
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        start = rows.day(rec, "established", row)
+        end = rows.day(rec, "dissolved", row, required=False)
+        if start and end and end < start:
+            rows.err("dissolved", "ngày giải thể trước ngày thành lập", row, rec.get("dissolved"))
+        unit = (
+            rows.unit(
+                session, principal, rec, "unit", row, start or local_today(), tuple(TEAM_LEVELS)
+            )
+            if start
+            else None
+        )
+        if unit is not None:
+            first = seen.get(unit.id)
+            if first is not None:
+                rows.err("unit", f"{unit.name} đã có tổ ở dòng {first}", row)
+            seen[unit.id] = row
+        name = rows.text(rec, "name", row, required=False) or (
+            f"{TEAM_LEVELS[unit.level].split(' cấp')[0]} {unit.name}" if unit else ""
+        )
+        decision = rows.text(rec, "decision", row, required=False, limit=100)
+        if len(rows.errors) == n and unit is not None and start:
+            checked.append(
+                {
+                    "unit_id": unit.id,
+                    "name": name,
+                    "established": start,
+                    "decision": decision,
+                    "dissolved": end,
+                }
+            )
+    rows.refuse_if_any()
+    for values in checked:
+        found = session.scalars(
+            select(DigitalTeam).where(
+                DigitalTeam.unit_id == values["unit_id"],
+                DigitalTeam.established == values["established"],
+            )
+        ).first()
+        _upsert(session, report, found, DigitalTeam, values)
+    session.flush()
+    return report
+
+
+MEMBER_COLUMNS = {
+    "unit": ("mã đơn vị", "ma_don_vi", "mã"),
+    "full_name": ("họ và tên", "họ tên", "ho_ten"),
+    "role": ("vai trò", "chức danh trong tổ", "vai_tro"),
+    "phone": ("điện thoại", "số điện thoại", "dien_thoai"),
+}
+MEMBER_LABELS = {
+    "unit": "Mã đơn vị",
+    "full_name": "Họ và tên",
+    "role": "Vai trò",
+    "phone": "Điện thoại",
+}
+ROLE_WORDS = {fold(v): k for k, v in TEAM_ROLES.items()} | {k: k for k in TEAM_ROLES}
+
+
+def import_members(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> RegisterReport:
+    """Members of the teams in force today, keyed by team and name."""
+    _may_write(principal)
+    table = read_table(data, filename, columns=MEMBER_COLUMNS, required=("unit", "full_name"))
+    rows = _Rows(MEMBER_LABELS)
+    report = RegisterReport("members", rows=len(table.rows), encoding=table.encoding)
+    today = local_today()
+    checked: list[dict[str, Any]] = []
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        unit = rows.unit(session, principal, rec, "unit", row, today, tuple(TEAM_LEVELS))
+        team = _team_of(session, unit.id, today) if unit else None
+        if unit is not None and team is None:
+            rows.err("unit", f"{unit.name} chưa có tổ đang hoạt động", row)
+        name = rows.text(rec, "full_name", row, limit=120)
+        role = ROLE_WORDS.get(fold(rec.get("role", "")) or "thanh_vien")
+        if role is None:
+            rows.err("role", "phải là Tổ trưởng, Tổ phó hoặc Thành viên", row, rec.get("role"))
+        phone = rec.get("phone", "").replace(" ", "").replace(".", "")
+        if phone and not (phone.lstrip("+").isdigit() and 9 <= len(phone.lstrip("+")) <= 12):
+            rows.err(
+                "phone", "số điện thoại không hợp lệ", row
+            )  # the value is personal: not echoed
+        if len(rows.errors) == n and team is not None and role:
+            checked.append({"team_id": team.id, "full_name": name, "role": role, "phone": phone})
+    rows.refuse_if_any()
+    for values in checked:
+        found = session.scalars(
+            select(TeamMember).where(
+                TeamMember.team_id == values["team_id"], TeamMember.full_name == values["full_name"]
+            )
+        ).first()
+        _upsert(session, report, found, TeamMember, values)
+    session.flush()
+    return report
+
+
+def _team_of(session: Session, unit_id: int, on: date) -> DigitalTeam | None:
+    return session.scalars(
+        select(DigitalTeam)
+        .where(DigitalTeam.unit_id == unit_id, DigitalTeam.established <= on)
+        .where((DigitalTeam.dissolved.is_(None)) | (DigitalTeam.dissolved > on))
+        .order_by(DigitalTeam.established.desc())
+    ).first()
+
+
+COURSE_COLUMNS = {
+    "code": ("mã lớp", "ma_lop", "mã"),
+    "title": ("tên lớp", "tên khóa", "ten_lop", "nội dung"),
+    "topic": ("chủ đề", "chu_de", "lĩnh vực"),
+    "organiser": ("đơn vị tổ chức", "don_vi_to_chuc"),
+    "unit": ("mã đơn vị", "ma_don_vi", "nơi tổ chức"),
+    "mode": ("hình thức", "hinh_thuc"),
+    "starts": ("từ ngày", "ngày bắt đầu", "tu_ngay"),
+    "ends": ("đến ngày", "ngày kết thúc", "den_ngay"),
+    **{k: (v, k.replace("_", " ")) for k, v in PARTICIPANT_KINDS.items()},
+}
+COURSE_LABELS = {
+    "code": "Mã lớp",
+    "title": "Tên lớp",
+    "topic": "Chủ đề",
+    "organiser": "Đơn vị tổ chức",
+    "unit": "Mã đơn vị",
+    "mode": "Hình thức",
+    "starts": "Từ ngày",
+    "ends": "Đến ngày",
+    **PARTICIPANT_KINDS,
+}
+MODE_WORDS = {fold(v): k for k, v in COURSE_MODES.items()} | {k: k for k in COURSE_MODES}
+
+
+def import_courses(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> RegisterReport:
+    """Courses with the number of participants of each kind (from the unit that held it)."""
+    _may_write(principal)
+    table = read_table(
+        data, filename, columns=COURSE_COLUMNS, required=("code", "title", "unit", "starts")
+    )
+    rows = _Rows(COURSE_LABELS)
+    report = RegisterReport("courses", rows=len(table.rows), encoding=table.encoding)
+    checked: list[tuple[dict[str, Any], dict[str, int]]] = []
+    seen: dict[str, int] = {}
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        code = rows.text(rec, "code", row, limit=40)
+        if code in seen:
+            rows.err("code", f"lớp '{code}' đã có ở dòng {seen[code]}", row)
+        seen.setdefault(code, row)
+        title = rows.text(rec, "title", row, limit=300)
+        starts = rows.day(rec, "starts", row)
+        ends = rows.day(rec, "ends", row, required=False) or starts
+        if starts and ends and ends < starts:
+            rows.err("ends", "ngày kết thúc trước ngày bắt đầu", row, rec.get("ends"))
+        unit = (
+            rows.unit(
+                session, principal, rec, "unit", row, starts, ("province", "district", "commune")
+            )
+            if starts
+            else None
+        )
+        mode = MODE_WORDS.get(fold(rec.get("mode", "")) or "offline")
+        if mode is None:
+            rows.err("mode", "phải là Trực tiếp, Trực tuyến hoặc Kết hợp", row, rec.get("mode"))
+        counts = {k: c for k in PARTICIPANT_KINDS if (c := rows.count(rec, k, row))}
+        if len(rows.errors) == n and unit is not None and starts and ends and mode:
+            checked.append(
+                (
+                    {
+                        "code": code,
+                        "title": title,
+                        "topic": rows.text(rec, "topic", row, required=False, limit=100),
+                        "organiser": rows.text(rec, "organiser", row, required=False, limit=250),
+                        "unit_id": unit.id,
+                        "mode": mode,
+                        "starts": starts,
+                        "ends": ends,
+                    },
+                    counts,
+                )
+            )
+    rows.refuse_if_any()
+    for values, counts in checked:
+        found = session.scalars(select(Course).where(Course.code == values["code"])).first()
+        course = _upsert(session, report, found, Course, values)
+        session.flush()
+        held = {
+            a.kind: a
+            for a in session.scalars(
+                select(CourseAttendance).where(CourseAttendance.course_id == course.id)
+            )
+        }
+        for kind, count in counts.items():
+            if kind in held:
+                held.pop(kind).count = count
+            else:
+                session.add(
+                    CourseAttendance(
+                        course_id=course.id, unit_id=values["unit_id"], kind=kind, count=count
+                    )
+                )
+        for gone in held.values():
+            session.delete(gone)
+    session.flush()
+    return report
+
+
+def teams(
+    session: Session, *, principal: Principal, unit_code: str | None, as_of: date | None = None
+) -> dict[str, Any]:
+    """Return the teams established / expected per level in an area on a day, the seeds'
+    "1.046/1.055 tổ (01 tổ chỉ đạo cấp tỉnh, …)", and the teams with their members (the
+    members' phone numbers only for those who may read personal data)."""
+    from tinhso.infrastructure.service import area, share
+
+    principal.require("read")
+    day = as_of or local_today()
+    unit = area(session, principal, unit_code, day)
+    levels = [lv for lv in TEAM_LEVELS if lv != "district" or day < REFORM_DATE]
+    in_area = {
+        lv: [u for u in units.units_below(session, unit=unit, level=lv, on=day)] for lv in levels
+    }
+    if unit.level in in_area and unit not in in_area[unit.level]:
+        in_area[unit.level].insert(0, unit)
+    ids = {u.id: u for us in in_area.values() for u in us}
+    held = [
+        t
+        for t in session.scalars(
+            select(DigitalTeam)
+            .where(DigitalTeam.established <= day)
+            .where((DigitalTeam.dissolved.is_(None)) | (DigitalTeam.dissolved > day))
+        )
+        if t.unit_id in ids
+    ]
+    with_team = {t.unit_id for t in held}
+    by_level: list[dict[str, Any]] = []
+    for lv in levels:
+        expected = len(in_area[lv])
+        established = sum(1 for u in in_area[lv] if u.id in with_team)
+        by_level.append(
+            {
+                "level": lv,
+                "label": TEAM_LEVELS[lv],
+                "established": established,
+                "expected": expected,
+            }
+        )
+    total_e = sum(r["established"] for r in by_level)
+    total_x = sum(r["expected"] for r in by_level)
+    see_phones = principal.role in ("admin", "officer")
+    members: dict[int, list[TeamMember]] = {}
+    if held:
+        for m in session.scalars(
+            select(TeamMember).where(TeamMember.team_id.in_([t.id for t in held]))
+        ):
+            members.setdefault(m.team_id, []).append(m)
+    parts = ", ".join(
+        f"{vn_number(r['established'])}/{vn_number(r['expected'])} {r['label'].lower()}"
+        for r in by_level
+        if r["expected"]
+    )
+    return {
+        "as_of": day.isoformat(),
+        "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+        "levels": by_level,
+        "established": total_e,
+        "expected": total_x,
+        "wording": f"{share(total_e, total_x)} tổ đã thành lập ({parts})"
+        if total_x
+        else "chưa có số liệu",
+        "teams": [
+            {
+                "unit": {
+                    "code": ids[t.unit_id].code,
+                    "name": ids[t.unit_id].name,
+                    "level": ids[t.unit_id].level,
+                },
+                "name": t.name,
+                "established": t.established.isoformat(),
+                "decision": t.decision,
+                "members": [
+                    {
+                        "full_name": m.full_name,
+                        "role": TEAM_ROLES.get(m.role, m.role),
+                        "phone": m.phone if see_phones else ("***" if m.phone else ""),
+                    }
+                    for m in members.get(t.id, [])
+                ],
+            }
+            for t in sorted(held, key=lambda t: ids[t.unit_id].path)
+        ],
+    }
+
+
+def training(
+    session: Session, *, principal: Principal, unit_code: str | None, first: date, last: date
+) -> dict[str, Any]:
+    """Return the courses held in an area that ended in [first, last] and their participants
+    per kind: "04 lớp về chuyển đổi số cho 202 người"."""
+    from tinhso.infrastructure.service import area
+
+    principal.require("read")
+    unit = area(session, principal, unit_code, min(last, local_today()))
+    held = list(
+        session.scalars(
+            select(Course).where(Course.ends >= first, Course.ends <= last).order_by(Course.starts)
+        )
+    )
+    where = units.units_by_id(session, [c.unit_id for c in held])
+    courses = [c for c in held if where[c.unit_id].path.startswith(unit.path)]
+    attendance: dict[int, dict[str, int]] = {}
+    if courses:
+        for a in session.scalars(
+            select(CourseAttendance).where(CourseAttendance.course_id.in_([c.id for c in courses]))
+        ):
+            attendance.setdefault(a.course_id, {})[a.kind] = a.count
+    per_kind = dict.fromkeys(PARTICIPANT_KINDS, 0)
+    for counts in attendance.values():
+        for k, n in counts.items():
+            per_kind[k] += n
+    people = sum(per_kind.values())
+    return {
+        "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "courses": len(courses),
+        "participants": people,
+        "by_kind": per_kind,
+        "wording": f"{vn_number(len(courses)):0>2} lớp cho {vn_number(people)} người"
+        if courses
+        else "chưa có lớp nào",
+        "list": [
+            {
+                "code": c.code,
+                "title": c.title,
+                "topic": c.topic,
+                "organiser": c.organiser,
+                "mode": COURSE_MODES.get(c.mode, c.mode),
+                "starts": c.starts.isoformat(),
+                "ends": c.ends.isoformat(),
+                "participants": attendance.get(c.id, {}),
+            }
+            for c in courses
+        ],
+    }
+
+
+def sites(
+    session: Session, *, principal: Principal, unit_code: str | None, as_of: date | None = None
+) -> dict[str, Any]:
+    """Return the sites in service in an area on a day, counted per kind, operator and technology."""
+    from tinhso.infrastructure.service import area
+
+    principal.require("read")
+    day = as_of or local_today()
+    unit = area(session, principal, unit_code, day)
+    communes = {c.id: c for c in units.units_below(session, unit=unit, level="commune", on=day)}
+    if unit.level == "commune":
+        communes[unit.id] = unit
+    found = [
+        s
+        for s in session.scalars(
+            select(Site)
+            .where(Site.in_service_from <= day)
+            .where((Site.in_service_to.is_(None)) | (Site.in_service_to >= day))
+        )
+        if s.commune_id in communes
+    ]
+    counts: dict[str, int] = dict.fromkeys(SITE_KINDS, 0)
+    by_tech: dict[str, int] = {}
+    by_operator: dict[str, int] = {}
+    for s in found:
+        counts[s.kind] = counts.get(s.kind, 0) + 1
+        if s.kind == "bts":
+            for t in filter(None, s.technology.split(",")):
+                by_tech[t] = by_tech.get(t, 0) + 1
+            by_operator[vocab.operator_name(s.operator)] = (
+                by_operator.get(vocab.operator_name(s.operator), 0) + 1
+            )
+    return {
+        "as_of": day.isoformat(),
+        "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
+        "counts": counts,
+        "bts_by_technology": by_tech,
+        "bts_by_operator": by_operator,
+        "sites": [
+            {
+                "kind": s.kind,
+                "operator": vocab.operator_name(s.operator),
+                "code": s.code,
+                "technology": s.technology,
+                "commune": communes[s.commune_id].name,
+                "in_service_from": s.in_service_from.isoformat(),
+            }
+            for s in found
+        ],
+    }
+
+
+def team_units(session: Session, day: date) -> list[int]:
+    """Return the units that have a team in force on ``day``."""
+    stmt = (
+        select(DigitalTeam.unit_id)
+        .where(DigitalTeam.established <= day)
+        .where((DigitalTeam.dissolved.is_(None)) | (DigitalTeam.dissolved > day))
+        .distinct()
+    )
+    return [int(u) for u in session.scalars(stmt)]
+
+
+def attendance(session: Session, first: date, last: date) -> list[tuple[int, int, str, int]]:
+    """Return (course, unit, kind, count) of the courses that ended in [first, last]."""
+    rows = session.execute(
+        select(Course.id, Course.unit_id, CourseAttendance.kind, CourseAttendance.count)
+        .join(CourseAttendance, CourseAttendance.course_id == Course.id)
+        .where(Course.ends >= first, Course.ends <= last)
+    )
+    return [(int(a), int(b), str(c), int(d)) for a, b, c, d in rows]
