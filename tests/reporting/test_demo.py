@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 from sqlalchemy import select
 
 from tests.reporting.helpers import XA
 from tests.world import World
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.demo.infrastructure import build_infrastructure
 from tinhso.demo.reports import build_reports
+from tinhso.infrastructure import figures as infra_figures
 from tinhso.models import FormElement, Submission, Unit
 from tinhso.reporting.completeness import completeness, due_periods
 from tinhso.reporting.forms import get_form
@@ -59,6 +64,9 @@ def test_demo_dti_reports_feed_the_dti(client, world: World) -> None:  # type: i
         province = s.get(Unit, world.units["lai_chau"])
         assert province is not None
         build_reports(s, province=province)
+        build_infrastructure(s, province=province)
+    with world.db.session() as s:
+        infra = infra_figures.values_on(s, date(2025, 12, 31))[world.units["lai_chau"]]
     q = {"index": "dti-province-2025", "period": "2025", "unit": "12"}
     r = client.get("/api/v1/indicators/values", params=q, headers=world.auth("leader12"))
     assert r.status_code == 200, r.text
@@ -67,9 +75,17 @@ def test_demo_dti_reports_feed_the_dti(client, world: World) -> None:  # type: i
     nodes = {n["code"]: n for n in lai_chau["nodes"]}
     # 1.1: the steering committee is headed by the chairman (2) → full 25 points.
     assert nodes["1.1"]["points"] == 25
-    # 3.1 counts households with fibre reported by the communes (ratio of the sums).
+    # 3.1 is computed from the infrastructure register (the operators' households with fibre
+    # over the communes' households), not typed again; 2.4 is still reported.
     cap = nodes["3.1"]["indicator"]
-    assert cap["denominator"] > 0 and 0 < cap["value"] < 100
+    assert (cap["numerator"], cap["denominator"]) == (
+        infra["infra.households_fibre"],
+        infra["infra.households"],
+    )
+    assert cap["denominator"] > 0
+    assert cap["value"] == pytest.approx(100 * cap["numerator"] / cap["denominator"])
+    assert (cap["source"], cap["source_label"]) == ("computed", "Tự tính")
+    assert nodes["2.4"]["indicator"]["source"] == "reported"
     # No 2024 figures: no change is shown, for the province nor for its communes on its page.
     assert lai_chau["change"] is None
     r = client.get(

@@ -35,6 +35,11 @@ def demo(
             f"Báo cáo định kỳ: {rep.reports} báo cáo đã nộp trong một năm; "
             f"{rep.reports_missing} báo cáo chưa nộp (cố ý, để trang theo dõi có đơn vị chậm)."
         )
+    if rep.infra_facts:
+        console.print(
+            f"Hạ tầng số: {rep.infra_facts} số liệu phủ sóng của các thôn (ba doanh nghiệp, "
+            f"từ 01/7/2025), {rep.infra_sites} trạm và điểm Wi-Fi, các tổ công nghệ số cộng đồng."
+        )
     accounts.sort(key=lambda a: DEMO_USERS.index(a[0]))
     if accounts:
         note = "" if rep.users else " — nếu chưa đổi"

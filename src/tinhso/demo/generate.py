@@ -97,10 +97,13 @@ class DemoReport:
     dossiers: int = 0
     reports: int = 0
     reports_missing: int = 0
+    infra_facts: int = 0
+    infra_sites: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
-    count = rng.randint(6, 14)
+    # Lai Châu had about 1.100 villages before the reform; its 38 communes now about 25 each.
+    count = rng.randint(16, 34)
     if commune.kind == "phuong":
         return [("to_dan_pho", f"Tổ dân phố số {i}") for i in range(1, count + 1)]
     names: set[str] = set()
@@ -189,6 +192,10 @@ def build_demo(
 
     reports = build_reports(session, province=province, seed=seed)
     report.reports, report.reports_missing = reports.reports, reports.missing
+    from tinhso.demo.infrastructure import build_infrastructure
+
+    infra = build_infrastructure(session, province=province, seed=seed)
+    report.infra_facts, report.infra_sites = infra.facts, infra.sites
     return report
 
 

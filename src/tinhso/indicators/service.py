@@ -18,7 +18,14 @@ from tinhso.errors import FieldError, InvalidInput, NotFound
 from tinhso.flight import SingleFlight
 from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
-from tinhso.indicators.spec import IndexSpec, TargetSpec, load_spec
+from tinhso.indicators.spec import (
+    SOURCE_HINTS,
+    SOURCE_LABELS,
+    IndexSpec,
+    TargetSpec,
+    load_spec,
+    source_of,
+)
 from tinhso.lake import Lake
 from tinhso.reporting import lookup as reporting
 from tinhso.services.periods import Period, parse_period, previous
@@ -336,6 +343,9 @@ def org_json(
                 "note": iv.note,
                 "previous": _round(pv.value, 6) if pv else None,
                 "change": _diff(iv.value, pv.value if pv else None),
+                "source": (src := source_of(spec, n.indicator)),
+                "source_label": SOURCE_LABELS[src],
+                "source_hint": SOURCE_HINTS[src],
             }
             t = _target(spec, n.indicator, org, year)
             item["target"] = None

@@ -222,3 +222,37 @@ def _load_spec(session: Session, code: str) -> IndexSpec:
         digest,
         period_type=ix.period_type,
     )
+
+
+SOURCE_LABELS = {
+    "computed": "Tự tính",
+    "mixed": "Tự tính một phần",
+    "reported": "Đơn vị báo cáo",
+}
+SOURCE_HINTS = {
+    "computed": "tính từ dữ liệu của các hệ thống (Chỉ số 766, sổ hạ tầng số …), không nhập lại",
+    "mixed": "một phần tính từ dữ liệu của các hệ thống, một phần do đơn vị báo cáo",
+    "reported": "tính từ số liệu các đơn vị báo cáo",
+}
+
+
+def source_of(spec: IndexSpec, code: str) -> str:
+    """Return where an indicator's figures come from: ``computed`` (only other domains'
+    figures), ``reported`` (only data elements the units report) or ``mixed``."""
+    seen: set[str] = {code}
+    stack = [code]
+    figures_used = elements_used = False
+    while stack:
+        i = spec.indicators[stack.pop()]
+        for ref in expr.references(i.numerator) + expr.references(i.denominator):
+            if ref in spec.indicators:
+                if ref not in seen:
+                    seen.add(ref)
+                    stack.append(ref)
+            elif ref in spec.external:
+                figures_used = True
+            elif ref in spec.elements:
+                elements_used = True
+    if figures_used:
+        return "mixed" if elements_used else "computed"
+    return "reported"

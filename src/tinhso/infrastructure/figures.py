@@ -50,6 +50,16 @@ SOCIETY_FIGURES = {
     "trained_officials": "Số lượt cán bộ, công chức, viên chức được tập huấn trong kỳ",
 }
 COUNTED = {**SITE_FIGURES, **SOCIETY_FIGURES}
+# The register each counted figure comes from: before its first record, a count is unknown.
+REGISTER_OF = {
+    **dict.fromkeys(SITE_FIGURES, "sites"),
+    "teams_established": "teams",
+    "teams_expected": "teams",
+    "village_teams": "teams",
+    "courses": "courses",
+    "trained": "courses",
+    "trained_officials": "courses",
+}
 
 
 def figures() -> dict[str, str]:
@@ -132,22 +142,32 @@ def values_on(
 
 
 def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureValues:
-    """Return the figures ``refs`` per unit, as of ``day``."""
+    """Return the figures ``refs`` per unit as the registers stood at the period's end.
+
+    The engine asks on the units valid on ``day``; a period that ended before (the previous
+    year, shown beside this one) is counted on the units of its own end, and a unit that is
+    not the same on both days (a commune merged since) has no figure: unknown, never the
+    state of another date."""
+    as_of = min(period.last, day)
     with lake.db.session() as session:
-        found = values_on(session, day, period.first)
-    site_refs = {f"{PREFIX}.{k}" for k in COUNTED}
+        found = values_on(session, as_of, period.first)
+        started = registers.started(session)
+    # A unit with no site, team or course has none (zero), not an unknown — once the register
+    # is kept: before its first record (a year before any was entered) the count is unknown.
+    live = {f"{PREFIX}.{k}" for k, reg in REGISTER_OF.items() if (s := started[reg]) and s <= as_of}
     out: dict[int, dict[str, float | None]] = {}
     for uid, vals in found.items():
-        # A unit with no site, team or course has none (zero), not an unknown: the registers
-        # are the lists.
-        out[uid] = {r: vals.get(r, 0.0 if r in site_refs else None) for r in refs}
+        out[uid] = {r: vals.get(r, 0.0 if r in live else None) for r in refs}
     return FigureValues(out)
 
 
 def version(lake: Lake, period: Any, day: date) -> Hashable:
-    """Return what the registers hold (imports and sites)."""
+    """Return what the registers hold, and the day the figures are read as of (a period not
+    yet over reads today's state, which moves with the date)."""
+    from tinhso.fmt import local_today
+
     with lake.db.session() as session:
-        return (service.version(session), day)
+        return (service.version(session), min(period.last, day, local_today()))
 
 
 def drill(

@@ -279,7 +279,9 @@ def import_sites(
         end = rows.day(rec, "to", row, required=False)
         if start and end and end < start:
             rows.err("to", "ngày ngừng trước ngày hoạt động", row, rec.get("to"))
-        on = start or local_today()
+        # Where a site stands is read on the register of its last day in service (today for
+        # one still in service): a mast put up in 2012 stands in a commune formed in 2025.
+        on = end or local_today()
         commune = rows.unit(session, principal, rec, "commune", row, on, ("commune",))
         village = None
         if rec.get("village") and commune is not None:
@@ -765,3 +767,14 @@ def attendance(session: Session, first: date, last: date) -> list[tuple[int, int
         .where(Course.ends >= first, Course.ends <= last)
     )
     return [(int(a), int(b), str(c), int(d)) for a, b, c, d in rows]
+
+
+def started(session: Session) -> dict[str, date | None]:
+    """Return the date of each register's first record (None for a register still empty)."""
+    from sqlalchemy import func
+
+    return {
+        "sites": session.scalar(select(func.min(Site.in_service_from))),
+        "teams": session.scalar(select(func.min(DigitalTeam.established))),
+        "courses": session.scalar(select(func.min(Course.ends))),
+    }

@@ -37,6 +37,11 @@ TAGS: dict[str, tuple[str, str]] = {
         "Thủ tục hành chính, hồ sơ và sự kiện; Chỉ số 766 (Quyết định 766/QĐ-TTg) theo kỳ, đơn vị.",
     ),
     "indicators": ("Bộ chỉ số", "Giá trị, điểm, xếp hạng và chỉ tiêu của các bộ chỉ số (DTI, …)."),
+    "infrastructure": (
+        "Hạ tầng số",
+        "Điện, sóng di động, cáp quang của từng thôn theo ngày; trạm BTS, tổ công nghệ số cộng "
+        "đồng, lớp tập huấn.",
+    ),
     "reporting": ("Báo cáo định kỳ", "Biểu mẫu, số liệu, nộp và duyệt, tình hình nộp, mẫu Excel."),
     "accounts": ("Người dùng và mã truy cập", "Tài khoản, vai trò, phạm vi và mã truy cập API."),
     "audit": ("Nhật ký thay đổi", "Nhật ký thay đổi có chuỗi băm và kiểm tra tính toàn vẹn."),
