@@ -23,6 +23,7 @@ from tinhso.db import Database
 from tinhso.indicators import routes as indicators_routes
 from tinhso.indicators import views as indicators_views
 from tinhso.infrastructure import routes as infrastructure_routes
+from tinhso.infrastructure import views as infrastructure_views
 from tinhso.reporting import routes as reporting_routes
 from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
@@ -179,7 +180,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     throttle.TOKENS.free = settings.token_max_failures
     for module in ROUTE_MODULES:
         app.include_router(module.router)
-    for module in (views, units_views, accounts_views, services_views, indicators_views):
+    for module in (
+        views,
+        units_views,
+        accounts_views,
+        services_views,
+        indicators_views,
+        infrastructure_views,
+    ):
         app.include_router(module.router)
 
     app.include_router(reporting_routes.router)

@@ -63,11 +63,17 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("excel", "/reporting/excel"),
     ("dossier-upload", "/services/upload"),
     ("village-upload", "/units-import"),
+    ("infrastructure", "/infrastructure"),
+    ("infra-commune", "/infrastructure?unit=03388"),
+    ("white-spots", "/infrastructure/white-spots"),
+    ("infra-upload", "/infrastructure/import"),
     ("users", "/admin/users"),
     ("user", "/admin/users/{user}"),
 )
 ADMIN_ONLY = {"users", "user"}
-UPLOAD_PAGES = {"dossier-upload", "village-upload", "excel"}
+UPLOAD_PAGES = {"dossier-upload", "village-upload", "excel", "infra-upload"}
+# Pages of an area's villages: an agency's officer has none (no link, a refusal with a reason).
+AREA_PAGES = {"infrastructure", "infra-commune", "white-spots"}
 
 # Who may open an upload page (the others are offered no link to it and refused with a
 # reason, tests/web/test_roles.py): the department's officer has no unit to send villages for.
@@ -75,6 +81,7 @@ UPLOADERS = {
     "dossier-upload": {"admin", "canbo.so", "canbo.xa"},
     "village-upload": {"admin", "canbo.xa"},
     "excel": {"admin", "canbo.so", "canbo.xa"},  # those who report
+    "infra-upload": {"admin", "canbo.xa"},  # those who send data for an area of their own
 }
 
 
@@ -198,6 +205,8 @@ def _cases() -> list[Any]:
             if name in ADMIN_ONLY and role != "admin":
                 continue
             if name == "commune" and role == "canbo.so":  # an agency's officer: no commune
+                continue
+            if name in AREA_PAGES and role == "canbo.so":
                 continue
             out.append(pytest.param(role, name, path, id=f"{role}-{name}"))
     return out

@@ -381,6 +381,22 @@ def area(session: Session, principal: Principal, code: str | None, day: date) ->
     raise InvalidInput("có nhiều tỉnh trong sổ đăng ký; hãy chọn một đơn vị (tham số unit)")
 
 
+def own_units(session: Session, principal: Principal, day: date) -> list[Unit]:
+    """Return the provinces and communes valid on ``day`` at the roots of the caller's scope."""
+    roots = [int(p.strip("/").split("/")[-1]) for p in principal.unit_paths if p.strip("/")]
+    found = units.units_by_id(session, roots)
+    return [
+        u
+        for u in (found[i] for i in roots if i in found)
+        if u.level in ("province", "commune") and units.is_valid_on(u, day)
+    ]
+
+
+def readable(principal: Principal) -> bool:
+    """Return whether the caller has an area whose infrastructure it may read."""
+    return principal.is_global or bool(principal.unit_paths or principal.history_paths)
+
+
 def _unit(u: Unit) -> dict[str, Any]:
     return {"id": u.id, "code": u.code, "name": u.name, "level": u.level}
 

@@ -16,7 +16,7 @@ from tinhso.fmt import vn_date, vn_number
 from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_label
 
 PKG = Path(__file__).resolve().parents[1]
-DOMAINS = ("units", "accounts", "audit", "services", "indicators", "reporting")
+DOMAINS = ("units", "accounts", "audit", "services", "indicators", "reporting", "infrastructure")
 
 
 @pass_context
