@@ -36,14 +36,20 @@ def _day(raw: str) -> tuple[date, str | None]:
     return day, None
 
 
-def _area_code(session: Any, principal: Principal, unit: str, day: date) -> str | None:
+def _area_code(
+    request: Request, session: Any, principal: Principal, unit: str, day: date
+) -> str | None:
     """Return the unit to show: the one asked for, else the caller's own (a commune officer's
-    commune, a province's staff's province)."""
+    commune, a province's staff's province; for the platform's administrators, the province
+    the platform serves, TINHSO_PROVINCE_CODE)."""
     if unit:
         return unit
     try:
         return service.area(session, principal, None, day).code
     except InvalidInput:
+        if principal.is_global:
+            code: str = request.app.state.settings.province_code
+            return code
         mine = service.own_units(session, principal, day)
         return mine[0].code if mine else None
 
@@ -55,7 +61,7 @@ def coverage_page(
     """Coverage of the province (by commune) or of a commune (by village) on a date."""
     principal = current[0]
     day, note = _day(as_of)
-    code = _area_code(session, principal, unit, day)
+    code = _area_code(request, session, principal, unit, day)
     if code is None:
         raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     data = service.coverage(session, principal=principal, unit_code=code, as_of=day)
@@ -91,7 +97,7 @@ def white_spots_page(
     """The villages without electricity, mobile coverage or fibre, by commune, on a date."""
     principal = current[0]
     day, note = _day(as_of)
-    code = _area_code(session, principal, unit, day)
+    code = _area_code(request, session, principal, unit, day)
     if code is None:
         raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     chosen = kind if kind in service.SPOT_KINDS else None
@@ -126,12 +132,17 @@ def _spot_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 @router.get("/infrastructure/white-spots.xlsx")
 def white_spots_xlsx(
-    session: SessionDep, current: PageUser, unit: str = "", as_of: str = "", kind: str = ""
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    unit: str = "",
+    as_of: str = "",
+    kind: str = "",
 ) -> Response:
     """The white-spot list as a spreadsheet, the same rows as the page."""
     principal = current[0]
     day, _note = _day(as_of)
-    code = _area_code(session, principal, unit, day)
+    code = _area_code(request, session, principal, unit, day)
     if code is None:
         raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     chosen = kind if kind in service.SPOT_KINDS else None
