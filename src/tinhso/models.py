@@ -20,6 +20,7 @@ from tinhso.infrastructure.models import (
     Site,
     TeamMember,
     VillageFact,
+    VillageState,
 )
 from tinhso.reporting.models import (
     DataValue,
@@ -71,5 +72,6 @@ __all__ = [
     "User",
     "UserScope",
     "VillageFact",
+    "VillageState",
     "WebSession",
 ]

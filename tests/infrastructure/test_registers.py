@@ -176,6 +176,7 @@ def test_figures_family_counts_per_unit(loaded: World) -> None:
     assert vals[loaded.units["doan_ket"]]["infra.villages_4g"] == 1
     with loaded.db.session() as s:
         s.query(VillageFact).delete()
+        service.rebuild(s)  # the states follow the facts
     with loaded.db.session() as s:
         vals = infra_figures.values_on(s, date(2026, 6, 1))
     assert vals[loaded.units["lai_chau"]]["infra.villages_4g"] is None
@@ -267,3 +268,37 @@ def test_scope_of_reads_and_imports(loaded: World) -> None:
     with loaded.db.session() as s:
         n = s.scalar(select(func.count()).select_from(Unit).where(Unit.level == "village"))
     assert n == 4
+
+
+def test_states_rebuilt_from_the_facts_equal_those_kept_by_the_imports(loaded: World) -> None:
+    """The state table is worked out from the facts: rebuilding it whole gives what the
+    imports left, day by day."""
+    from tinhso.infrastructure.models import VillageState
+
+    def rows() -> list[tuple[Any, ...]]:
+        with loaded.db.session() as s:
+            return [
+                (
+                    r.village_id,
+                    r.valid_from,
+                    r.valid_to,
+                    r.cov_4g,
+                    r.fibre,
+                    r.households_fibre,
+                    r.sources,
+                )
+                for r in s.scalars(
+                    select(VillageState).order_by(VillageState.village_id, VillageState.valid_from)
+                )
+            ]
+
+    kept = rows()
+    with loaded.db.session() as s:
+        assert service.rebuild(s) == len(kept)
+    assert rows() == kept
+    # TDP số 2: from 1/8/2025 (Viettel and the commune's count), then 1/3/2026 (VNPT's 4G).
+    tdp2 = [r for r in kept if r[0] == loaded.units["tdp2"]]
+    assert [(r[1], r[2], r[3]) for r in tdp2] == [
+        (date(2025, 8, 1), date(2026, 3, 1), NONE),
+        (date(2026, 3, 1), None, FULL),
+    ]

@@ -294,3 +294,14 @@ def sites(
     )
     console.print(f"  Điểm Wi-Fi công cộng: {vn_number(out['counts']['wifi'])}")
     console.print(f"  Điểm bưu điện – văn hóa xã: {vn_number(out['counts']['telecentre'])}")
+
+
+@app.command(
+    "rebuild-states",
+    help="Tính lại trạng thái của các thôn theo ngày từ các số liệu đã nhập (sau khi nâng cấp hoặc sửa trực tiếp cơ sở dữ liệu).",
+)
+def rebuild_states() -> None:
+    """Work out the villages' states again from their facts."""
+    with cli_session() as session:
+        n = service.rebuild(session)
+    console.print(f"Đã tính lại {vn_number(n)} trạng thái thôn.")

@@ -84,12 +84,12 @@ def values_on(
 ) -> dict[int, dict[str, float | None]]:
     """Return every figure of every unit above the villages on ``day`` (courses: those that
     ended between ``first`` and ``day``)."""
-    villages = units.units_below(session, unit=None, level="village", on=day)
-    states = service.states(session, [v.id for v in villages], day, nation=True)
+    village_rows = units.unit_rows(session, level="village", on=day)
+    states = service.states(session, [v[0] for v in village_rows], day, nation=True)
     tallies: dict[int, service.Tally] = {}
-    for v in villages:
-        for uid in _ancestors(v.path):
-            tallies.setdefault(uid, service.Tally()).add(states[v.id])
+    for vid, _parent, path in village_rows:
+        for uid in _ancestors(path):
+            tallies.setdefault(uid, service.Tally()).add(states[vid])
     out: dict[int, dict[str, float | None]] = {}
     for uid, t in tallies.items():
         vals: dict[str, float | None] = {}
@@ -110,19 +110,19 @@ def values_on(
             _bump(out, here, f"{PREFIX}.bts_5g")
     # Teams: one expected per province, commune and village (district before the reform).
     levels = ["province", "commune", *(["district"] if day < REFORM_DATE else [])]
-    expected = [
-        *villages,
-        *(u for lv in levels for u in units.units_below(session, unit=None, level=lv, on=day)),
-    ]
-    by_id = {u.id: u for u in expected}
-    for u in expected:
-        _bump(out, [*_ancestors(u.path), u.id], f"{PREFIX}.teams_expected")
+    # (id, path, level) of every unit that should have a team.
+    expected = [(i, path, "village") for i, _p, path in village_rows]
+    for lv in levels:
+        expected += [(i, path, lv) for i, _p, path in units.unit_rows(session, level=lv, on=day)]
+    by_id = {i: (path, lv) for i, path, lv in expected}
+    for i, path, _lv in expected:
+        _bump(out, [*_ancestors(path), i], f"{PREFIX}.teams_expected")
     for unit_id in registers.team_units(session, day):
-        team_unit = by_id.get(unit_id)
-        if team_unit is not None:
-            here = [*_ancestors(team_unit.path), team_unit.id]
+        found = by_id.get(unit_id)
+        if found is not None:
+            here = [*_ancestors(found[0]), unit_id]
             _bump(out, here, f"{PREFIX}.teams_established")
-            if team_unit.level == "village":
+            if found[1] == "village":
                 _bump(out, here, f"{PREFIX}.village_teams")
     if first is not None:
         held = registers.attendance(session, first, day)

@@ -27,7 +27,7 @@ from tinhso.audit import service as audit
 from tinhso.db import utcnow
 from tinhso.errors import FieldError, Forbidden, InvalidInput
 from tinhso.fmt import local_today
-from tinhso.infrastructure import vocab
+from tinhso.infrastructure import service, vocab
 from tinhso.infrastructure.models import TECHNOLOGIES, InfraImport, VillageFact
 from tinhso.tabular import read_table
 from tinhso.text import fold
@@ -418,6 +418,7 @@ def _write(
     imp.unchanged = report.unchanged
     report.import_id = imp.id
     session.flush()
+    service.rebuild(session, [village_id for village_id, _d, _v, _o in changes])
     audit.record(
         session,
         action="import",

@@ -198,3 +198,31 @@ class ItStaff(Base):
     valid_from: Mapped[date] = mapped_column(Date)
     it_staff: Mapped[int] = mapped_column(Integer, default=0)
     security_staff: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class VillageState(Base):
+    """What a village had, all sources combined, from ``valid_from`` until ``valid_to``
+    (exclusive; None: still so) — worked out from its facts after each import, so that "as of
+    a date" is one row a village, read without going through every fact (the facts stay the
+    record; this table can be rebuilt from them: ``infrastructure.states.rebuild``)."""
+
+    __tablename__ = "infra_village_state"
+    __table_args__ = (
+        UniqueConstraint("village_id", "valid_from", name="uq_infra_state_key"),
+        Index("ix_infra_state_span", "valid_from", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    electricity: Mapped[bool | None] = mapped_column(Boolean)
+    cov_2g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_3g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_4g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_5g: Mapped[int | None] = mapped_column(SmallInteger)
+    fibre: Mapped[bool | None] = mapped_column(Boolean)
+    households: Mapped[int | None] = mapped_column(Integer)
+    households_fibre: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+    sources: Mapped[str] = mapped_column(String(200), default="")

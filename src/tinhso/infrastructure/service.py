@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
-from tinhso.errors import InvalidInput
+from tinhso.errors import InvalidInput, NotFound
 from tinhso.fmt import local_today, vn_number
 from tinhso.infrastructure.models import (
     FULL,
@@ -34,11 +34,13 @@ from tinhso.infrastructure.models import (
     Site,
     VillageFact,
 )
+from tinhso.infrastructure.models import VillageState as VillageStateRow
 from tinhso.infrastructure.vocab import LOCAL
 from tinhso.units import service as units
 from tinhso.units.models import Unit
 
 BROADBAND = ("3g", "4g", "5g")
+NATION = "VN"  # the code that asks for the whole country
 LINEAGE_DEPTH = 8
 
 
@@ -65,29 +67,107 @@ class VillageState:
         return max(got) if got else None
 
 
-def _latest_facts(session: Session, day: date, ids: Sequence[int] | None) -> list[Any]:
-    """Return the last fact of each (village, source) dated on or before ``day``."""
-    rn = (
-        func.row_number()
-        .over(
-            partition_by=(VillageFact.village_id, VillageFact.operator),
-            order_by=VillageFact.valid_from.desc(),
-        )
-        .label("rn")
-    )
-    cols = [c for c in VillageFact.__table__.c if c.name not in ("id", "import_id")]
-    out: list[Any] = []
+STATE_VALUES = (
+    "electricity",
+    "cov_2g",
+    "cov_3g",
+    "cov_4g",
+    "cov_5g",
+    "fibre",
+    "households",
+    "households_fibre",
+    "population",
+)
+
+
+def _held_states(session: Session, day: date, ids: Sequence[int] | None) -> dict[int, VillageState]:
+    """Return the combined state on ``day`` of the villages ``ids`` (every village when None)
+    that have one: a row a village, read from the state table."""
+    S = VillageStateRow
+    cols: list[Any] = [S.village_id, *(getattr(S, c) for c in STATE_VALUES), S.sources]
     chunks: list[Sequence[int] | None] = [None]
     if ids is not None:
         unique = sorted(set(ids))
         chunks = [unique[i : i + 500] for i in range(0, len(unique), 500)]
+    out: dict[int, VillageState] = {}
     for chunk in chunks:
-        inner = select(*cols, rn).where(VillageFact.valid_from <= day)
+        stmt = select(*cols).where(S.valid_from <= day, or_(S.valid_to.is_(None), S.valid_to > day))
         if chunk is not None:
-            inner = inner.where(VillageFact.village_id.in_(chunk))
-        sub = inner.subquery()
-        out += session.execute(select(sub).where(sub.c.rn == 1)).all()
+            stmt = stmt.where(S.village_id.in_(chunk))
+        found: Any = session.execute(stmt)
+        for vid, power, g2, g3, g4, g5, fibre, h, hf, pop, sources in found:
+            out[int(vid)] = VillageState(
+                electricity=power,
+                mobile={"2g": g2, "3g": g3, "4g": g4, "5g": g5},
+                fibre=fibre,
+                households=h,
+                households_fibre=hf,
+                population=pop,
+                sources=tuple(sources.split(",")) if sources else (),
+            )
     return out
+
+
+def rebuild(session: Session, village_ids: Iterable[int] | None = None) -> int:
+    """Work out again the state rows of these villages (every village when None) from their
+    facts; return how many rows were written. A village's state changes at each date one of
+    its sources reported; consecutive dates with the same combined state make one row."""
+    ids = None if village_ids is None else sorted(set(village_ids))
+    chunks: list[list[int] | None] = (
+        [None] if ids is None else [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    )
+    cols = [
+        VillageFact.village_id,
+        VillageFact.operator,
+        VillageFact.valid_from,
+        *(getattr(VillageFact, c) for c in STATE_VALUES),
+    ]
+    written = 0
+    for chunk in chunks:
+        wipe = delete(VillageStateRow)
+        facts = select(*cols).order_by(VillageFact.village_id, VillageFact.valid_from)
+        if chunk is not None:
+            wipe = wipe.where(VillageStateRow.village_id.in_(chunk))
+            facts = facts.where(VillageFact.village_id.in_(chunk))
+        session.execute(wipe)
+        rows: list[dict[str, Any]] = []
+        current: int | None = None
+        latest: dict[str, Any] = {}
+        for r in session.execute(facts).yield_per(20_000):
+            if r.village_id != current:
+                current, latest = int(r.village_id), {}
+            latest[r.operator] = r
+            st = _combine(list(latest.values()))
+            values = {
+                "electricity": st.electricity,
+                **{f"cov_{t}": st.mobile[t] for t in TECHNOLOGIES},
+                "fibre": st.fibre,
+                "households": st.households,
+                "households_fibre": st.households_fibre,
+                "population": st.population,
+                "sources": ",".join(st.sources),
+            }
+            last = rows[-1] if rows and rows[-1]["village_id"] == current else None
+            if last is not None and last["valid_from"] == r.valid_from:
+                last.update(values)  # another source of the same day
+            elif last is not None and all(last[k] == v for k, v in values.items()):
+                continue  # nothing changed on that date
+            else:
+                if last is not None:
+                    last["valid_to"] = r.valid_from
+                rows.append(
+                    {"village_id": current, "valid_from": r.valid_from, "valid_to": None, **values}
+                )
+            if len(rows) >= 50_000 and rows[-1]["village_id"] != rows[0]["village_id"]:
+                keep = [x for x in rows if x["village_id"] == current]
+                done = rows[: len(rows) - len(keep)]
+                session.execute(insert(VillageStateRow), done)
+                written += len(done)
+                rows = keep
+        if rows:
+            session.execute(insert(VillageStateRow), rows)
+            written += len(rows)
+    return written
 
 
 def _combine(rows: list[Any]) -> VillageState:
@@ -145,10 +225,8 @@ def states(
 ) -> dict[int, VillageState]:
     """Return the state on ``day`` of each village of ``villages`` (ids of villages valid on
     that day), following the lineage back for those without facts of their own."""
-    by_village: dict[int, list[Any]] = {}
-    for r in _latest_facts(session, day, None if nation else villages):
-        by_village.setdefault(int(r.village_id), []).append(r)
-    out = {v: _combine(by_village[v]) if v in by_village else VillageState() for v in villages}
+    held = _held_states(session, day, None if nation else villages)
+    out = {v: held.get(v) or VillageState() for v in villages}
     missing = [v for v, st in out.items() if not st.reported]
     # Back through the lineage, a step at a time, for the villages with nothing of their own.
     frontier = {v: [v] for v in missing}
@@ -160,17 +238,16 @@ def states(
         if not parents:
             break
         need = sorted(
-            {s for ps in frontier.values() for p in ps for s in parents.get(p, [])}
-            - set(by_village)
+            {s for ps in frontier.values() for p in ps for s in parents.get(p, [])} - set(held)
         )
-        for r in _latest_facts(session, day, need) if need else []:
-            by_village.setdefault(int(r.village_id), []).append(r)
+        if need:
+            held.update(_held_states(session, day, need))
         nxt: dict[int, list[int]] = {}
         for v, ps in frontier.items():
             sources = [s for p in ps for s in parents.get(p, [])]
             if not sources:
                 continue
-            parts = [_combine(by_village[s]) for s in sources if s in by_village]
+            parts = [held[s] for s in sources if s in held]
             if parts:
                 resolved[v] = _merge(parts)
             else:
@@ -280,6 +357,8 @@ def coverage(
     commune (for a province) or per village (for a commune)."""
     principal.require("read")
     day = _as_of(as_of)
+    if unit_code == NATION:
+        return _nation(session, principal, day)
     unit = area(session, principal, unit_code, day)
     villages = units.units_below(session, unit=unit, level="village", on=day)
     st = states(session, [v.id for v in villages], day)
@@ -297,6 +376,29 @@ def coverage(
             by_commune[v.parent_id].add(st[v.id])
     out["communes"] = [{**_unit(c), **by_commune[c.id].as_dict()} for c in communes]
     return out
+
+
+def _nation(session: Session, principal: Principal, day: date) -> dict[str, Any]:
+    """Return the whole country's coverage on a day, a line per province (global callers)."""
+    if not principal.is_global:
+        raise NotFound("số liệu toàn quốc chỉ dành cho tài khoản quản trị toàn hệ thống")
+    villages = units.unit_rows(session, level="village", on=day)
+    st = states(session, [v[0] for v in villages], day, nation=True)
+    provinces = units.units_below(session, unit=None, level="province", on=day)
+    by_province = {p.id: Tally() for p in provinces}
+    total = Tally()
+    for vid, _parent, path in villages:
+        s = st[vid]
+        total.add(s)
+        root = int(path[1 : path.index("/", 1)])
+        if root in by_province:
+            by_province[root].add(s)
+    return {
+        "as_of": day.isoformat(),
+        "unit": {"id": None, "code": NATION, "name": "Toàn quốc", "level": "nation"},
+        "totals": total.as_dict(),
+        "provinces": [{**_unit(p), **by_province[p.id].as_dict()} for p in provinces],
+    }
 
 
 SPOT_KINDS = {
