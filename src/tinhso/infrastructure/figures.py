@@ -86,10 +86,20 @@ def values_on(
     ended between ``first`` and ``day``)."""
     village_rows = units.unit_rows(session, level="village", on=day)
     states = service.states(session, [v[0] for v in village_rows], day, nation=True)
+    # Each village counted once, in its commune; the communes' counts then added up the tree.
+    by_commune: dict[int, service.Tally] = {}
+    paths: dict[int, str] = {}
+    for vid, parent, path in village_rows:
+        if parent is None:
+            continue
+        if parent not in by_commune:
+            by_commune[parent] = service.Tally()
+            paths[parent] = path[: path.rindex("/", 0, len(path) - 1) + 1]
+        by_commune[parent].add(states[vid])
     tallies: dict[int, service.Tally] = {}
-    for vid, _parent, path in village_rows:
-        for uid in _ancestors(path):
-            tallies.setdefault(uid, service.Tally()).add(states[vid])
+    for commune, t in by_commune.items():
+        for uid in _ancestors(paths[commune] + "0/"):
+            tallies.setdefault(uid, service.Tally()).merge(t)
     out: dict[int, dict[str, float | None]] = {}
     for uid, t in tallies.items():
         vals: dict[str, float | None] = {}

@@ -63,8 +63,12 @@ class VillageState:
 
     def best(self, techs: Iterable[str]) -> int | None:
         """Return the best coverage among ``techs``, None when none was reported."""
-        got = [q for t in techs if (q := self.mobile.get(t)) is not None]
-        return max(got) if got else None
+        best: int | None = None
+        for t in techs:
+            q = self.mobile.get(t)
+            if q is not None and (best is None or q > best):
+                best = q
+        return best
 
 
 STATE_VALUES = (
@@ -316,6 +320,11 @@ class Tally:
             self.households_fibre += st.households_fibre or 0
         self.population += st.population or 0
 
+    def merge(self, other: Tally) -> None:
+        """Add another area's counts (a commune's to its province's)."""
+        for k, v in other.__dict__.items():
+            setattr(self, k, getattr(self, k) + v)
+
     def as_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
         d["wording"] = wording(self)
@@ -388,11 +397,10 @@ def _nation(session: Session, principal: Principal, day: date) -> dict[str, Any]
     by_province = {p.id: Tally() for p in provinces}
     total = Tally()
     for vid, _parent, path in villages:
-        s = st[vid]
-        total.add(s)
         root = int(path[1 : path.index("/", 1)])
-        if root in by_province:
-            by_province[root].add(s)
+        (by_province.get(root) or total).add(st[vid])
+    for t in by_province.values():
+        total.merge(t)
     return {
         "as_of": day.isoformat(),
         "unit": {"id": None, "code": NATION, "name": "Toàn quốc", "level": "nation"},

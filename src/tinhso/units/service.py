@@ -372,8 +372,13 @@ def find_data_unit(
 def units_below(session: Session, *, unit: Unit | None, level: str, on: date) -> list[Unit]:
     """Return the units of ``level`` valid on ``on`` below ``unit`` (all when None), in the
     register's order; the caller has checked that it may read ``unit``."""
+    depth = {"province": 0, "district": 1, "commune": 2, "village": 3}
+    if unit is not None and depth[level] <= depth[unit.level]:
+        return [unit] if level == unit.level and is_valid_on(unit, on) else []
     stmt = select(Unit).where(Unit.level == level, valid_on(on))
-    if unit is not None:
+    if unit is not None and unit.level == "commune" and level == "village":
+        stmt = stmt.where(Unit.parent_id == unit.id)  # indexed; a path prefix is not on SQLite
+    elif unit is not None:
         stmt = stmt.where(subtree_of(Unit.path, unit.path))
     return list(session.scalars(stmt.order_by(Unit.path)).all())
 
