@@ -137,7 +137,8 @@ def rebuild(session: Session, village_ids: Iterable[int] | None = None) -> int:
         rows: list[dict[str, Any]] = []
         current: int | None = None
         latest: dict[str, Any] = {}
-        for r in session.execute(facts).yield_per(20_000):
+        # Streamed (a server-side cursor on PostgreSQL): memory stays bounded for millions of facts.
+        for r in session.execute(facts.execution_options(yield_per=20_000)):
             if r.village_id != current:
                 current, latest = int(r.village_id), {}
             latest[r.operator] = r
