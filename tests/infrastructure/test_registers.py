@@ -302,3 +302,27 @@ def test_states_rebuilt_from_the_facts_equal_those_kept_by_the_imports(loaded: W
         (date(2025, 8, 1), date(2026, 3, 1), NONE),
         (date(2026, 3, 1), None, FULL),
     ]
+
+
+def test_a_later_file_without_a_column_keeps_what_the_source_said_before(loaded: World) -> None:
+    """VNPT's next file has only 4G: its fibre and households with fibre still hold."""
+    _import(loaded, "VNPT", "Mã thôn,4G\n0338802,không\n", date(2026, 5, 1))
+    tdp2 = next(
+        v
+        for v in _coverage(loaded, "03388", date(2026, 6, 1))["villages"]
+        if v["code"] == "0338802"
+    )
+    assert tdp2["fibre"] is True and tdp2["households_fibre"] == 50
+    assert tdp2["mobile"]["4g"] == NONE  # what it did say
+
+
+def test_households_with_fibre_unknown_is_not_zero(world: World) -> None:
+    """Only the commune's counts (households, electricity): no share of fibre households."""
+    _import(world, "dia_phuong", "Mã thôn,Điện lưới,Số hộ\n0339001,có,80\n", date(2025, 8, 1))
+    totals = _coverage(world, "03390", date(2025, 10, 1))["totals"]
+    assert (totals["households"], totals["households_fibre_base"]) == (80, 0)
+    assert totals["wording"]["households_fibre"].startswith("chưa có số liệu")
+    with world.db.session() as s:
+        vals = infra_figures.values_on(s, date(2025, 10, 1))
+    assert vals[world.units["binh_lu"]]["infra.households_fibre"] is None
+    assert vals[world.units["binh_lu"]]["infra.households"] == 80

@@ -203,3 +203,45 @@ def test_an_officer_writes_only_in_scope(loaded: World) -> None:
         )
     assert "ngoài phạm vi" in caught.value.errors[0].reason
     assert "Người Ngoài" not in caught.value.detail
+
+
+def test_an_import_cannot_take_over_another_communes_course_or_site(loaded: World) -> None:
+    """L3 is a course of Bình Lư and LCU002 a VNPT site there: an officer of Đoàn Kết reusing
+    their codes is refused, and they stay as they were."""
+    dk = _principal(loaded, "officer_dk")
+    with pytest.raises(InvalidInput) as caught:
+        _load(
+            loaded,
+            registers.import_courses,
+            "Mã lớp,Tên lớp,Mã đơn vị,Từ ngày\nL3,Lớp khác,03388,01/02/2026\n",
+            principal=dk,
+        )
+    assert "thuộc đơn vị ngoài phạm vi" in caught.value.errors[0].reason
+    with pytest.raises(InvalidInput) as caught:
+        _load(
+            loaded,
+            registers.import_sites,
+            "Mã trạm,Loại,Doanh nghiệp,Mã xã,Ngày hoạt động\nLCU002,BTS,VNPT,03388,01/08/2025\n",
+            principal=dk,
+        )
+    assert "thuộc đơn vị ngoài phạm vi" in caught.value.errors[0].reason
+    with loaded.db.session() as s:
+        site = s.scalars(select(Site).where(Site.code == "LCU002")).one()
+        assert site.commune_id == loaded.units["binh_lu"]
+
+
+def test_a_province_that_keeps_no_register_has_unknown_counts(loaded: World) -> None:
+    """Teams and courses were entered for Lai Châu only: Lào Cai's counts are unknown, not 0."""
+    from tinhso.infrastructure.figures import fetch
+    from tinhso.lake import Lake
+    from tinhso.services.periods import parse_period
+    from tinhso.workdays import WorkCalendar
+
+    lake = Lake(loaded.db, None, WorkCalendar.default())
+    try:
+        got = fetch(lake, parse_period("2025"), date(2025, 12, 31), ("infra.teams_established",))
+    finally:
+        lake.close()
+    assert got.values[loaded.units["lai_chau"]]["infra.teams_established"] == 4
+    lao_cai = got.values.get(loaded.units["lao_cai"], {})
+    assert lao_cai.get("infra.teams_established") is None

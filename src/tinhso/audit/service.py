@@ -118,6 +118,8 @@ def _now_ms() -> datetime:
 # Where ``accounts.scope_version`` keeps the head it read in a transaction (session.info).
 HEAD_SEEN = "tinhso_audit_head"
 _HEAD = select(AuditHead.__table__.c.last_id).where(AuditHead.__table__.c.id == 1)
+# The head as a statement, for a domain that reads it together with its own marks in one query.
+HEAD_QUERY = _HEAD
 
 
 def head(session: Session) -> int:

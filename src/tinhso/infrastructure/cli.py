@@ -302,6 +302,16 @@ def sites(
 )
 def rebuild_states() -> None:
     """Work out the villages' states again from their facts."""
+    from tinhso.audit import service as audit
+
     with cli_session() as session:
         n = service.rebuild(session)
+        # Audited: what was worked out from the facts changed, so cached figures must go.
+        audit.record(
+            session,
+            action="rebuild",
+            entity="infra_village_state",
+            entity_id="*",
+            after={"rows": n},
+        )
     console.print(f"Đã tính lại {vn_number(n)} trạng thái thôn.")

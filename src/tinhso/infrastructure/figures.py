@@ -11,6 +11,7 @@ from collections.abc import Hashable
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -34,6 +35,11 @@ FIGURES: dict[str, tuple[str, str, bool]] = {
     "villages_fibre": ("Số thôn có hạ tầng cáp quang", "fibre", True),
     "households": ("Số hộ gia đình", "households", True),
     "households_fibre": ("Số hộ gia đình có Internet cáp quang", "households_fibre", True),
+    "households_fibre_base": (
+        "Số hộ gia đình của các thôn có số liệu cáp quang",
+        "households_fibre_base",
+        True,
+    ),
 }
 SITE_FIGURES = {
     "bts": "Số trạm BTS",
@@ -104,9 +110,12 @@ def values_on(
     for uid, t in tallies.items():
         vals: dict[str, float | None] = {}
         for code, (_name, attr, over_data) in FIGURES.items():
-            empty = over_data and (
-                t.households_known == 0 if attr.startswith("households") else t.reported == 0
-            )
+            known = {
+                "households": t.households_known,
+                "households_fibre": t.households_fibre_known,
+                "households_fibre_base": t.households_fibre_known,
+            }.get(attr, t.reported)
+            empty = over_data and known == 0
             vals[f"{PREFIX}.{code}"] = None if empty else float(getattr(t, attr))
         out[uid] = vals
     communes = {u.id: u for u in units.units_below(session, unit=None, level="commune", on=day)}
@@ -162,22 +171,44 @@ def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureVa
     with lake.db.session() as session:
         found = values_on(session, as_of, period.first)
         started = registers.started(session)
-    # A unit with no site, team or course has none (zero), not an unknown — once the register
-    # is kept: before its first record (a year before any was entered) the count is unknown.
-    live = {f"{PREFIX}.{k}" for k, reg in REGISTER_OF.items() if (s := started[reg]) and s <= as_of}
+        where = units.units_by_id(session, list(found))
+    # A unit with no site, team or course has none (zero), not an unknown — once its province
+    # keeps the register: before the province's first record the count is unknown.
     out: dict[int, dict[str, float | None]] = {}
     for uid, vals in found.items():
+        unit = where.get(uid)
+        root = int(unit.path.strip("/").split("/")[0]) if unit is not None else None
+        live = {
+            f"{PREFIX}.{k}"
+            for k, reg in REGISTER_OF.items()
+            if root is not None and (s := started[reg].get(root)) is not None and s <= as_of
+        }
         out[uid] = {r: vals.get(r, 0.0 if r in live else None) for r in refs}
     return FigureValues(out)
 
 
+_SEEN: dict[int, tuple[int, ...]] = {}
+
+
+def refresh(lake: Lake, conn: Connection | None) -> None:
+    """Read what the registers hold on the request's connection (one query), for ``version``."""
+    if conn is None:
+        with lake.db.engine.connect() as own:
+            _SEEN[id(lake)] = service.version_on(own)
+    else:
+        _SEEN[id(lake)] = service.version_on(conn)
+
+
 def version(lake: Lake, period: Any, day: date) -> Hashable:
-    """Return what the registers hold, and the day the figures are read as of (a period not
-    yet over reads today's state, which moves with the date)."""
+    """Return what the registers held when last read (``refresh``), and the day the figures are
+    read as of (a period not yet over reads today's state, which moves with the date)."""
     from tinhso.fmt import local_today
 
-    with lake.db.session() as session:
-        return (service.version(session), min(period.last, day, local_today()))
+    held = _SEEN.get(id(lake))
+    if held is None:
+        refresh(lake, None)
+        held = _SEEN[id(lake)]
+    return (held, min(period.last, day, local_today()))
 
 
 def drill(
@@ -204,5 +235,6 @@ FAMILY = FigureFamily(
     figures=figures,
     fetch=fetch,
     version=version,
+    refresh=refresh,
     drill=drill,
 )

@@ -166,6 +166,12 @@ def _village(reg: _Register, rec: dict[str, str], day: date) -> tuple[Unit | Non
         found = [u for u in by_code.get(code, []) if u.level == "village"]
         if len(found) == 1:
             return found[0], "", ""
+        if found:
+            return (
+                None,
+                "village_code",
+                f"có {len(found)} thôn cùng mã '{code}'; hãy ghi thêm mã xã và tên thôn",
+            )
         return None, "village_code", f"không có thôn mã '{code}' có hiệu lực ngày {day:%d/%m/%Y}"
     name = rec.get("village", "")
     if not name:

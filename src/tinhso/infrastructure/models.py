@@ -61,7 +61,8 @@ class VillageFact(Base):
     """What one source (an operator, or ``dia_phuong``: the commune's own count) reported of
     one village, valid from a date until the next fact of the same source and village.
 
-    ``None`` is "not reported" (the file had no such column or left it blank), never "no"."""
+    ``None`` is "not reported" (the file had no such column or left it blank), never "no": the
+    source's earlier value of that column still holds."""
 
     __tablename__ = "infra_village_fact"
     __table_args__ = (

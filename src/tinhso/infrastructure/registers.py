@@ -158,6 +158,12 @@ class _Rows:
             raise InvalidInput(f"tệp có {len(self.errors)} lỗi; chưa ghi dòng nào", self.errors)
 
 
+def _covers(session: Session, principal: Principal, unit_id: int) -> bool:
+    """Return whether the caller may change what is recorded on this unit."""
+    unit = units.units_by_id(session, [unit_id]).get(unit_id)
+    return unit is not None and principal.covers_unit_path(unit.path)
+
+
 def _may_write(principal: Principal) -> None:
     if not (principal.can("data.write") or principal.role == "admin"):
         raise Forbidden("vai trò này không được gửi số liệu hạ tầng số")
@@ -296,6 +302,15 @@ def import_sites(
             if first is not None:
                 rows.err("code", f"trạm '{code}' đã có ở dòng {first}", row)
             seen[(op, code)] = row
+            held = session.scalars(
+                select(Site).where(Site.operator == op, Site.code == code)
+            ).first()
+            if held is not None and not _covers(session, principal, held.commune_id):
+                rows.err(
+                    "code",
+                    f"trạm '{code}' đã có trong sổ, thuộc đơn vị ngoài phạm vi được phân quyền",
+                    row,
+                )
         if len(rows.errors) == n and commune is not None and op and kind and start:
             checked.append(
                 {
@@ -498,6 +513,13 @@ def import_courses(
         if code in seen:
             rows.err("code", f"lớp '{code}' đã có ở dòng {seen[code]}", row)
         seen.setdefault(code, row)
+        known = session.scalars(select(Course).where(Course.code == code)).first() if code else None
+        if known is not None and not _covers(session, principal, known.unit_id):
+            rows.err(
+                "code",
+                f"lớp '{code}' đã có trong sổ, thuộc đơn vị ngoài phạm vi được phân quyền",
+                row,
+            )
         title = rows.text(rec, "title", row, limit=300)
         starts = rows.day(rec, "starts", row)
         ends = rows.day(rec, "ends", row, required=False) or starts
@@ -769,12 +791,27 @@ def attendance(session: Session, first: date, last: date) -> list[tuple[int, int
     return [(int(a), int(b), str(c), int(d)) for a, b, c, d in rows]
 
 
-def started(session: Session) -> dict[str, date | None]:
-    """Return the date of each register's first record (None for a register still empty)."""
+def started(session: Session) -> dict[str, dict[int, date]]:
+    """Return, per register, the date of the first record of each province that keeps it (a
+    province with none is absent: its counts are unknown, not zero).
+
+    A site is entered on the commune it stands in today: before that commune's own start (the
+    reform) the register says nothing of the units then in force."""
     from sqlalchemy import func
 
-    return {
-        "sites": session.scalar(select(func.min(Site.in_service_from))),
-        "teams": session.scalar(select(func.min(DigitalTeam.established))),
-        "courses": session.scalar(select(func.min(Course.ends))),
-    }
+    out: dict[str, dict[int, date]] = {"sites": {}, "teams": {}, "courses": {}}
+    for name, unit_col, day_col in (
+        ("sites", Site.commune_id, Site.in_service_from),
+        ("teams", DigitalTeam.unit_id, DigitalTeam.established),
+        ("courses", Course.unit_id, Course.ends),
+    ):
+        firsts = dict(session.execute(select(unit_col, func.min(day_col)).group_by(unit_col)).all())
+        where = units.units_by_id(session, list(firsts))
+        for unit_id, first in firsts.items():
+            unit = where.get(unit_id)
+            if unit is None:
+                continue
+            root = int(unit.path.strip("/").split("/")[0])
+            begins = max(first, unit.valid_from) if name == "sites" else first
+            out[name][root] = min(begins, out[name].get(root, begins))
+    return out

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import Connection, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
@@ -141,7 +142,19 @@ def rebuild(session: Session, village_ids: Iterable[int] | None = None) -> int:
         for r in session.execute(facts.execution_options(yield_per=20_000)):
             if r.village_id != current:
                 current, latest = int(r.village_id), {}
-            latest[r.operator] = r
+            # A blank is "not reported": a source's later file without a column keeps what it
+            # said before for that column (a removed mast is written "không", not left blank).
+            before = latest.get(r.operator)
+            latest[r.operator] = SimpleNamespace(
+                operator=r.operator,
+                valid_from=r.valid_from,
+                **{
+                    k: v
+                    if (v := getattr(r, k)) is not None or before is None
+                    else getattr(before, k)
+                    for k in STATE_VALUES
+                },
+            )
             st = _combine(list(latest.values()))
             values = {
                 "electricity": st.electricity,
@@ -221,6 +234,8 @@ def _merge(parts: list[VillageState]) -> VillageState:
     for name in ("households", "households_fibre", "population"):
         vals = [v for p in known if (v := getattr(p, name)) is not None]
         setattr(st, name, sum(vals) if vals else None)
+    if st.households is not None and st.households_fibre is not None:
+        st.households_fibre = min(st.households_fibre, st.households)
     st.sources = tuple(sorted({s for p in known for s in p.sources}))
     return st
 
@@ -282,6 +297,10 @@ class Tally:
     households: int = 0
     households_fibre: int = 0
     households_known: int = 0  # villages whose households are known
+    # Households with fibre are counted over the villages whose operators said how many: the
+    # households of those villages are the base of the share (never a village without data).
+    households_fibre_base: int = 0
+    households_fibre_known: int = 0
     population: int = 0
 
     def add(self, st: VillageState) -> None:
@@ -318,7 +337,10 @@ class Tally:
         if st.households is not None:
             self.households_known += 1
             self.households += st.households
-            self.households_fibre += st.households_fibre or 0
+            if st.households_fibre is not None:
+                self.households_fibre_known += 1
+                self.households_fibre_base += st.households
+                self.households_fibre += st.households_fibre
         self.population += st.population or 0
 
     def merge(self, other: Tally) -> None:
@@ -347,7 +369,7 @@ def wording(t: Tally) -> dict[str, str]:
         "broadband": f"{share(t.broadband, t.reported)} thôn có hạ tầng băng rộng di động (3G/4G/5G)",
         "fibre": f"{share(t.fibre, t.reported)} thôn có hạ tầng cáp quang",
         "electricity": f"{share(t.electricity, t.reported)} thôn có điện lưới quốc gia",
-        "households_fibre": f"{share(t.households_fibre, t.households)} hộ gia đình có đường Internet cáp quang",
+        "households_fibre": f"{share(t.households_fibre, t.households_fibre_base)} hộ gia đình có đường Internet cáp quang",
         "reported": f"{vn_number(t.reported)}/{vn_number(t.villages)} thôn có số liệu",
     }
 
@@ -539,15 +561,21 @@ def sites_count(session: Session, day: date) -> list[tuple[int, str, str, str]]:
 
 
 def version(session: Session) -> tuple[int, ...]:
-    """Return what the registers hold, cheap to compare: a coverage import adds an import row;
-    sites, teams, members and courses are audited, so any change of theirs moves the audit
-    log's head (read once per transaction)."""
+    """Return what the registers hold (see :func:`version_on`), on the session's connection."""
+    return version_on(session.connection())
+
+
+def version_on(conn: Connection) -> tuple[int, ...]:
+    """Return what the registers hold, cheap to compare, in one query: a coverage import adds
+    an import row (audited); sites, teams, members and courses are audited row by row, and
+    rebuilding the states is audited too, so each moves the audit log's head."""
     from tinhso.audit import service as audit
 
-    row = session.execute(
+    row = conn.execute(
         select(
             select(func.count(InfraImport.id)).scalar_subquery(),
             select(func.max(InfraImport.id)).scalar_subquery(),
+            audit.HEAD_QUERY.scalar_subquery(),
         )
     ).one()
-    return (*(int(x or 0) for x in row), audit.head(session))
+    return tuple(int(x or 0) for x in row)

@@ -72,6 +72,7 @@ def coverage_page(
     )
     sites = registers.sites(session, principal=principal, unit_code=code, as_of=day)
     context = {
+        "today": local_today(),
         "data": data,
         "teams": teams,
         "training": training,
@@ -249,7 +250,7 @@ async def import_upload(
         else:
             raise InvalidInput(f"loại tệp '{kind}' không hợp lệ")
     except AppError as exc:
-        session.rollback()
+        await run_in_threadpool(session.rollback)  # a round trip: not on the event loop
         context = _import_context(error=exc.detail, errors=exc.errors, **shown)
         return render(request, "infrastructure/import.html", context, status_code=exc.status)
     return render(
