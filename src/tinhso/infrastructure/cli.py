@@ -28,6 +28,29 @@ class Format(StrEnum):
     json = "json"
 
 
+FormatOpt = Annotated[Format, typer.Option("--format")]
+
+
+UnitOpt = Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã (VN: toàn quốc)")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")]
+
+
+def _shown(read: Any, unit: str | None, as_of: str | None, fmt: Format) -> dict[str, Any] | None:
+    """Return what ``read`` answers for the table to print, or print it as JSON (None)."""
+    with cli_session() as session:
+        out: dict[str, Any] = read(
+            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
+        )
+    if fmt is Format.json:
+        print_json(out)
+        return None
+    return out
+
+
+def _heading(out: dict[str, Any]) -> str:
+    return f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}"
+
+
 def _day(raw: str | None) -> date | None:
     if raw is None:
         return None
@@ -70,22 +93,12 @@ def import_(
     "coverage",
     help="Phủ sóng, cáp quang, điện lưới của tỉnh (theo xã) hoặc của một xã (theo thôn) tại một ngày.",
 )
-def coverage(
-    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-) -> None:
+def coverage(unit: UnitOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Coverage of a province (by commune) or a commune (by village) on a day."""
-    with cli_session() as session:
-        out = service.coverage(
-            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
-        )
-    if fmt is Format.json:
-        print_json(out)
+    out = _shown(service.coverage, unit, as_of, fmt)
+    if out is None:
         return
-    console.print(
-        f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}"
-    )
+    console.print(_heading(out))
     for line in out["totals"]["wording"].values():
         console.print(f"  {line}")
     rows: list[dict[str, Any]] = out.get("communes") or out.get("villages") or []
@@ -124,8 +137,8 @@ def coverage(
     help="Thôn chưa có điện, chưa có sóng (vùng trắng, vùng lõm), chưa có cáp quang tại một ngày.",
 )
 def white_spots(
-    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
+    unit: UnitOpt = None,
+    as_of: AsOfOpt = None,
     kind: Annotated[str | None, typer.Option(help=", ".join(service.SPOT_KINDS))] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
@@ -217,18 +230,10 @@ def import_courses(file: FileArg) -> None:
 
 
 @app.command("teams", help="Số tổ đã thành lập / phải thành lập theo cấp tại một ngày.")
-def teams(
-    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-) -> None:
+def teams(unit: UnitOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Teams established / expected per level on a day."""
-    with cli_session() as session:
-        out = registers.teams(
-            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
-        )
-    if fmt is Format.json:
-        print_json(out)
+    out = _shown(registers.teams, unit, as_of, fmt)
+    if out is None:
         return
     console.print(f"[bold]{out['unit']['name']}[/]: {out['wording']}")
     table = Table("Cấp", "Đã thành lập", "Phải thành lập")
@@ -273,22 +278,12 @@ def training(
     "sites",
     help="Trạm BTS, điểm Wi-Fi công cộng đang hoạt động tại một ngày, theo công nghệ và doanh nghiệp.",
 )
-def sites(
-    unit: Annotated[str | None, typer.Option(help="mã tỉnh hoặc mã xã")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="ngày (mặc định: hôm nay)")] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-) -> None:
+def sites(unit: UnitOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Sites in service on a day."""
-    with cli_session() as session:
-        out = registers.sites(
-            session, principal=SYSTEM_PRINCIPAL, unit_code=unit, as_of=_day(as_of)
-        )
-    if fmt is Format.json:
-        print_json(out)
+    out = _shown(registers.sites, unit, as_of, fmt)
+    if out is None:
         return
-    console.print(
-        f"[bold]{out['unit']['name']}[/] — ngày {date.fromisoformat(out['as_of']):%d/%m/%Y}"
-    )
+    console.print(_heading(out))
     console.print(
         f"  Trạm BTS: {vn_number(out['counts']['bts'])} ({', '.join(f'{t.upper()}: {vn_number(n)}' for t, n in sorted(out['bts_by_technology'].items()))})"
     )

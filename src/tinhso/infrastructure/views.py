@@ -36,7 +36,15 @@ def _day(raw: str) -> tuple[date, str | None]:
     return day, None
 
 
-def _area_code(
+def _area_code(request: Request, session: Any, principal: Principal, unit: str, day: date) -> str:
+    """Return the unit to show (see :func:`_area_or_none`), or refuse a caller with no area."""
+    code = _area_or_none(request, session, principal, unit, day)
+    if code is None:
+        raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
+    return code
+
+
+def _area_or_none(
     request: Request, session: Any, principal: Principal, unit: str, day: date
 ) -> str | None:
     """Return the unit to show: the one asked for, else the caller's own (a commune officer's
@@ -62,8 +70,6 @@ def coverage_page(
     principal = current[0]
     day, note = _day(as_of)
     code = _area_code(request, session, principal, unit, day)
-    if code is None:
-        raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     data = service.coverage(session, principal=principal, unit_code=code, as_of=day)
     teams = registers.teams(session, principal=principal, unit_code=code, as_of=day)
     year = date(day.year, 1, 1)
@@ -99,8 +105,6 @@ def white_spots_page(
     principal = current[0]
     day, note = _day(as_of)
     code = _area_code(request, session, principal, unit, day)
-    if code is None:
-        raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     chosen = kind if kind in service.SPOT_KINDS else None
     data = service.white_spots(session, principal=principal, unit_code=code, as_of=day, kind=chosen)
     context = {"data": data, "as_of": day, "note": note, "kind": chosen or ""}
@@ -144,8 +148,6 @@ def white_spots_xlsx(
     principal = current[0]
     day, _note = _day(as_of)
     code = _area_code(request, session, principal, unit, day)
-    if code is None:
-        raise Forbidden("tài khoản chưa được giao địa bàn nào để xem hạ tầng số")
     chosen = kind if kind in service.SPOT_KINDS else None
     data = service.white_spots(session, principal=principal, unit_code=code, as_of=day, kind=chosen)
     what = service.SPOT_KINDS[chosen] if chosen else "Thôn chưa có hạ tầng"
