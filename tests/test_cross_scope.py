@@ -347,6 +347,21 @@ CASES: list[Case] = [
         },
         (422,),
     ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/it-staff:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã định danh,Ngày,Số cán bộ CNTT\n000.00.00.H15,01/08/2025,2\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
     # Indicators: another commune's or province's index (the shipped DTI catalogs are loaded).
     (
         "officer_dk",
@@ -479,6 +494,8 @@ LISTS = {
     ("GET", "/api/v1/procedures"),  # the procedure catalogue is public information
     ("GET", "/api/v1/reporting/forms"),  # so is the catalogue of report forms
     ("GET", "/api/v1/reporting/forms/{}"),  # (a path parameter, as the check shapes it)
+    # filtered to the caller's agencies: tests/infrastructure/test_society.py
+    ("GET", "/api/v1/infrastructure/it-staff"),
 }
 
 

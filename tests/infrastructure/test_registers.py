@@ -326,3 +326,47 @@ def test_households_with_fibre_unknown_is_not_zero(world: World) -> None:
         vals = infra_figures.values_on(s, date(2025, 10, 1))
     assert vals[world.units["binh_lu"]]["infra.households_fibre"] is None
     assert vals[world.units["binh_lu"]]["infra.households"] == 80
+
+
+@pytest.mark.parametrize(
+    ("year", "fibre", "g4"),
+    [
+        # 2025 (as of 31/12/2025): 30 of the 200 households of the villages with a fibre count;
+        # no village with data has 4G.
+        ("2025", (30, 200, 15.0), (0, 2, 0.0)),
+        # 2026 (as of today): VNPT brought fibre (50 households) and 4G to TDP số 2.
+        ("2026", (80, 200, 40.0), (1, 2, 50.0)),
+    ],
+)
+def test_dti_sub_indicators_computed_from_the_register(
+    loaded: World,
+    tmp_path: Any,
+    year: str,
+    fibre: tuple[int, int, float],
+    g4: tuple[int, int, float],
+) -> None:
+    from tinhso.indicators import loader
+    from tinhso.indicators import service as indicators
+    from tinhso.lake import Lake
+    from tinhso.workdays import WorkCalendar
+
+    with loaded.db.session() as s:
+        loader.load(s, principal=SYSTEM_PRINCIPAL, paths=loader.default_files())
+    lake = Lake(loaded.db, tmp_path / "lake.duckdb", WorkCalendar.default())
+    try:
+        with loaded.db.session() as s:
+            out = indicators.values(
+                s,
+                lake,
+                principal=SYSTEM_PRINCIPAL,
+                index="dti-province-2025",
+                period=year,
+                unit_code="12",
+            )
+    finally:
+        lake.close()
+    nodes = {n["code"]: n for n in out["units"][0]["nodes"]}
+    cap, song = nodes["3.1"]["indicator"], nodes["3.2"]["indicator"]
+    assert (cap["numerator"], cap["denominator"], cap["value"]) == pytest.approx(fibre)
+    assert (song["numerator"], song["denominator"], song["value"]) == pytest.approx(g4)
+    assert cap["source"] == song["source"] == "computed"

@@ -245,3 +245,37 @@ def test_a_province_that_keeps_no_register_has_unknown_counts(loaded: World) -> 
     assert got.values[loaded.units["lai_chau"]]["infra.teams_established"] == 4
     lao_cai = got.values.get(loaded.units["lao_cai"], {})
     assert lao_cai.get("infra.teams_established") is None
+
+
+def test_it_staff_by_agency_as_of_a_date_and_in_scope(loaded: World) -> None:
+    text = (
+        "Mã định danh,Ngày,Số cán bộ CNTT,Số cán bộ ATTT\n"
+        "000.00.00.H12,01/01/2025,3,1\n"
+        "000.00.00.H12,01/01/2026,5,2\n"
+        "000.00.00.H15,01/01/2026,4,\n"
+    )
+    rep = _load(loaded, registers.import_it_staff, text)
+    assert (rep.created, rep.unchanged) == (3, 0)
+    assert _load(loaded, registers.import_it_staff, text).unchanged == 3
+    with loaded.db.session() as s:
+        then = registers.it_staff(s, principal=SYSTEM_PRINCIPAL, as_of=date(2025, 6, 1))
+        now = registers.it_staff(
+            s, principal=_principal(loaded, "viewer15"), as_of=date(2026, 6, 1)
+        )
+    h12 = next(a for a in then["agencies"] if a["code"] == "000.00.00.H12")
+    assert (h12["it_staff"], h12["security_staff"]) == (3, 1)
+    assert next(a for a in then["agencies"] if a["code"] == "000.00.00.H15")["it_staff"] is None
+    # A viewer of Lào Cai sees Lào Cai's agencies only.
+    assert {a["code"] for a in now["agencies"]} == {
+        a["code"] for a in now["agencies"] if a["code"].endswith("H15") or ".H15" in a["code"]
+    }
+    assert "000.00.00.H12" not in {a["code"] for a in now["agencies"]}
+    assert now["it_staff"] == 4
+    with pytest.raises(InvalidInput) as caught:
+        _load(
+            loaded,
+            registers.import_it_staff,
+            "Mã định danh,Ngày,Số cán bộ CNTT\n000.00.00.H15,01/01/2026,2\n",
+            principal=_principal(loaded, "officer_dk"),
+        )
+    assert "trong phạm vi được phân quyền" in caught.value.errors[0].reason

@@ -171,6 +171,7 @@ REGISTER_IMPORTS = {
     "teams": (registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
     "members": (registers.import_members, "thành viên các tổ"),
     "courses": (registers.import_courses, "lớp tập huấn, bồi dưỡng và số người tham gia"),
+    "it_staff": (registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
 }
 
 
@@ -310,3 +311,36 @@ def rebuild_states() -> None:
             after={"rows": n},
         )
     console.print(f"Đã tính lại {vn_number(n)} trạng thái thôn.")
+
+
+@app.command(
+    "import-it-staff",
+    help="Nhập số cán bộ chuyên trách CNTT, ATTT của các cơ quan (ghi tất cả hoặc không ghi gì).",
+)
+def import_it_staff(file: FileArg) -> None:
+    """Import agencies' IT and security staff (all or nothing)."""
+    _register_import("it_staff", file)
+
+
+@app.command("it-staff", help="Số cán bộ chuyên trách CNTT, ATTT của từng cơ quan tại một ngày.")
+def it_staff(as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
+    """Agencies' IT and security staff on a day."""
+    with cli_session() as session:
+        out = registers.it_staff(session, principal=SYSTEM_PRINCIPAL, as_of=_day(as_of))
+    if fmt is Format.json:
+        print_json(out)
+        return
+    table = Table("Mã định danh", "Cơ quan", "CNTT", "ATTT", "Từ ngày")
+    for a in out["agencies"]:
+        if a["it_staff"] is not None:
+            table.add_row(
+                a["code"],
+                a["name"],
+                vn_number(a["it_staff"]),
+                vn_number(a["security_staff"]),
+                a["since"],
+            )
+    console.print(
+        f"{vn_number(out['reported'])}/{vn_number(len(out['agencies']))} cơ quan có số liệu"
+    )
+    console.print(table)

@@ -29,6 +29,7 @@ from tinhso.infrastructure.models import (
     Course,
     CourseAttendance,
     DigitalTeam,
+    ItStaff,
     Site,
     TeamMember,
 )
@@ -815,3 +816,109 @@ def started(session: Session) -> dict[str, dict[int, date]]:
             begins = max(first, unit.valid_from) if name == "sites" else first
             out[name][root] = min(begins, out[name].get(root, begins))
     return out
+
+
+STAFF_COLUMNS = {
+    "agency": ("mã định danh", "mã cơ quan", "ma_dinh_danh", "ma_co_quan"),
+    "from": ("ngày", "từ ngày", "ngày số liệu", "ngay"),
+    "it_staff": ("số cán bộ cntt", "cán bộ chuyên trách cntt", "cntt", "so_can_bo_cntt"),
+    "security_staff": ("số cán bộ attt", "cán bộ chuyên trách attt", "attt", "so_can_bo_attt"),
+}
+STAFF_LABELS = {
+    "agency": "Mã định danh",
+    "from": "Ngày",
+    "it_staff": "Số cán bộ CNTT",
+    "security_staff": "Số cán bộ ATTT",
+}
+
+
+def import_it_staff(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> RegisterReport:
+    """Agencies' specialised IT and information-security staff, each count valid from a date."""
+    _may_write(principal)
+    table = read_table(data, filename, columns=STAFF_COLUMNS, required=("agency", "from"))
+    rows = _Rows(STAFF_LABELS)
+    report = RegisterReport("it_staff", rows=len(table.rows), encoding=table.encoding)
+    agencies = units.agencies_by_code(
+        session,
+        principal=principal,
+        codes=[r.get("agency", "") for _n, r in table.rows],
+        writable=True,
+    )
+    checked: list[dict[str, Any]] = []
+    seen: dict[tuple[int, date], int] = {}
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        code = rows.text(rec, "agency", row, limit=20)
+        agency = agencies.get(code)
+        if code and agency is None:
+            rows.err(
+                "agency", f"không có cơ quan mã '{code}' trong phạm vi được phân quyền", row, code
+            )
+        start = rows.day(rec, "from", row)
+        it, sec = rows.count(rec, "it_staff", row), rows.count(rec, "security_staff", row)
+        if it is None and sec is None and len(rows.errors) == n:
+            rows.err("it_staff", "dòng không có số liệu nào", row)
+        if agency is not None and start is not None:
+            first = seen.get((agency.id, start))
+            if first is not None:
+                rows.err("agency", f"cơ quan '{code}' đã có ở dòng {first} cùng ngày", row)
+            seen[(agency.id, start)] = row
+        if len(rows.errors) == n and agency is not None and start is not None:
+            checked.append(
+                {
+                    "agency_id": agency.id,
+                    "valid_from": start,
+                    "it_staff": it or 0,
+                    "security_staff": sec or 0,
+                }
+            )
+    rows.refuse_if_any()
+    for values in checked:
+        found = session.scalars(
+            select(ItStaff).where(
+                ItStaff.agency_id == values["agency_id"], ItStaff.valid_from == values["valid_from"]
+            )
+        ).first()
+        _upsert(session, report, found, ItStaff, values)
+    session.flush()
+    return report
+
+
+def it_staff(
+    session: Session, *, principal: Principal, as_of: date | None = None
+) -> dict[str, Any]:
+    """Return each agency the caller may read with its IT and security staff on a day (the
+    latest count dated on or before it; agencies with none listed as "chưa có số liệu")."""
+    principal.require("read")
+    day = as_of or local_today()
+    agencies = units.readable_agencies(session, principal=principal)
+    latest: dict[int, ItStaff] = {}
+    ids = [a.id for a in agencies]
+    for i in range(0, len(ids), 500):
+        for s in session.scalars(
+            select(ItStaff).where(
+                ItStaff.agency_id.in_(ids[i : i + 500]), ItStaff.valid_from <= day
+            )
+        ):
+            if s.agency_id not in latest or s.valid_from > latest[s.agency_id].valid_from:
+                latest[s.agency_id] = s
+    listed = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "it_staff": latest[a.id].it_staff if a.id in latest else None,
+            "security_staff": latest[a.id].security_staff if a.id in latest else None,
+            "since": latest[a.id].valid_from.isoformat() if a.id in latest else None,
+        }
+        for a in agencies
+    ]
+    known = [r for r in listed if r["it_staff"] is not None]
+    return {
+        "as_of": day.isoformat(),
+        "agencies": listed,
+        "reported": len(known),
+        "it_staff": sum(r["it_staff"] for r in known) if known else None,
+        "security_staff": sum(r["security_staff"] for r in known) if known else None,
+    }

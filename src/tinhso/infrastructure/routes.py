@@ -126,6 +126,12 @@ def sites(
     return registers.sites(session, principal=principal, unit_code=unit, as_of=as_of)
 
 
+@router.get("/infrastructure/it-staff", summary="Cán bộ chuyên trách CNTT, ATTT của các cơ quan")
+def it_staff(session: SessionDep, principal: ApiPrincipal, as_of: AsOf = None) -> Any:
+    """Each agency the caller may read with its specialised IT and security staff on a day."""
+    return registers.it_staff(session, principal=principal, as_of=as_of)
+
+
 def _register_route(kind: str, importer: Any, label: str) -> None:
     async def route(
         session: SessionDep, principal: ApiPrincipal, file: Annotated[UploadFile, File()]
@@ -147,7 +153,7 @@ def _register_route(kind: str, importer: Any, label: str) -> None:
         methods=["POST"],
         summary=f"Nhập {label} (CSV/XLSX)",
         responses=REFUSED,  # type: ignore[arg-type]
-        name=f"import_{kind}",
+        name=f"import_{kind.replace('-', '_')}",
     )
 
 
@@ -156,5 +162,6 @@ for _kind, _importer, _label in (
     ("teams", registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
     ("members", registers.import_members, "thành viên các tổ"),
     ("courses", registers.import_courses, "lớp tập huấn, bồi dưỡng"),
+    ("it-staff", registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
 ):
     _register_route(_kind, _importer, _label)

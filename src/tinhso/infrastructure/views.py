@@ -186,6 +186,7 @@ IMPORT_KINDS = {
     "teams": "Tổ công nghệ số cộng đồng, tổ chỉ đạo",
     "members": "Thành viên các tổ",
     "courses": "Lớp tập huấn, bồi dưỡng",
+    "it_staff": "Cán bộ chuyên trách CNTT, ATTT của các cơ quan",
 }
 
 
@@ -244,6 +245,7 @@ async def import_upload(
                 "teams": registers.import_teams,
                 "members": registers.import_members,
                 "courses": registers.import_courses,
+                "it_staff": registers.import_it_staff,
             }[kind]
             extra = {"operator": operator or None} if kind == "sites" else {}
             rep = await run_in_threadpool(

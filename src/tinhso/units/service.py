@@ -425,3 +425,22 @@ def unit_rows(
     if under is not None:
         stmt = stmt.where(subtree_of(Unit.path, under.path))
     return [(int(i), p, str(path)) for i, p, path in session.execute(stmt)]
+
+
+def agencies_by_code(
+    session: Session, *, principal: Principal, codes: Sequence[str], writable: bool = False
+) -> dict[str, Agency]:
+    """Return the agencies with these codes that the caller may read (``writable``: whose
+    records it may send), by code."""
+    clause = principal.agency_data_write() if writable else principal.agency_read()
+    out: dict[str, Agency] = {}
+    unique = sorted({c.strip() for c in codes if c.strip()})
+    for i in range(0, len(unique), 500):
+        stmt = select(Agency).where(Agency.code.in_(unique[i : i + 500]), clause)
+        out.update((a.code, a) for a in session.scalars(stmt))
+    return out
+
+
+def readable_agencies(session: Session, *, principal: Principal) -> list[Agency]:
+    """Return every agency the caller may read, in Vietnamese order."""
+    return list_agencies(session, principal=principal)[1]
