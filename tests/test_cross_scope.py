@@ -362,6 +362,21 @@ CASES: list[Case] = [
         },
         (422,),
     ),
+    (
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/activities:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã đơn vị,Ngày,Nội dung\n0339001,01/10/2025,Hướng dẫn\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
     # Indicators: another commune's or province's index (the shipped DTI catalogs are loaded).
     (
         "officer_dk",

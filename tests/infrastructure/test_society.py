@@ -279,3 +279,27 @@ def test_it_staff_by_agency_as_of_a_date_and_in_scope(loaded: World) -> None:
             principal=_principal(loaded, "officer_dk"),
         )
     assert "trong phạm vi được phân quyền" in caught.value.errors[0].reason
+
+
+def test_team_activities_are_counted_for_the_year(loaded: World) -> None:
+    text = (
+        "Mã đơn vị,Ngày,Nội dung,Số người\n"
+        "0338801,05/01/2026,Hướng dẫn nộp hồ sơ trực tuyến,40\n"
+        "0338801,20/02/2026,Cài đặt ứng dụng định danh điện tử,\n"
+        "0338801,10/10/2025,Hướng dẫn thanh toán trực tuyến,25\n"
+    )
+    rep = _load(loaded, registers.import_activities, text)
+    assert rep.created == 3 and _load(loaded, registers.import_activities, text).unchanged == 3
+    with loaded.db.session() as s:
+        out = registers.teams(
+            s, principal=SYSTEM_PRINCIPAL, unit_code="03388", as_of=date(2026, 6, 1)
+        )
+    assert (out["activities"], out["people_reached"]) == (2, 40)  # this year's only
+    with pytest.raises(InvalidInput) as caught:
+        # Nà Tăm's team was dissolved on 1/3/2026.
+        _load(
+            loaded,
+            registers.import_activities,
+            "Mã đơn vị,Ngày,Nội dung\n0339001,15/03/2026,Họp tổ\n",
+        )
+    assert "không có tổ đang hoạt động ngày 15/03/2026" in caught.value.errors[0].reason

@@ -172,6 +172,7 @@ REGISTER_IMPORTS = {
     "members": (registers.import_members, "thành viên các tổ"),
     "courses": (registers.import_courses, "lớp tập huấn, bồi dưỡng và số người tham gia"),
     "it_staff": (registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
+    "activities": (registers.import_activities, "hoạt động của các tổ công nghệ số cộng đồng"),
 }
 
 
@@ -344,3 +345,12 @@ def it_staff(as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
         f"{vn_number(out['reported'])}/{vn_number(len(out['agencies']))} cơ quan có số liệu"
     )
     console.print(table)
+
+
+@app.command(
+    "import-activities",
+    help="Nhập hoạt động của các tổ công nghệ số cộng đồng (ghi tất cả hoặc không ghi gì).",
+)
+def import_activities(file: FileArg) -> None:
+    """Import teams' activities (all or nothing)."""
+    _register_import("activities", file)

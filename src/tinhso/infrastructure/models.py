@@ -227,3 +227,20 @@ class VillageState(Base):
     households_fibre: Mapped[int | None] = mapped_column(Integer)
     population: Mapped[int | None] = mapped_column(Integer)
     sources: Mapped[str] = mapped_column(String(200), default="")
+
+
+class TeamActivity(Base):
+    """Something a team did on a day (guided people through public services online, installed
+    apps, a campaign), with how many people it reached."""
+
+    __tablename__ = "infra_team_activity"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("team_id", "day", "title", name="uq_infra_activity_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("infra_team.id", ondelete="CASCADE"), index=True
+    )
+    day: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    people: Mapped[int | None] = mapped_column(Integer)

@@ -31,6 +31,7 @@ from tinhso.infrastructure.models import (
     DigitalTeam,
     ItStaff,
     Site,
+    TeamActivity,
     TeamMember,
 )
 from tinhso.tabular import read_table
@@ -628,6 +629,8 @@ def teams(
             select(TeamMember).where(TeamMember.team_id.in_([t.id for t in held]))
         ):
             members.setdefault(m.team_id, []).append(m)
+    year_start = date(day.year, 1, 1)
+    done = _activities(session, [t.id for t in held], year_start, day)
     parts = ", ".join(
         f"{vn_number(r['established'])}/{vn_number(r['expected'])} {r['label'].lower()}"
         for r in by_level
@@ -642,6 +645,8 @@ def teams(
         "wording": f"{share(total_e, total_x)} tổ đã thành lập ({parts})"
         if total_x
         else "chưa có số liệu",
+        "activities": sum(n for n, _p in done.values()),
+        "people_reached": sum(p for _n, p in done.values()),
         "teams": [
             {
                 "unit": {
@@ -652,6 +657,9 @@ def teams(
                 "name": t.name,
                 "established": t.established.isoformat(),
                 "decision": t.decision,
+                # This year's activities up to the day, and the people they reached.
+                "activities": done.get(t.id, (0, 0))[0],
+                "people_reached": done.get(t.id, (0, 0))[1],
                 "members": [
                     {
                         "full_name": m.full_name,
@@ -922,3 +930,74 @@ def it_staff(
         "it_staff": sum(r["it_staff"] for r in known) if known else None,
         "security_staff": sum(r["security_staff"] for r in known) if known else None,
     }
+
+
+ACTIVITY_COLUMNS = {
+    "unit": ("mã đơn vị", "ma_don_vi", "mã"),
+    "day": ("ngày", "ngày thực hiện", "ngay"),
+    "title": ("nội dung", "hoạt động", "noi_dung"),
+    "people": ("số người", "số người được hỗ trợ", "số người tham gia", "so_nguoi"),
+}
+ACTIVITY_LABELS = {"unit": "Mã đơn vị", "day": "Ngày", "title": "Nội dung", "people": "Số người"}
+
+
+def import_activities(
+    session: Session, *, principal: Principal, data: bytes, filename: str
+) -> RegisterReport:
+    """Activities of the teams in force on their day, keyed by team, day and content."""
+    _may_write(principal)
+    table = read_table(data, filename, columns=ACTIVITY_COLUMNS, required=("unit", "day", "title"))
+    rows = _Rows(ACTIVITY_LABELS)
+    report = RegisterReport("activities", rows=len(table.rows), encoding=table.encoding)
+    checked: list[dict[str, Any]] = []
+    seen: dict[tuple[int, date, str], int] = {}
+    for row, rec in table.rows:
+        n = len(rows.errors)
+        day = rows.day(rec, "day", row)
+        unit = (
+            rows.unit(session, principal, rec, "unit", row, day, tuple(TEAM_LEVELS))
+            if day
+            else None
+        )
+        team = _team_of(session, unit.id, day) if unit is not None and day is not None else None
+        if unit is not None and day is not None and team is None:
+            rows.err("unit", f"{unit.name} không có tổ đang hoạt động ngày {day:%d/%m/%Y}", row)
+        title = rows.text(rec, "title", row, limit=300)
+        people = rows.count(rec, "people", row)
+        if team is not None and day is not None and title:
+            first = seen.get((team.id, day, title))
+            if first is not None:
+                rows.err("title", f"hoạt động này đã có ở dòng {first}", row)
+            seen[(team.id, day, title)] = row
+        if len(rows.errors) == n and team is not None and day is not None:
+            checked.append({"team_id": team.id, "day": day, "title": title, "people": people})
+    rows.refuse_if_any()
+    for values in checked:
+        found = session.scalars(
+            select(TeamActivity).where(
+                TeamActivity.team_id == values["team_id"],
+                TeamActivity.day == values["day"],
+                TeamActivity.title == values["title"],
+            )
+        ).first()
+        _upsert(session, report, found, TeamActivity, values)
+    session.flush()
+    return report
+
+
+def _activities(
+    session: Session, team_ids: list[int], first: date, last: date
+) -> dict[int, tuple[int, int]]:
+    """Return (activities, people reached) per team between two days."""
+    out: dict[int, tuple[int, int]] = {}
+    for i in range(0, len(team_ids), 500):
+        for a in session.scalars(
+            select(TeamActivity).where(
+                TeamActivity.team_id.in_(team_ids[i : i + 500]),
+                TeamActivity.day >= first,
+                TeamActivity.day <= last,
+            )
+        ):
+            n, people = out.get(a.team_id, (0, 0))
+            out[a.team_id] = (n + 1, people + (a.people or 0))
+    return out

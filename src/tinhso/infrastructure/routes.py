@@ -163,5 +163,6 @@ for _kind, _importer, _label in (
     ("members", registers.import_members, "thành viên các tổ"),
     ("courses", registers.import_courses, "lớp tập huấn, bồi dưỡng"),
     ("it-staff", registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
+    ("activities", registers.import_activities, "hoạt động của các tổ công nghệ số cộng đồng"),
 ):
     _register_route(_kind, _importer, _label)

@@ -185,6 +185,7 @@ IMPORT_KINDS = {
     "sites": "Trạm BTS, điểm Wi-Fi công cộng",
     "teams": "Tổ công nghệ số cộng đồng, tổ chỉ đạo",
     "members": "Thành viên các tổ",
+    "activities": "Hoạt động của các tổ",
     "courses": "Lớp tập huấn, bồi dưỡng",
     "it_staff": "Cán bộ chuyên trách CNTT, ATTT của các cơ quan",
 }
@@ -244,6 +245,7 @@ async def import_upload(
                 "sites": registers.import_sites,
                 "teams": registers.import_teams,
                 "members": registers.import_members,
+                "activities": registers.import_activities,
                 "courses": registers.import_courses,
                 "it_staff": registers.import_it_staff,
             }[kind]
