@@ -51,16 +51,21 @@ def test_department_officer_opens_its_province_and_drills_to_a_commune_report(
     assert "không có đơn vị cùng cấp có số liệu để so sánh" in device.locator("#rank").inner_text()
     assert "1/1" not in device.locator("main").inner_text()
     assert _fits(device)
-    # 3.1 Tỷ lệ hộ gia đình có kết nối cáp quang: the communes' reports behind it.
+    # 4.1 (officials trained, still reported by the communes): the reports behind it. (3.1,
+    # households with fibre, is computed from the infrastructure register since issue 10.)
     with device.expect_navigation():
-        device.click("table.tree tr:has-text('Tỷ lệ hộ gia đình có kết nối cáp quang') td a")
-    assert device.locator("h1").inner_text().startswith("3.1.")
-    table = device.locator("#e-dtip\\.ho_cap_quang table").inner_text()
+        device.click(
+            "table.tree tr:has-text('Tỷ lệ cán bộ, công chức, viên chức được bồi dưỡng') td a"
+        )
+    assert device.locator("h1").inner_text().startswith("4.1.")
+    table = device.locator("#e-dtip\\.cbccvc_boi_duong table").inner_text()
     # Who entered it, how and when: the commune's own officer, not "API · hệ thống".
     assert "Xã Bình Lư" in table and "Năm 2025" in table and "officer_bl" in table
     assert _fits(device)
     with device.expect_navigation():
-        device.click("#e-dtip\\.ho_cap_quang tr:has-text('Xã Bình Lư') a:has-text('Mở báo cáo')")
+        device.click(
+            "#e-dtip\\.cbccvc_boi_duong tr:has-text('Xã Bình Lư') a:has-text('Mở báo cáo')"
+        )
     # The department reads the commune's report it is in charge of (and may approve it).
     assert device.locator("h1").inner_text().startswith("Báo cáo số liệu Bộ chỉ số")
     assert "Xã Bình Lư" in device.locator("dl.facts").inner_text()
