@@ -442,6 +442,17 @@ SPOT_KINDS = {
 }
 
 
+# The same kinds in a few words, for a table's cell.
+SPOT_SHORT = {
+    "no_electricity": "chưa có điện",
+    "no_mobile": "vùng trắng",
+    "partial_mobile": "vùng lõm",
+    "no_broadband": "chưa có 3G/4G/5G",
+    "no_fibre": "chưa có cáp quang",
+    "unreported": "chưa có số liệu",
+}
+
+
 def spot_kinds(st: VillageState) -> list[str]:
     """Return the white-spot kinds a village falls in."""
     if not st.reported:
@@ -496,6 +507,7 @@ def white_spots(
         "as_of": day.isoformat(),
         "unit": _unit(unit),
         "kinds": SPOT_KINDS,
+        "short": SPOT_SHORT,
         "counts": counts,
         "villages_total": len(villages),
         "villages": listed,
