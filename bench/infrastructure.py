@@ -37,7 +37,7 @@ from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.config import Settings
 from tinhso.db import Database, utcnow
 from tinhso.infrastructure import service
-from tinhso.infrastructure.models import InfraImport, VillageFact
+from tinhso.infrastructure.models import VALUE_COLUMNS, InfraImport, VillageFact
 from tinhso.migrate import upgrade
 from tinhso.text import fold
 from tinhso.units.models import Unit
@@ -122,19 +122,7 @@ def facts(db: Database, villages: int, years: int, first_village: int) -> int:
         )
     n = 0
     batch: list[dict[str, object]] = []
-    blank: dict[str, object] = dict.fromkeys(
-        (
-            "electricity",
-            "cov_2g",
-            "cov_3g",
-            "cov_4g",
-            "cov_5g",
-            "fibre",
-            "households",
-            "households_fibre",
-            "population",
-        )
-    )
+    blank: dict[str, object] = dict.fromkeys(VALUE_COLUMNS)
     remote = [rng.random() for _ in range(villages)]
     with db.engine.begin() as conn:
         for y in range(years):

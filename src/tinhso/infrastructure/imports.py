@@ -28,7 +28,7 @@ from tinhso.db import utcnow
 from tinhso.errors import FieldError, Forbidden, InvalidInput
 from tinhso.fmt import local_today
 from tinhso.infrastructure import service, vocab
-from tinhso.infrastructure.models import TECHNOLOGIES, InfraImport, VillageFact
+from tinhso.infrastructure.models import TECHNOLOGIES, VALUE_COLUMNS, InfraImport, VillageFact
 from tinhso.tabular import read_table
 from tinhso.text import fold
 from tinhso.units import service as units
@@ -77,14 +77,6 @@ FIELD_LABELS = {
     "population": "Dân số",
     **{f"cov_{t}": t.upper() for t in TECHNOLOGIES},
 }
-VALUE_FIELDS = (
-    "electricity",
-    *(f"cov_{t}" for t in TECHNOLOGIES),
-    "fibre",
-    "households",
-    "households_fibre",
-    "population",
-)
 MAX_CANDIDATES = 3
 
 
@@ -344,7 +336,7 @@ def import_file(
         if errors:
             report.errors += errors
             continue
-        if all(values.get(k) is None for k in VALUE_FIELDS):
+        if all(values.get(k) is None for k in VALUE_COLUMNS):
             report.errors.append(_err("village", "dòng không có số liệu nào", row))
             continue
         first = seen.get((village.id, day))
@@ -386,7 +378,7 @@ def _write(
     changes: list[tuple[int, date, dict[str, Any], VillageFact | None]] = []
     for village_id, day, values in facts:
         old = held.get((village_id, day))
-        if old is not None and all(getattr(old, k) == values.get(k) for k in VALUE_FIELDS):
+        if old is not None and all(getattr(old, k) == values.get(k) for k in VALUE_COLUMNS):
             report.unchanged += 1
             continue
         changes.append((village_id, day, values, old))
@@ -416,7 +408,7 @@ def _write(
             )
             report.created += 1
         else:
-            for k in VALUE_FIELDS:
+            for k in VALUE_COLUMNS:
                 setattr(old, k, values.get(k))
             old.import_id = imp.id
             report.corrected += 1

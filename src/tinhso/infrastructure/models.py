@@ -39,6 +39,25 @@ SITE_KINDS = {
 }
 
 
+class VillageValues:
+    """What is known of a village (a source's fact, or all sources combined); ``None`` is not
+    reported."""
+
+    electricity: Mapped[bool | None] = mapped_column(Boolean)
+    cov_2g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_3g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_4g: Mapped[int | None] = mapped_column(SmallInteger)
+    cov_5g: Mapped[int | None] = mapped_column(SmallInteger)
+    fibre: Mapped[bool | None] = mapped_column(Boolean)
+    households: Mapped[int | None] = mapped_column(Integer)
+    households_fibre: Mapped[int | None] = mapped_column(Integer)
+    population: Mapped[int | None] = mapped_column(Integer)
+
+
+# The value columns of a village, in their order.
+VALUE_COLUMNS = tuple(VillageValues.__annotations__)
+
+
 class InfraImport(Base):
     """One file of facts as it was accepted: who sent it, for which operator and date."""
 
@@ -57,7 +76,7 @@ class InfraImport(Base):
     imported_at: Mapped[datetime] = mapped_column(TZDateTime())
 
 
-class VillageFact(Base):
+class VillageFact(VillageValues, Base):
     """What one source (an operator, or ``dia_phuong``: the commune's own count) reported of
     one village, valid from a date until the next fact of the same source and village.
 
@@ -74,15 +93,6 @@ class VillageFact(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     operator: Mapped[str] = mapped_column(String(20))
     valid_from: Mapped[date] = mapped_column(Date)
-    electricity: Mapped[bool | None] = mapped_column(Boolean)
-    cov_2g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_3g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_4g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_5g: Mapped[int | None] = mapped_column(SmallInteger)
-    fibre: Mapped[bool | None] = mapped_column(Boolean)
-    households: Mapped[int | None] = mapped_column(Integer)
-    households_fibre: Mapped[int | None] = mapped_column(Integer)
-    population: Mapped[int | None] = mapped_column(Integer)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("infra_import.id"), index=True)
 
 
@@ -201,7 +211,7 @@ class ItStaff(Base):
     security_staff: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class VillageState(Base):
+class VillageState(VillageValues, Base):
     """What a village had, all sources combined, from ``valid_from`` until ``valid_to``
     (exclusive; None: still so) — worked out from its facts after each import, so that "as of
     a date" is one row a village, read without going through every fact (the facts stay the
@@ -217,15 +227,6 @@ class VillageState(Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)
-    electricity: Mapped[bool | None] = mapped_column(Boolean)
-    cov_2g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_3g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_4g: Mapped[int | None] = mapped_column(SmallInteger)
-    cov_5g: Mapped[int | None] = mapped_column(SmallInteger)
-    fibre: Mapped[bool | None] = mapped_column(Boolean)
-    households: Mapped[int | None] = mapped_column(Integer)
-    households_fibre: Mapped[int | None] = mapped_column(Integer)
-    population: Mapped[int | None] = mapped_column(Integer)
     sources: Mapped[str] = mapped_column(String(200), default="")
 
 

@@ -9,7 +9,6 @@ teams established and not dissolved) or over a period (courses that ended in it)
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -174,14 +173,17 @@ def _may_write(principal: Principal) -> None:
 def _upsert(
     session: Session,
     report: RegisterReport,
-    found: Any,
-    make: Callable[[], Any],
+    model: Any,
+    key: tuple[str, ...],
     values: dict[str, Any],
 ) -> Any:
+    """Write ``values`` to the ``model`` row with the same ``key`` columns (a new row if none),
+    counting it created, updated or unchanged; return the row."""
+    found = session.scalars(
+        select(model).where(*(getattr(model, k) == values[k] for k in key))
+    ).first()
     if found is None:
-        obj = make()
-        for k, v in values.items():
-            setattr(obj, k, v)
+        obj = model(**values)
         session.add(obj)
         report.created += 1
         return obj
@@ -330,10 +332,7 @@ def import_sites(
             )
     rows.refuse_if_any()
     for values in checked:
-        found = session.scalars(
-            select(Site).where(Site.operator == values["operator"], Site.code == values["code"])
-        ).first()
-        _upsert(session, report, found, Site, values)
+        _upsert(session, report, Site, ("operator", "code"), values)
     session.flush()
     return report
 
@@ -398,13 +397,7 @@ def import_teams(
             )
     rows.refuse_if_any()
     for values in checked:
-        found = session.scalars(
-            select(DigitalTeam).where(
-                DigitalTeam.unit_id == values["unit_id"],
-                DigitalTeam.established == values["established"],
-            )
-        ).first()
-        _upsert(session, report, found, DigitalTeam, values)
+        _upsert(session, report, DigitalTeam, ("unit_id", "established"), values)
     session.flush()
     return report
 
@@ -453,12 +446,7 @@ def import_members(
             checked.append({"team_id": team.id, "full_name": name, "role": role, "phone": phone})
     rows.refuse_if_any()
     for values in checked:
-        found = session.scalars(
-            select(TeamMember).where(
-                TeamMember.team_id == values["team_id"], TeamMember.full_name == values["full_name"]
-            )
-        ).first()
-        _upsert(session, report, found, TeamMember, values)
+        _upsert(session, report, TeamMember, ("team_id", "full_name"), values)
     session.flush()
     return report
 
@@ -556,8 +544,7 @@ def import_courses(
             )
     rows.refuse_if_any()
     for values, counts in checked:
-        found = session.scalars(select(Course).where(Course.code == values["code"])).first()
-        course = _upsert(session, report, found, Course, values)
+        course = _upsert(session, report, Course, ("code",), values)
         session.flush()
         held = {
             a.kind: a
@@ -884,12 +871,7 @@ def import_it_staff(
             )
     rows.refuse_if_any()
     for values in checked:
-        found = session.scalars(
-            select(ItStaff).where(
-                ItStaff.agency_id == values["agency_id"], ItStaff.valid_from == values["valid_from"]
-            )
-        ).first()
-        _upsert(session, report, found, ItStaff, values)
+        _upsert(session, report, ItStaff, ("agency_id", "valid_from"), values)
     session.flush()
     return report
 
@@ -973,14 +955,7 @@ def import_activities(
             checked.append({"team_id": team.id, "day": day, "title": title, "people": people})
     rows.refuse_if_any()
     for values in checked:
-        found = session.scalars(
-            select(TeamActivity).where(
-                TeamActivity.team_id == values["team_id"],
-                TeamActivity.day == values["day"],
-                TeamActivity.title == values["title"],
-            )
-        ).first()
-        _upsert(session, report, found, TeamActivity, values)
+        _upsert(session, report, TeamActivity, ("team_id", "day", "title"), values)
     session.flush()
     return report
 

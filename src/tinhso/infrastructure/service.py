@@ -31,6 +31,7 @@ from tinhso.infrastructure.models import (
     NONE,
     PARTIAL,
     TECHNOLOGIES,
+    VALUE_COLUMNS,
     InfraImport,
     Site,
     VillageFact,
@@ -72,24 +73,11 @@ class VillageState:
         return best
 
 
-STATE_VALUES = (
-    "electricity",
-    "cov_2g",
-    "cov_3g",
-    "cov_4g",
-    "cov_5g",
-    "fibre",
-    "households",
-    "households_fibre",
-    "population",
-)
-
-
 def _held_states(session: Session, day: date, ids: Sequence[int] | None) -> dict[int, VillageState]:
     """Return the combined state on ``day`` of the villages ``ids`` (every village when None)
     that have one: a row a village, read from the state table."""
     S = VillageStateRow
-    cols: list[Any] = [S.village_id, *(getattr(S, c) for c in STATE_VALUES), S.sources]
+    cols: list[Any] = [S.village_id, *(getattr(S, c) for c in VALUE_COLUMNS), S.sources]
     chunks: list[Sequence[int] | None] = [None]
     if ids is not None:
         unique = sorted(set(ids))
@@ -125,7 +113,7 @@ def rebuild(session: Session, village_ids: Iterable[int] | None = None) -> int:
         VillageFact.village_id,
         VillageFact.operator,
         VillageFact.valid_from,
-        *(getattr(VillageFact, c) for c in STATE_VALUES),
+        *(getattr(VillageFact, c) for c in VALUE_COLUMNS),
     ]
     written = 0
     for chunk in chunks:
@@ -152,7 +140,7 @@ def rebuild(session: Session, village_ids: Iterable[int] | None = None) -> int:
                     k: v
                     if (v := getattr(r, k)) is not None or before is None
                     else getattr(before, k)
-                    for k in STATE_VALUES
+                    for k in VALUE_COLUMNS
                 },
             )
             st = _combine(list(latest.values()))

@@ -102,13 +102,20 @@ def white_spots_page(
     kind: str = "",
 ) -> Response:
     """The villages without electricity, mobile coverage or fibre, by commune, on a date."""
-    principal = current[0]
+    data, day, note, chosen = _white_spots(request, session, current[0], unit, as_of, kind)
+    context = {"data": data, "as_of": day, "note": note, "kind": chosen or ""}
+    return render(request, "infrastructure/white_spots.html", context)
+
+
+def _white_spots(
+    request: Request, session: Any, principal: Principal, unit: str, as_of: str, kind: str
+) -> tuple[dict[str, Any], date, str | None, str | None]:
+    """Return the white spots the page and its spreadsheet show, the date, its note and kind."""
     day, note = _day(as_of)
     code = _area_code(request, session, principal, unit, day)
     chosen = kind if kind in service.SPOT_KINDS else None
     data = service.white_spots(session, principal=principal, unit_code=code, as_of=day, kind=chosen)
-    context = {"data": data, "as_of": day, "note": note, "kind": chosen or ""}
-    return render(request, "infrastructure/white_spots.html", context)
+    return data, day, note, chosen
 
 
 def _spot_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -123,9 +130,7 @@ def _spot_rows(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "Thôn, bản, tổ dân phố": v["name"],
                 "Thuộc loại": "; ".join(service.SPOT_KINDS[k] for k in v["kinds"]),
                 "Điện lưới": yes[v["electricity"]],
-                "Sóng di động": QUALITY_LABELS.get(best, "Chưa có số liệu")
-                if best is not None
-                else "Chưa có số liệu",
+                "Sóng di động": "Chưa có số liệu" if best is None else QUALITY_LABELS[best],
                 "Cáp quang": yes[v["fibre"]],
                 "Số hộ": v["households"],
                 "Số hộ có cáp quang": v["households_fibre"],
@@ -145,11 +150,7 @@ def white_spots_xlsx(
     kind: str = "",
 ) -> Response:
     """The white-spot list as a spreadsheet, the same rows as the page."""
-    principal = current[0]
-    day, _note = _day(as_of)
-    code = _area_code(request, session, principal, unit, day)
-    chosen = kind if kind in service.SPOT_KINDS else None
-    data = service.white_spots(session, principal=principal, unit_code=code, as_of=day, kind=chosen)
+    data, day, _note, chosen = _white_spots(request, session, current[0], unit, as_of, kind)
     what = service.SPOT_KINDS[chosen] if chosen else "Thôn chưa có hạ tầng"
     title = f"{what} — {data['unit']['name']} — ngày {day:%d/%m/%Y}"
     body = rows_to_xlsx(
