@@ -265,6 +265,11 @@ def test_scope_of_reads_and_imports(loaded: World) -> None:
     with pytest.raises(InvalidInput) as caught:
         _import(loaded, "Viettel", "Mã thôn,4G\n0338802,có\n", date(2026, 5, 1), principal=bl)
     assert "ngoài phạm vi" in caught.value.errors[0].reason
+    # Named by the column the row used, with its value.
+    assert (caught.value.errors[0].field, caught.value.errors[0].value) == (
+        "village_code",
+        "0338802",
+    )
     with loaded.db.session() as s:
         n = s.scalar(select(func.count()).select_from(Unit).where(Unit.level == "village"))
     assert n == 4

@@ -328,9 +328,10 @@ def import_file(
             report.errors.append(_err(fname, reason, row, rec.get(fname)))
             continue
         if not principal.covers_unit_path(village.path):
-            report.errors.append(
-                _err("village", f"thôn '{village.name}' nằm ngoài phạm vi được phân quyền", row)
-            )
+            # Named by the column the row used (the code, else the name), with its value.
+            by = "village_code" if rec.get("village_code") else "village"
+            reason = f"thôn '{village.name}' nằm ngoài phạm vi được phân quyền"
+            report.errors.append(_err(by, reason, row, rec.get(by)))
             continue
         values, errors = _values(rec, row)
         if errors:
