@@ -347,6 +347,21 @@ CASES: list[Case] = [
         },
         (422,),
     ),
+    (  # another commune's people on a list (the province's course: test_society.py)
+        "officer_dk",
+        "POST",
+        "/api/v1/infrastructure/participants:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    "Mã lớp,Họ và tên,Mã đơn vị,Đối tượng\nC1,Ai Đó,03390,Cán bộ\n".encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
     (
         "officer_dk",
         "POST",
@@ -372,6 +387,89 @@ CASES: list[Case] = [
                     "t.csv",
                     "Mã đơn vị,Ngày,Nội dung\n0339001,01/10/2025,Hướng dẫn\n".encode(),
                     "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
+    # Tasks: another agency's task, its evidence, its review (tests/tasks/test_tasks.py has them
+    # with tasks in the world); a plan the caller's agency is not in charge of.
+    ("officer_bl", "GET", "/api/v1/tasks/{dossier:NV-01}/progress", lambda w: {}, (404,)),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/{dossier:NV-01}/progress",
+        lambda w: {"data": {"percent": "10"}},
+        (404,),
+    ),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/{dossier:NV-01}/review",
+        lambda w: {"data": {"accept": "true"}},
+        (404,),
+    ),
+    ("officer_bl", "GET", "/api/v1/tasks/evidence/{dossier:1}", lambda w: {}, (404,)),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/{dossier:NV-01}/cancel",
+        lambda w: {"data": {"reason": "Không cần nữa"}},
+        (404,),
+    ),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/targets:achieved",
+        lambda w: {"data": {"plan": "09-KH/BCĐCĐS", "code": "CT01", "value": "5"}},
+        (404,),
+    ),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    (
+                        '"Số, ký hiệu kế hoạch",Ngày ban hành,Trích yếu kế hoạch,Cơ quan theo dõi,'
+                        "Mã nhiệm vụ,Tên nhiệm vụ,Cơ quan chủ trì,Thời hạn hoàn thành\n"
+                        "01-KH/X,01/01/2026,Kế hoạch,000.00.02.H12,N1,Việc,000.00.51.H12,"
+                        "31/12/2026\n"
+                    ).encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/targets:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "t.csv",
+                    '"Số, ký hiệu kế hoạch",Mã chỉ tiêu,Tên chỉ tiêu,Kế hoạch giao\n01-KH/X,C1,Chỉ tiêu,10\n'.encode(),
+                    "text/csv",
+                )
+            }
+        },
+        (422,),
+    ),
+    (
+        "officer_bl",
+        "POST",
+        "/api/v1/tasks/sync:import",
+        lambda w: {
+            "files": {
+                "file": (
+                    "s.json",
+                    b'{"format": "tinhso.tasks/1", "tasks": [{"code": "NV-01", "status": "done",'
+                    b' "percent": 100, "updated_at": "2026-01-01T00:00:00+07:00"}]}',
+                    "application/json",
                 )
             }
         },
@@ -511,6 +609,12 @@ LISTS = {
     ("GET", "/api/v1/reporting/forms/{}"),  # (a path parameter, as the check shapes it)
     # filtered to the caller's agencies: tests/infrastructure/test_society.py
     ("GET", "/api/v1/infrastructure/it-staff"),
+    # filtered to the tasks of the caller's agencies: tests/tasks/test_tasks.py
+    ("GET", "/api/v1/plans"),
+    ("GET", "/api/v1/tasks"),
+    ("GET", "/api/v1/tasks/summary"),
+    ("GET", "/api/v1/tasks/targets"),
+    ("GET", "/api/v1/tasks/export"),
 }
 
 

@@ -30,6 +30,8 @@ from tinhso.services import routes as services_routes
 from tinhso.services import views as services_views
 from tinhso.services.fastpath import EventFastPath
 from tinhso.services.intake import EventIntake
+from tinhso.tasks import routes as tasks_routes
+from tinhso.tasks import views as tasks_views
 from tinhso.units import routes as units_routes
 from tinhso.units import views as units_views
 from tinhso.web import problems, views, warmup
@@ -60,6 +62,7 @@ ROUTE_MODULES = (
     audit_routes,
     indicators_routes,
     infrastructure_routes,
+    tasks_routes,
 )
 
 _HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
@@ -187,6 +190,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         services_views,
         indicators_views,
         infrastructure_views,
+        tasks_views,
     ):
         app.include_router(module.router)
 

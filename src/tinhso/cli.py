@@ -17,6 +17,7 @@ from tinhso.indicators.cli import catalog_app
 from tinhso.infrastructure.cli import app as infra_app
 from tinhso.reporting.cli import app as reporting_app
 from tinhso.services.cli import app as services_app
+from tinhso.tasks.cli import app as tasks_app
 from tinhso.units.cli import app as units_app
 
 localize()
@@ -33,6 +34,7 @@ app.add_typer(services_app, name="services")
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(indicators_app, name="indicators")
 app.add_typer(infra_app, name="infra")
+app.add_typer(tasks_app, name="tasks")
 app.add_typer(reporting_app, name="reporting")
 app.command(
     "demo",

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     # are believed (comma-separated: "10.0.0.5, 10.1.0.0/24"); none by default.
     trusted_proxies: str = ""
     province_code: str = "12"
+    # Working days before a task's deadline its lead agency's home page reminds it.
+    task_reminder_days: int = Field(default=5, ge=0, le=60)
     # Request bodies (web/limits.py): an uploaded file, and anything else (a JSON batch, a form).
     upload_max_mb: int = 2048
     body_max_mb: int = 16

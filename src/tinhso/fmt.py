@@ -8,10 +8,13 @@ from zoneinfo import ZoneInfo
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def vn_date(value: date | datetime | None, with_time: bool = False) -> str:
-    """Return a date as Vietnamese write it: 01/07/2025 (and 14:05 in local time)."""
+def vn_date(value: date | datetime | str | None, with_time: bool = False) -> str:
+    """Return a date as Vietnamese write it: 01/07/2025 (and 14:05 in local time); an ISO
+    string (an API answer's date) is read first."""
     if value is None:
         return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
     if isinstance(value, datetime):
         local = value.astimezone(LOCAL_TZ)
         return local.strftime("%d/%m/%Y %H:%M") if with_time else local.strftime("%d/%m/%Y")

@@ -14,6 +14,7 @@ from tinhso.indicators.models import (
 from tinhso.infrastructure.models import (
     Course,
     CourseAttendance,
+    CourseParticipant,
     DigitalTeam,
     InfraImport,
     ItStaff,
@@ -34,6 +35,7 @@ from tinhso.reporting.models import (
     Submission,
 )
 from tinhso.services.models import ChangeCounter, Dossier, DossierEvent, Procedure
+from tinhso.tasks.models import Plan, PlanTarget, Task, TaskAgency, TaskEvidence, TaskUpdate
 from tinhso.units.models import Agency, Unit, UnitLineage
 
 __all__ = [
@@ -47,6 +49,7 @@ __all__ = [
     "CompositeIndex",
     "Course",
     "CourseAttendance",
+    "CourseParticipant",
     "DataElement",
     "DataValue",
     "DataValueHistory",
@@ -62,11 +65,17 @@ __all__ = [
     "ItStaff",
     "LoginAttempt",
     "PeriodClosure",
+    "Plan",
+    "PlanTarget",
     "Procedure",
     "ReportForm",
     "Site",
     "Submission",
     "Target",
+    "Task",
+    "TaskAgency",
+    "TaskEvidence",
+    "TaskUpdate",
     "TeamActivity",
     "TeamMember",
     "Unit",

@@ -86,3 +86,33 @@ def test_cli_import_coverage_white_spots(cli: World, tmp_path: Path) -> None:
         app, ["infra", "import", str(bad), "--operator", "VNPT", "--date", "2025-08-01"]
     )
     assert r.exit_code == 2 and "không có thôn mã '0339999'" in " ".join(r.output.split())
+
+
+def test_a_date_before_the_reform_shows_the_units_of_the_time(client: Any, world: World) -> None:
+    """Asked for no unit, a leader of today's province is shown the province as it stood on a
+    day before 1 July 2025 (its districts' teams too), a commune officer the commune that formed
+    its own; neither is refused for having "no area"."""
+    from tests.accounts.test_auth import _login
+
+    r = client.get(
+        "/api/v1/infrastructure/teams",
+        params={"as_of": "2024-06-01"},
+        headers=world.auth("leader12"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["unit"]["code"] == "12"
+    assert "district" in [lv["level"] for lv in r.json()["levels"]]
+    _login(client, "leader12")
+    page = client.get("/infrastructure", params={"as_of": "2024-06-01"})
+    assert page.status_code == 200, page.text
+    assert "Tỉnh Lai Châu" in page.text and "cấp huyện" in page.text
+    client.cookies.clear()
+    _login(client, "officer_dk")
+    page = client.get("/infrastructure", params={"as_of": "2024-06-01"})
+    assert page.status_code == 200, page.text
+    assert "Hạ tầng số và xã hội số — Phường Đoàn Kết" in page.text
+    # Another province's past stays closed.
+    assert (
+        client.get("/infrastructure", params={"as_of": "2024-06-01", "unit": "15"}).status_code
+        == 404
+    )

@@ -12,8 +12,8 @@ from tests.world import World
 from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.errors import InvalidInput
+from tinhso.infrastructure import courses, registers
 from tinhso.infrastructure import figures as infra_figures
-from tinhso.infrastructure import registers
 from tinhso.infrastructure.models import DigitalTeam, Site
 from tinhso.units import service as units
 
@@ -59,7 +59,7 @@ def _load(world: World, importer: Any, text: str, **kw: Any) -> Any:
 def loaded(world: World) -> World:
     _load(world, registers.import_teams, TEAMS)
     _load(world, registers.import_members, MEMBERS)
-    _load(world, registers.import_courses, COURSES)
+    _load(world, courses.import_courses, COURSES)
     _load(world, registers.import_sites, SITES)
     return world
 
@@ -114,14 +114,14 @@ def test_members_phone_only_for_those_who_may_read_it(loaded: World) -> None:
 
 def test_training_in_a_period(loaded: World) -> None:
     with loaded.db.session() as s:
-        y2025 = registers.training(
+        y2025 = courses.training(
             s,
             principal=SYSTEM_PRINCIPAL,
             unit_code="12",
             first=date(2025, 1, 1),
             last=date(2025, 12, 31),
         )
-        dk = registers.training(
+        dk = courses.training(
             s,
             principal=SYSTEM_PRINCIPAL,
             unit_code="03388",
@@ -212,7 +212,7 @@ def test_an_import_cannot_take_over_another_communes_course_or_site(loaded: Worl
     with pytest.raises(InvalidInput) as caught:
         _load(
             loaded,
-            registers.import_courses,
+            courses.import_courses,
             "Mã lớp,Tên lớp,Mã đơn vị,Từ ngày\nL3,Lớp khác,03388,01/02/2026\n",
             principal=dk,
         )
@@ -303,3 +303,166 @@ def test_team_activities_are_counted_for_the_year(loaded: World) -> None:
             "Mã đơn vị,Ngày,Nội dung\n0339001,15/03/2026,Họp tổ\n",
         )
     assert "không có tổ đang hoạt động ngày 15/03/2026" in caught.value.errors[0].reason
+
+
+# L1 (IPv6, held by the province, 2025) and L2 (held by Đoàn Kết, 2025) get lists: Lò Văn Hùng
+# of Đoàn Kết and Vàng Thị Mai of the province are on both; L3 (2026) keeps its counts.
+PARTICIPANTS = (
+    "Mã lớp,Họ và tên,Chức vụ,Mã đơn vị,Đối tượng\n"
+    "L1,Vàng Thị Mai,Chuyên viên,12,Công chức\n"
+    "L1,Đèo Văn Sơn,,12,Cán bộ\n"
+    "L1,Lò Văn Hùng,,03388,Công chức\n"
+    "L1,Tòng Thị Lan,,03390,Viên chức\n"
+    "L2,Lò Văn Hùng,,03388,Công chức\n"
+    "L2,vàng thị  mai,,12,công chức\n"
+    "L2,Giàng A Páo,,03388,Người dân\n"
+)
+
+
+def test_lists_count_each_official_once_in_the_unit_they_work(loaded: World) -> None:
+    """Hand-worked: 2025's courses L1, L2 have 4 + 3 places; the public servants among them
+    are 4 people (Mai and Hùng twice, Páo a citizen): the province 4, Đoàn Kết 1 (Hùng),
+    Bình Lư 1 (Lan). The courses' counts become their lists' (L1: 20 + 31 → 4), per unit."""
+    rep = _load(loaded, courses.import_participants, PARTICIPANTS)
+    assert (rep.created, rep.updated, rep.unchanged, rep.removed) == (7, 0, 0, 0)
+    assert _load(loaded, courses.import_participants, PARTICIPANTS).unchanged == 7
+    with loaded.db.session() as s:
+        vals = infra_figures.values_on(s, date(2025, 12, 31), date(2025, 1, 1))
+        year = courses.training(
+            s,
+            principal=SYSTEM_PRINCIPAL,
+            unit_code="12",
+            first=date(2025, 1, 1),
+            last=date(2025, 12, 31),
+        )
+        dk = courses.training(
+            s,
+            principal=SYSTEM_PRINCIPAL,
+            unit_code="03388",
+            first=date(2025, 1, 1),
+            last=date(2025, 12, 31),
+        )
+    lc, dkv = vals[loaded.units["lai_chau"]], vals[loaded.units["doan_ket"]]
+    assert (lc["infra.trained"], lc["infra.trained_officials"], lc["infra.officials_trained"]) == (
+        7,
+        6,
+        4,
+    )
+    assert (dkv["infra.trained"], dkv["infra.officials_trained"]) == (3, 1)
+    assert vals[loaded.units["binh_lu"]]["infra.officials_trained"] == 1
+    assert year["wording"] == "02 lớp cho 7 người"
+    # Đoàn Kết's page: its own people, on L2 (held there) and on the province's L1.
+    assert (dk["courses"], dk["participants"]) == (2, 3)
+    # A list replaces the course's list: Sơn is taken off L1, Lan stays.
+    fewer = "\n".join(line for line in PARTICIPANTS.splitlines() if "Sơn" not in line) + "\n"
+    rep = _load(loaded, courses.import_participants, fewer)
+    assert (rep.removed, rep.unchanged) == (1, 6)
+    with loaded.db.session() as s:
+        again = infra_figures.values_on(s, date(2025, 12, 31), date(2025, 1, 1))
+    assert again[loaded.units["lai_chau"]]["infra.officials_trained"] == 3
+
+
+def test_bad_participant_rows_are_refused_whole_and_names_not_echoed(loaded: World) -> None:
+    bad = (
+        "Mã lớp,Họ và tên,Mã đơn vị,Đối tượng\n"
+        "L9,Nguyễn Văn A,12,Cán bộ\n"
+        "L1,Nguyễn Văn B,99999,Cán bộ\n"
+        "L1,Nguyễn Văn C,12,Sinh viên\n"
+        "L1,Nguyễn Văn D,12,Cán bộ\n"
+        "L1,Nguyễn  văn d,12,Công chức\n"
+        "L1,,12,Cán bộ\n"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        _load(loaded, courses.import_participants, bad)
+    got = [(e.row, e.field) for e in caught.value.errors]
+    assert got == [(2, "course"), (3, "unit"), (4, "kind"), (6, "full_name"), (7, "full_name")]
+    reasons = [e.reason for e in caught.value.errors]
+    assert "chưa có lớp 'L9' trong sổ" in reasons[0]
+    assert "phải là một trong: Lãnh đạo, Cán bộ" in reasons[2]
+    assert reasons[3] == "người này đã có trong lớp 'L1' ở dòng 5"
+    assert "Nguyễn" not in " ".join(reasons)
+    with loaded.db.session() as s:
+        from tinhso.infrastructure.models import CourseParticipant
+
+        assert s.scalar(select(func.count()).select_from(CourseParticipant)) == 0
+    # A missing column is named; an officer of another commune may not list a course of the
+    # province's (out of scope), and a course with a list takes no counts any more.
+    with pytest.raises(InvalidInput) as caught:
+        _load(loaded, courses.import_participants, "Mã lớp,Họ và tên\nL1,Ai đó\n")
+    missing = {e.field: e.reason for e in caught.value.errors}
+    assert set(missing) == {"unit", "kind"} and "đối tượng" in missing["kind"]
+    with pytest.raises(InvalidInput) as caught:
+        _load(
+            loaded,
+            courses.import_participants,
+            "Mã lớp,Họ và tên,Mã đơn vị,Đối tượng\nL1,Lò Văn Hùng,03388,Công chức\n",
+            principal=_principal(loaded, "officer_dk"),
+        )
+    assert "ngoài phạm vi" in caught.value.errors[0].reason
+    _load(loaded, courses.import_participants, PARTICIPANTS)
+    with pytest.raises(InvalidInput) as caught:
+        _load(loaded, courses.import_courses, COURSES)
+    assert "đã có danh sách người tham gia" in caught.value.errors[0].reason
+    blank = "Mã lớp,Tên lớp,Chủ đề,Mã đơn vị,Hình thức,Từ ngày,Đến ngày\nL1,Tập huấn IPv6 (sửa tên),IPv6,12,Trực tiếp,10/09/2025,12/09/2025\n"
+    assert _load(loaded, courses.import_courses, blank).updated == 1
+    with loaded.db.session() as s:
+        vals = infra_figures.values_on(s, date(2025, 12, 31), date(2025, 1, 1))
+    assert vals[loaded.units["lai_chau"]]["infra.officials_trained"] == 4
+
+
+def test_lists_keep_others_people_and_tell_names_apart_by_their_marks(loaded: World) -> None:
+    """An officer's list speaks for its own units: Đoàn Kết's officer listing L2 again leaves
+    the province's Mai on it. "Lò Thị Hà" and "Lò Thị Hạ" are two people. A moved course takes
+    its counts along. A province with no list in the period has the figure unknown, not 0."""
+    from tinhso.infrastructure.figures import fetch
+    from tinhso.lake import Lake
+    from tinhso.services.periods import parse_period
+    from tinhso.workdays import WorkCalendar
+
+    _load(loaded, courses.import_participants, PARTICIPANTS)
+    dk = _principal(loaded, "officer_dk")
+    mine = (
+        "Mã lớp,Họ và tên,Mã đơn vị,Đối tượng\n"
+        "L2,Lò Văn Hùng,03388,Công chức\n"
+        "L2,Lò Thị Hà,03388,Công chức\n"
+        "L2,Lò Thị Hạ,03388,Công chức\n"
+    )
+    rep = _load(loaded, courses.import_participants, mine, principal=dk)
+    assert (rep.created, rep.unchanged, rep.removed) == (2, 1, 1)  # Páo off; Mai stays
+    with loaded.db.session() as s:
+        vals = infra_figures.values_on(s, date(2025, 12, 31), date(2025, 1, 1))
+    assert vals[loaded.units["doan_ket"]]["infra.officials_trained"] == 3
+    assert vals[loaded.units["lai_chau"]]["infra.officials_trained"] == 6
+    # L3 (counts only, Bình Lư) moved to Đoàn Kết: its 50 places go with it.
+    moved = "Mã lớp,Tên lớp,Mã đơn vị,Từ ngày,Đến ngày,Công chức,Người dân\nL3,Kỹ năng số,03388,05/01/2026,06/01/2026,10,40\n"
+    _load(loaded, courses.import_courses, moved)
+    with loaded.db.session() as s:
+        later = infra_figures.values_on(s, date(2026, 6, 30), date(2026, 1, 1))
+    assert later[loaded.units["doan_ket"]]["infra.trained"] == 50
+    assert later[loaded.units["binh_lu"]].get("infra.trained") is None
+    lake = Lake(loaded.db, None, WorkCalendar.default())
+    try:
+        y2025 = fetch(lake, parse_period("2025"), date(2025, 12, 31), ("infra.officials_trained",))
+        y2026 = fetch(lake, parse_period("2026"), date(2026, 6, 30), ("infra.officials_trained",))
+    finally:
+        lake.close()
+    # Bình Lư has nobody on 2025's lists: 0, its province keeping lists; 2026 has none: unknown.
+    assert y2025.values[loaded.units["binh_lu"]]["infra.officials_trained"] == 1
+    assert y2025.values[loaded.units["nghia_lo"]]["infra.officials_trained"] is None
+    assert y2026.values[loaded.units["lai_chau"]]["infra.officials_trained"] is None
+
+
+def test_a_pre_reform_commune_s_people_count_for_the_commune_it_became(loaded: World) -> None:
+    """A course of March 2025 lists an official of the old Đoàn Kết (03388 before 1/7/2025):
+    the 2025 figure counts them for today's Phường Đoàn Kết and the province, once."""
+    _load(
+        loaded,
+        courses.import_courses,
+        "Mã lớp,Tên lớp,Mã đơn vị,Từ ngày,Đến ngày\nL0,Lớp đầu năm,12,10/03/2025,11/03/2025\n",
+    )
+    rows = "Mã lớp,Họ và tên,Mã đơn vị,Đối tượng\nL0,Lò Văn Hùng,03388,Công chức\n"
+    _load(loaded, courses.import_participants, rows)
+    with loaded.db.session() as s:
+        vals = infra_figures.values_on(s, date(2025, 12, 31), date(2025, 1, 1))
+    assert vals[loaded.units["doan_ket"]]["infra.officials_trained"] == 1
+    assert vals[loaded.units["lai_chau"]]["infra.officials_trained"] == 1

@@ -67,6 +67,10 @@ PAGES: tuple[tuple[str, str], ...] = (
     ("infra-commune", "/infrastructure?unit=03388"),
     ("white-spots", "/infrastructure/white-spots"),
     ("infra-upload", "/infrastructure/import"),
+    ("tasks", "/tasks"),
+    ("tasks-2023", "/tasks?year=2023"),
+    ("task", "@task"),
+    ("tasks-overdue", "/tasks/overdue"),
     ("users", "/admin/users"),
     ("user", "/admin/users/{user}"),
 )
@@ -175,6 +179,9 @@ def _find(demo: Demo, context: Any, role: str, what: str) -> str | None:
             year = local_today().year
             page.goto(f"{demo.base}/services?period={year}", wait_until="domcontentloaded")
             links = page.locator("table.late a[href^='/dossiers/']")
+        elif what == "@task":
+            page.goto(f"{demo.base}/tasks", wait_until="domcontentloaded")
+            links = page.locator("#tasks a[href^='/tasks/']")
         else:
             page.goto(f"{demo.base}/reporting", wait_until="domcontentloaded")
             links = page.locator("a[href^='/reporting/entry/']")
@@ -284,3 +291,28 @@ def _not_offered(demo: Demo, context: Any, role: str, target: str) -> list[str]:
         return out
     finally:
         page.close()
+
+
+def test_the_demo_reads_like_seed_000_in_october_2023(demo: Demo, browser: Any) -> None:
+    """Seed 000 (Lai Châu, October 2023): "97% thôn/bản" with mobile coverage, "25 bản chưa có
+    điện", "166 bản chưa có mạng băng rộng cố định" (the demo: 164), "41,5%" of households with
+    fibre and "1.046/1.055 tổ": the leader's infrastructure page as of 1 October 2023 reads so,
+    on the villages, communes and districts of the time."""
+    for screen in SCREENS:
+        page = _context(demo, browser, "lanhdao", screen).new_page()
+        try:
+            page.goto(f"{demo.base}/infrastructure?as_of=2023-10-01", wait_until="load")
+            ARTIFACTS.joinpath("walk").mkdir(parents=True, exist_ok=True)
+            page.screenshot(
+                path=str(ARTIFACTS / "walk" / f"{demo.backend}-seed000-{screen}.png"),
+                full_page=True,
+            )
+            text = page.locator("main").inner_text()
+            assert "914/940 (97,2%) thôn được phủ sóng di động" in text
+            assert "915/940 (97,3%) thôn có điện lưới quốc gia" in text
+            assert "776/940 (82,6%) thôn có hạ tầng cáp quang" in text
+            assert "(41,5%) hộ gia đình có đường Internet cáp quang" in text
+            assert "1.046/1.055 (99,1%) tổ đã thành lập" in text
+            assert "8/8 tổ chỉ đạo cấp huyện" in text and "932/940 tổ công nghệ số" in text
+        finally:
+            page.close()

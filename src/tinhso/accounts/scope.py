@@ -164,5 +164,10 @@ class Principal:
         """Return True when a unit with this path lies inside the caller's owned subtrees."""
         return self.is_global or any(path.startswith(p) for p in self.unit_paths)
 
+    def reads_unit_path(self, path: str) -> bool:
+        """Return True when the figures of a unit with this path are the caller's to read: its
+        own subtrees, and those of the units that formed them before the 2025 reform."""
+        return self.covers_unit_path(path) or any(path.startswith(p) for p in self.history_paths)
+
 
 SYSTEM_PRINCIPAL = Principal(user_id=None, username="system", role="admin", is_global=True)

@@ -11,6 +11,7 @@ from tinhso.accounts.models import User
 from tinhso.accounts.scope import ROLE_LABELS
 from tinhso.clitools import cli_session, console
 from tinhso.demo.generate import DEMO_PASSWORD, build_demo
+from tinhso.fmt import vn_number
 
 # The demo's accounts, listed on every run (the first run creates them, later runs find them).
 DEMO_USERS = ("admin", "lanhdao", "canbo.so", "canbo.xa", "antt", "xem", "motcua")
@@ -27,18 +28,25 @@ def demo(
             for u in session.scalars(select(User).where(User.username.in_(DEMO_USERS)))
         ]
     console.print(
-        f"Tỉnh mẫu: {rep.province} — thêm {rep.villages} thôn, bản và {rep.agencies} cơ quan; "
-        f"{rep.procedures} thủ tục và {rep.dossiers} hồ sơ một năm."
+        f"Tỉnh mẫu: {rep.province} — thêm {vn_number(rep.villages)} thôn, bản (cả thôn, bản trước "
+        f"01/7/2025) và {vn_number(rep.agencies)} cơ quan; {vn_number(rep.procedures)} thủ tục và "
+        f"{vn_number(rep.dossiers)} hồ sơ một năm."
     )
     if rep.reports:
         console.print(
-            f"Báo cáo định kỳ: {rep.reports} báo cáo đã nộp trong một năm; "
-            f"{rep.reports_missing} báo cáo chưa nộp (cố ý, để trang theo dõi có đơn vị chậm)."
+            f"Báo cáo định kỳ: {vn_number(rep.reports)} báo cáo đã nộp trong một năm; "
+            f"{vn_number(rep.reports_missing)} báo cáo chưa nộp (cố ý, để trang theo dõi có đơn vị chậm)."
         )
     if rep.infra_facts:
         console.print(
-            f"Hạ tầng số: {rep.infra_facts} số liệu phủ sóng của các thôn (ba doanh nghiệp, "
-            f"từ 01/7/2025), {rep.infra_sites} trạm và điểm Wi-Fi, các tổ công nghệ số cộng đồng."
+            f"Hạ tầng số: {vn_number(rep.infra_facts)} số liệu phủ sóng của các thôn (ba doanh "
+            f"nghiệp, từ năm 2023), {vn_number(rep.infra_sites)} trạm và điểm Wi-Fi, các tổ công "
+            "nghệ số cộng đồng, các lớp tập huấn và danh sách học viên."
+        )
+    if rep.tasks:
+        console.print(
+            f"Nhiệm vụ: {vn_number(rep.tasks)} nhiệm vụ của ba kế hoạch năm 2023 (09-KH/BCĐCĐS, "
+            "13-KH/BCĐCĐS, kết luận các cuộc họp) và 30 chỉ tiêu."
         )
     accounts.sort(key=lambda a: DEMO_USERS.index(a[0]))
     if accounts:

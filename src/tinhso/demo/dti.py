@@ -40,7 +40,6 @@ def commune_values(rng: random.Random, base: dict[str, float], _age: int) -> dic
         "dtix.ke_hoach_cds": _yes(rng, 0.9),
         "dtix.quy_che_to_cnscd": _yes(rng, 0.75),
         "dtip.cbccvc_tong": staff,
-        "dtip.cbccvc_boi_duong": int(staff * rng.uniform(0.5, 1.0)),
         "dtix.may_tinh": computers,
         "dtix.may_tinh_pcmd": int(computers * rng.uniform(0.4, 1.0)),
         "dtip.su_co_cham_xu_ly": rng.choices([0, 1, 2], weights=[8, 3, 1])[0],
@@ -77,6 +76,7 @@ def province_values(rng: random.Random, _base: dict[str, float], _age: int) -> d
         "dtip.ttdl_dat_chuan": "Có",
         "dtip.chuyen_trach_cntt": rng.randint(40, 70),
         "dtip.so_co_quan": 54,
+        "dtip.cbccvc_tong": 1_450,  # the provincial bodies' own; the communes report theirs
         "dtip.httt_tong": 52,
         "dtip.httt_phe_duyet": 31,
         "dtip.mo_hinh_4_lop": "Có",

@@ -21,8 +21,8 @@ from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.demo.dossiers import build_dossiers
 from tinhso.fmt import local_today
 from tinhso.units import changes, register, service
-from tinhso.units.codes import REFORM_DATE
-from tinhso.units.models import Agency, Unit
+from tinhso.units.codes import PRE_REFORM_FROM, REFORM_DATE
+from tinhso.units.models import Agency, Unit, UnitLineage
 from tinhso.workdays import WorkCalendar
 
 DEMO_PASSWORD = "TinhSo@2025"
@@ -82,6 +82,9 @@ VILLAGE_TAILS = (
     "Kim",
     "Chá",
 )
+# Seed 000 (Lai Châu, 2023): "932/940 tổ CNSCĐ cấp thôn/bản/tổ dân phố" — the villages before the
+# reform; today's are more, some villages having been split when the communes were rearranged.
+PRE_REFORM_VILLAGES = 940
 
 
 @dataclass
@@ -99,6 +102,7 @@ class DemoReport:
     reports_missing: int = 0
     infra_facts: int = 0
     infra_sites: int = 0
+    tasks: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
@@ -143,6 +147,9 @@ def build_demo(
                 ),
             )
             report.villages += 1
+    # Lai Châu's villages of the time (seed 000); another province's, one for each of today's.
+    before = PRE_REFORM_VILLAGES if province_code == "12" else None
+    report.villages += _pre_reform_villages(session, random.Random(seed + 20), communes, before)
     suffix = f"H{province_code}"
     top = session.scalars(select(Agency).where(Agency.code == f"000.00.00.{suffix}")).first()
     if top is None:
@@ -196,7 +203,78 @@ def build_demo(
 
     infra = build_infrastructure(session, province=province, seed=seed)
     report.infra_facts, report.infra_sites = infra.facts, infra.sites
+    from tinhso.config import get_settings
+    from tinhso.demo.tasks import build_tasks
+
+    report.tasks = build_tasks(
+        session, province=province, var_dir=get_settings().var_dir, seed=seed
+    )
     return report
+
+
+def _pre_reform_villages(
+    session: Session, rng: random.Random, communes: list[Unit], count: int | None
+) -> int:
+    """Create the villages as they stood before 1 July 2025 under the communes of the time, each
+    the origin of one of today's villages, or of two where it was split, linked by lineage.
+
+    Returns how many were created (none once they exist, or where the register holds no
+    commune before the reform)."""
+    origins = service.formed_from(session, [c.id for c in communes])
+    old = service.units_by_id(session, [o for os in origins.values() for o in os])
+    if (
+        not old
+        or session.scalars(
+            select(Unit.id).where(Unit.parent_id.in_(list(old)), Unit.level == "village")
+        ).first()
+    ):
+        return 0
+    groups: dict[int, list[list[Unit]]] = {o: [] for o in sorted(old)}
+    for commune in communes:
+        sources = sorted(origins.get(commune.id, []))
+        if not sources:
+            continue
+        todays = service.children(session, principal=SYSTEM_PRINCIPAL, unit=commune)
+        for village in sorted(todays, key=lambda v: v.code):
+            # Each old commune gets a village first, then at random among the commune's sources.
+            empty = [o for o in sources if not groups[o]]
+            origin = empty[0] if empty else rng.choice(sources)
+            groups[origin].append([village])
+    # Splits: two of today's villages that came from one old village, until the count fits.
+    surplus = sum(len(g) for g in groups.values()) - count if count else 0
+    while surplus > 0:
+        pairable = [o for o, g in groups.items() if sum(len(p) == 1 for p in g) >= 2]
+        if not pairable:
+            break
+        g = groups[rng.choice(pairable)]
+        singles = [p for p in g if len(p) == 1]
+        a, b = rng.sample(singles, 2)
+        g.remove(b)
+        a.extend(b)
+        surplus -= 1
+    created = 0
+    for origin_id, group in groups.items():
+        commune = old[origin_id]
+        for j, successors in enumerate(group, start=1):
+            first = successors[0]
+            village = changes.create_village(
+                session,
+                principal=SYSTEM_PRINCIPAL,
+                data=changes.VillageInput(
+                    commune.id, f"{commune.code}{j:03d}", first.name, first.kind, PRE_REFORM_FROM
+                ),
+            )
+            created += 1
+            for successor in successors:
+                session.add(
+                    UnitLineage(
+                        source_id=village.id,
+                        target_id=successor.id,
+                        share="whole" if len(successors) == 1 else "part",
+                    )
+                )
+    session.flush()
+    return created
 
 
 def _demo_users(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from tinhso import figures
 from tinhso.accounts.scope import Principal
 from tinhso.audit import service as audit
-from tinhso.errors import FieldError, InvalidInput, NotFound
+from tinhso.errors import AppError, FieldError, InvalidInput, NotFound
 from tinhso.flight import SingleFlight
 from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
@@ -68,6 +68,14 @@ class Computation:
         if node not in self.rank_cache:
             self.rank_cache[node] = _ranks(self.orgs, self.results, node)
         return self.rank_cache[node]
+
+
+def indicator_codes(session: Session, index: str) -> set[str]:
+    """Return the codes of an index's indicators (none when the catalog has no such index)."""
+    try:
+        return set(load_spec(session, index).indicators)
+    except AppError:
+        return set()
 
 
 def bucket(achievement: float) -> tuple[str, str]:

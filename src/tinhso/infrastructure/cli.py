@@ -13,7 +13,7 @@ from rich.table import Table
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_session, console, print_json
 from tinhso.fmt import vn_number
-from tinhso.infrastructure import imports, registers, service
+from tinhso.infrastructure import courses, imports, registers, service
 
 app = typer.Typer(
     help="Hạ tầng số: điện, sóng di động, cáp quang của từng thôn.", no_args_is_help=True
@@ -170,7 +170,8 @@ REGISTER_IMPORTS = {
     "sites": (registers.import_sites, "trạm BTS, điểm Wi-Fi công cộng, điểm bưu điện – văn hóa xã"),
     "teams": (registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
     "members": (registers.import_members, "thành viên các tổ"),
-    "courses": (registers.import_courses, "lớp tập huấn, bồi dưỡng và số người tham gia"),
+    "courses": (courses.import_courses, "lớp tập huấn, bồi dưỡng và số người tham gia"),
+    "participants": (courses.import_participants, "danh sách người tham gia các lớp"),
     "it_staff": (registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
     "activities": (registers.import_activities, "hoạt động của các tổ công nghệ số cộng đồng"),
 }
@@ -184,7 +185,9 @@ def _register_import(kind: str, file: Path, **extra: Any) -> None:
         )
     console.print(
         f"{vn_number(rep.rows)} dòng — thêm {vn_number(rep.created)}, sửa {vn_number(rep.updated)}, "
-        f"không đổi {vn_number(rep.unchanged)}."
+        f"không đổi {vn_number(rep.unchanged)}"
+        + (f", bỏ {vn_number(rep.removed)}" if rep.removed else "")
+        + "."
     )
 
 
@@ -231,6 +234,16 @@ def import_courses(file: FileArg) -> None:
     _register_import("courses", file)
 
 
+@app.command(
+    "import-participants",
+    help="Nhập danh sách người tham gia các lớp (mỗi dòng một người của một lớp; "
+    "ghi tất cả hoặc không ghi gì).",
+)
+def import_participants(file: FileArg) -> None:
+    """Import the lists of participants (all or nothing)."""
+    _register_import("participants", file)
+
+
 @app.command("teams", help="Số tổ đã thành lập / phải thành lập theo cấp tại một ngày.")
 def teams(unit: UnitOpt = None, as_of: AsOfOpt = None, fmt: FormatOpt = Format.table) -> None:
     """Teams established / expected per level on a day."""
@@ -257,7 +270,7 @@ def training(
     first, last = _day(date_from), _day(date_to)
     assert first is not None and last is not None
     with cli_session() as session:
-        out = registers.training(
+        out = courses.training(
             session, principal=SYSTEM_PRINCIPAL, unit_code=unit, first=first, last=last
         )
     if fmt is Format.json:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from tinhso.accounts.scope import Principal
 from tinhso.errors import NotFound
 from tinhso.figures import Drill, FigureFamily, FigureValues
-from tinhso.infrastructure import registers, service
+from tinhso.infrastructure import courses, registers, service
+from tinhso.infrastructure.models import OFFICIAL_KINDS
 from tinhso.lake import Lake
 from tinhso.units import service as units
 from tinhso.units.codes import REFORM_DATE
@@ -54,6 +55,9 @@ SOCIETY_FIGURES = {
     "courses": "Số lớp tập huấn, bồi dưỡng về chuyển đổi số kết thúc trong kỳ",
     "trained": "Số lượt người được tập huấn, bồi dưỡng trong kỳ",
     "trained_officials": "Số lượt cán bộ, công chức, viên chức được tập huấn trong kỳ",
+    "officials_trained": (
+        "Số cán bộ, công chức, viên chức được tập huấn, bồi dưỡng trong kỳ (mỗi người một lần)"
+    ),
 }
 COUNTED = {**SITE_FIGURES, **SOCIETY_FIGURES}
 # The register each counted figure comes from: before its first record, a count is unknown.
@@ -144,19 +148,67 @@ def values_on(
             if found[1] == "village":
                 _bump(out, here, f"{PREFIX}.village_teams")
     if first is not None:
-        held = registers.attendance(session, first, day)
+        held = courses.attendance(session, first, day)
         where = units.units_by_id(session, sorted({unit_id for _c, unit_id, _k, _n in held}))
-        courses: dict[int, set[int]] = {}
+        by_unit: dict[int, set[int]] = {}
         for course_id, unit_id, kind, count in held:
             u = where[unit_id]
             here = [*_ancestors(u.path), u.id]
             _bump(out, here, f"{PREFIX}.trained", count)
-            if kind in ("lanh_dao", "can_bo", "cong_chuc", "vien_chuc"):
+            if kind in OFFICIAL_KINDS:
                 _bump(out, here, f"{PREFIX}.trained_officials", count)
             for uid in here:
-                courses.setdefault(uid, set()).add(course_id)
-        for uid, ids in courses.items():
+                by_unit.setdefault(uid, set()).add(course_id)
+        for uid, ids in by_unit.items():
             out.setdefault(uid, {})[f"{PREFIX}.courses"] = float(len(ids))
+        _officials_trained(session, out, first, day)
+    return out
+
+
+def _officials_trained(
+    session: Session, out: dict[int, dict[str, float | None]], first: date, day: date
+) -> None:
+    """People, not attendances: each public servant on a course's list once, counted for the
+    unit where they work — on a period's units, so one who worked in a commune merged since
+    counts for the commune it became (in both, where it was split; once above them). Known (0
+    where nobody) only in a province that keeps lists for the period, else unknown."""
+    people = courses.officials_trained(session, first, day)
+    held = courses.listed_units(session, first, day)
+    found = units.units_by_id(session, sorted({u for u, _p in people} | set(held)))
+    now = _on_the_day(session, found, day)
+    sets: dict[int, set[str]] = {}
+    for unit_id, who in people:
+        for u in now.get(unit_id, []):
+            for uid in [*_ancestors(u.path), u.id]:
+                sets.setdefault(uid, set()).add(who)
+    roots = {u.path.strip("/").split("/")[0] for us in now.values() for u in us}
+    ref = f"{PREFIX}.officials_trained"
+    for uid, vals in out.items():
+        if uid in sets:
+            vals[ref] = float(len(sets[uid]))
+    below = units.units_by_id(session, list(out))
+    for uid, vals in out.items():
+        u = below.get(uid)
+        if u is not None and ref not in vals and u.path.strip("/").split("/")[0] in roots:
+            vals[ref] = 0.0
+    for uid in sets.keys() - out.keys():
+        out[uid] = {ref: float(len(sets[uid]))}
+
+
+def _on_the_day(session: Session, found: dict[int, Any], day: date) -> dict[int, list[Any]]:
+    """Return, for each unit, itself if valid on ``day``, else the units it became by then."""
+    out: dict[int, list[Any]] = {}
+    for uid, u in found.items():
+        frontier, seen = [u], {uid}
+        for _step in range(3):  # a unit's successors, and theirs (a later reform)
+            valid = [x for x in frontier if units.is_valid_on(x, day)]
+            if valid or not frontier:
+                out[uid] = valid
+                break
+            nxt = units.formed_into(session, [x.id for x in frontier])
+            ids = sorted({t for x in frontier for t in nxt.get(x.id, []) if t not in seen})
+            seen.update(ids)
+            frontier = list(units.units_by_id(session, ids).values())
     return out
 
 

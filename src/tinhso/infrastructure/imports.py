@@ -278,8 +278,12 @@ def import_file(
     data: bytes,
     filename: str,
     as_of: date | None = None,
+    rebuild: bool = True,
 ) -> InfraImportReport:
-    """Check the whole file, then write its facts (or raise InvalidInput naming every error)."""
+    """Check the whole file, then write its facts (or raise InvalidInput naming every error).
+
+    ``rebuild=False`` leaves the villages' states to one ``service.rebuild`` after a batch of
+    files (a history loaded at once); until then the coverage pages do not show the new facts."""
     if not (principal.can("data.write") or principal.role == "admin"):
         raise Forbidden("vai trò này không được gửi số liệu hạ tầng số")
     code = vocab.operator_code(operator)
@@ -353,7 +357,7 @@ def import_file(
     if report.errors:
         report.errors.sort(key=lambda e: (e.row or 0, e.field))
         raise InvalidInput(f"tệp có {len(report.errors)} lỗi; chưa ghi dòng nào", report.errors)
-    _write(session, principal, report, facts, filename, data, as_of or today)
+    _write(session, principal, report, facts, filename, data, as_of or today, rebuild)
     return report
 
 
@@ -365,6 +369,7 @@ def _write(
     filename: str,
     data: bytes,
     as_of: date,
+    rebuild: bool,
 ) -> None:
     held: dict[tuple[int, date], VillageFact] = {}
     ids = sorted({v for v, _d, _x in facts})
@@ -417,7 +422,8 @@ def _write(
     imp.unchanged = report.unchanged
     report.import_id = imp.id
     session.flush()
-    service.rebuild(session, [village_id for village_id, _d, _v, _o in changes])
+    if rebuild:
+        service.rebuild(session, [village_id for village_id, _d, _v, _o in changes])
     audit.record(
         session,
         action="import",

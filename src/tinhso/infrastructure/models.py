@@ -125,6 +125,8 @@ PARTICIPANT_KINDS = {
     "nguoi_dan": "Người dân",
     "thanh_vien_to": "Thành viên tổ công nghệ số cộng đồng",
 }
+# Who a DTI's "cán bộ, công chức, viên chức được bồi dưỡng" counts: the public servants.
+OFFICIAL_KINDS = ("lanh_dao", "can_bo", "cong_chuc", "vien_chuc")
 COURSE_MODES = {"offline": "Trực tiếp", "online": "Trực tuyến", "mixed": "Kết hợp"}
 
 
@@ -195,6 +197,26 @@ class CourseAttendance(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class CourseParticipant(Base):
+    """One person on a course's list of participants, in the unit where they work: personal
+    data (a name), shown only in scope. ``person`` (the folded name and the unit) tells one
+    person from another, so that someone on two courses of a period counts once."""
+
+    __tablename__ = "infra_course_participant"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("course_id", "person", name="uq_infra_participant_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("infra_course.id", ondelete="CASCADE"), index=True
+    )
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    full_name: Mapped[str] = mapped_column(String(120))
+    position: Mapped[str] = mapped_column(String(200), default="")
+    person: Mapped[str] = mapped_column(String(160))
 
 
 class ItStaff(Base):

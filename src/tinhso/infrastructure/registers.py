@@ -1,15 +1,14 @@
 """The other infrastructure and digital-society registers: sites (BTS, public Wi-Fi,
-telecentres), community digital teams and their members, training courses and attendance.
+telecentres), community digital teams and their members, the IT staff of agencies.
 
-Each is imported from CSV/XLSX the same way as coverage: every row checked first, a file with
-any error refused whole with its rows named, a row already held unchanged counted as such, and
-each written row audited (these tables are small). Counts are as of a date (sites in service,
-teams established and not dissolved) or over a period (courses that ended in it).
+Each is imported from CSV/XLSX the same way as coverage (rows.py): every row checked first, a
+file with any error refused whole with its rows named, a row already held unchanged counted as
+such, and each written row audited (these tables are small). Counts are as of a date (sites in
+service, teams established and not dissolved). Training is in courses.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,27 +16,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import Principal
-from tinhso.errors import FieldError, Forbidden, InvalidInput
 from tinhso.fmt import local_today, vn_number
 from tinhso.infrastructure import vocab
 from tinhso.infrastructure.models import (
-    COURSE_MODES,
-    PARTICIPANT_KINDS,
     SITE_KINDS,
     TEAM_ROLES,
     Course,
-    CourseAttendance,
     DigitalTeam,
     ItStaff,
     Site,
     TeamActivity,
     TeamMember,
 )
+from tinhso.infrastructure.rows import RegisterReport, Rows, covers, may_write, upsert
 from tinhso.tabular import read_table
 from tinhso.text import fold
 from tinhso.units import service as units
 from tinhso.units.codes import REFORM_DATE
-from tinhso.units.models import Unit
 
 TEAM_LEVELS = {
     "province": "Tổ chỉ đạo cấp tỉnh",
@@ -45,155 +40,6 @@ TEAM_LEVELS = {
     "commune": "Tổ chỉ đạo cấp xã",
     "village": "Tổ công nghệ số cộng đồng cấp thôn, bản, tổ dân phố",
 }
-
-
-@dataclass
-class RegisterReport:
-    """What an import of a register wrote."""
-
-    kind: str
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    encoding: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-class _Rows:
-    """Checks of one file's rows, gathering every error before anything is written."""
-
-    def __init__(self, labels: dict[str, str]) -> None:
-        self.labels = labels
-        self.errors: list[FieldError] = []
-
-    def err(self, name: str, reason: str, row: int, value: str | None = None) -> None:
-        self.errors.append(FieldError(name, reason, row=row, value=value, label=self.labels[name]))
-
-    def text(
-        self, rec: dict[str, str], name: str, row: int, *, required: bool = True, limit: int = 200
-    ) -> str:
-        value = rec.get(name, "").strip()
-        if required and not value:
-            self.err(name, "không được để trống", row)
-        elif len(value) > limit:
-            self.err(name, f"dài quá {limit} ký tự", row)
-        return value
-
-    def day(
-        self, rec: dict[str, str], name: str, row: int, *, required: bool = True
-    ) -> date | None:
-        raw = rec.get(name, "").strip()
-        if not raw:
-            if required:
-                self.err(name, "không được để trống", row)
-            return None
-        try:
-            text = raw.split(" ")[0]
-            if "/" in text:
-                d, m, y = (int(x) for x in text.split("/"))
-                got = date(y, m, d)
-            else:
-                got = date.fromisoformat(text)
-        except ValueError:
-            self.err(name, "phải là ngày dạng 31/12/2025 hoặc 2025-12-31", row, raw)
-            return None
-        if got > local_today():
-            self.err(name, f"ngày {got:%d/%m/%Y} ở tương lai", row, raw)
-            return None
-        return got
-
-    def count(self, rec: dict[str, str], name: str, row: int) -> int | None:
-        raw = rec.get(name, "").strip().replace(".", "")
-        if not raw:
-            return None
-        if not raw.isdigit():
-            self.err(name, "phải là số nguyên không âm", row, rec.get(name))
-            return None
-        return int(raw)
-
-    def number(
-        self, rec: dict[str, str], name: str, row: int, low: float, high: float
-    ) -> float | None:
-        raw = rec.get(name, "").strip().replace(",", ".")
-        if not raw:
-            return None
-        try:
-            value = float(raw)
-        except ValueError:
-            self.err(name, "phải là số", row, rec.get(name))
-            return None
-        if not low <= value <= high:
-            self.err(name, f"phải trong khoảng {low:g} đến {high:g}", row, rec.get(name))
-            return None
-        return value
-
-    def unit(
-        self,
-        session: Session,
-        principal: Principal,
-        rec: dict[str, str],
-        name: str,
-        row: int,
-        on: date,
-        levels: tuple[str, ...],
-    ) -> Unit | None:
-        code = self.text(rec, name, row)
-        if not code:
-            return None
-        found = [u for u in units.units_with_code(session, code=code, on=on) if u.level in levels]
-        if not found:
-            self.err(name, f"không có đơn vị mã '{code}' có hiệu lực ngày {on:%d/%m/%Y}", row, code)
-            return None
-        u = found[0]
-        if not principal.covers_unit_path(u.path):
-            self.err(name, f"đơn vị '{u.name}' nằm ngoài phạm vi được phân quyền", row, code)
-            return None
-        return u
-
-    def refuse_if_any(self) -> None:
-        if self.errors:
-            self.errors.sort(key=lambda e: (e.row or 0, e.field))
-            raise InvalidInput(f"tệp có {len(self.errors)} lỗi; chưa ghi dòng nào", self.errors)
-
-
-def _covers(session: Session, principal: Principal, unit_id: int) -> bool:
-    """Return whether the caller may change what is recorded on this unit."""
-    unit = units.units_by_id(session, [unit_id]).get(unit_id)
-    return unit is not None and principal.covers_unit_path(unit.path)
-
-
-def _may_write(principal: Principal) -> None:
-    if not (principal.can("data.write") or principal.role == "admin"):
-        raise Forbidden("vai trò này không được gửi số liệu hạ tầng số")
-
-
-def _upsert(
-    session: Session,
-    report: RegisterReport,
-    model: Any,
-    key: tuple[str, ...],
-    values: dict[str, Any],
-) -> Any:
-    """Write ``values`` to the ``model`` row with the same ``key`` columns (a new row if none),
-    counting it created, updated or unchanged; return the row."""
-    found = session.scalars(
-        select(model).where(*(getattr(model, k) == values[k] for k in key))
-    ).first()
-    if found is None:
-        obj = model(**values)
-        session.add(obj)
-        report.created += 1
-        return obj
-    if all(getattr(found, k) == v for k, v in values.items()):
-        report.unchanged += 1
-        return found
-    for k, v in values.items():
-        setattr(found, k, v)
-    report.updated += 1
-    return found
 
 
 SITE_COLUMNS = {
@@ -243,11 +89,11 @@ def import_sites(
     operator: str | None = None,
 ) -> RegisterReport:
     """Sites from a file (one row a site, keyed by operator and code)."""
-    _may_write(principal)
+    may_write(principal)
     table = read_table(
         data, filename, columns=SITE_COLUMNS, required=("code", "kind", "commune", "from")
     )
-    rows = _Rows(SITE_LABELS)
+    rows = Rows(SITE_LABELS)
     report = RegisterReport("sites", rows=len(table.rows), encoding=table.encoding)
     checked: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
@@ -309,7 +155,7 @@ def import_sites(
             held = session.scalars(
                 select(Site).where(Site.operator == op, Site.code == code)
             ).first()
-            if held is not None and not _covers(session, principal, held.commune_id):
+            if held is not None and not covers(session, principal, held.commune_id):
                 rows.err(
                     "code",
                     f"trạm '{code}' đã có trong sổ, thuộc đơn vị ngoài phạm vi được phân quyền",
@@ -332,7 +178,7 @@ def import_sites(
             )
     rows.refuse_if_any()
     for values in checked:
-        _upsert(session, report, Site, ("operator", "code"), values)
+        upsert(session, report, Site, ("operator", "code"), values)
     session.flush()
     return report
 
@@ -357,9 +203,9 @@ def import_teams(
     session: Session, *, principal: Principal, data: bytes, filename: str
 ) -> RegisterReport:
     """Teams from a file: one row a team, keyed by its unit and establishment date."""
-    _may_write(principal)
+    may_write(principal)
     table = read_table(data, filename, columns=TEAM_COLUMNS, required=("unit", "established"))
-    rows = _Rows(TEAM_LABELS)
+    rows = Rows(TEAM_LABELS)
     report = RegisterReport("teams", rows=len(table.rows), encoding=table.encoding)
     checked: list[dict[str, Any]] = []
     seen: dict[int, int] = {}
@@ -397,7 +243,7 @@ def import_teams(
             )
     rows.refuse_if_any()
     for values in checked:
-        _upsert(session, report, DigitalTeam, ("unit_id", "established"), values)
+        upsert(session, report, DigitalTeam, ("unit_id", "established"), values)
     session.flush()
     return report
 
@@ -421,9 +267,9 @@ def import_members(
     session: Session, *, principal: Principal, data: bytes, filename: str
 ) -> RegisterReport:
     """Members of the teams in force today, keyed by team and name."""
-    _may_write(principal)
+    may_write(principal)
     table = read_table(data, filename, columns=MEMBER_COLUMNS, required=("unit", "full_name"))
-    rows = _Rows(MEMBER_LABELS)
+    rows = Rows(MEMBER_LABELS)
     report = RegisterReport("members", rows=len(table.rows), encoding=table.encoding)
     today = local_today()
     checked: list[dict[str, Any]] = []
@@ -446,7 +292,7 @@ def import_members(
             checked.append({"team_id": team.id, "full_name": name, "role": role, "phone": phone})
     rows.refuse_if_any()
     for values in checked:
-        _upsert(session, report, TeamMember, ("team_id", "full_name"), values)
+        upsert(session, report, TeamMember, ("team_id", "full_name"), values)
     session.flush()
     return report
 
@@ -458,113 +304,6 @@ def _team_of(session: Session, unit_id: int, on: date) -> DigitalTeam | None:
         .where((DigitalTeam.dissolved.is_(None)) | (DigitalTeam.dissolved > on))
         .order_by(DigitalTeam.established.desc())
     ).first()
-
-
-COURSE_COLUMNS = {
-    "code": ("mã lớp", "ma_lop", "mã"),
-    "title": ("tên lớp", "tên khóa", "ten_lop", "nội dung"),
-    "topic": ("chủ đề", "chu_de", "lĩnh vực"),
-    "organiser": ("đơn vị tổ chức", "don_vi_to_chuc"),
-    "unit": ("mã đơn vị", "ma_don_vi", "nơi tổ chức"),
-    "mode": ("hình thức", "hinh_thuc"),
-    "starts": ("từ ngày", "ngày bắt đầu", "tu_ngay"),
-    "ends": ("đến ngày", "ngày kết thúc", "den_ngay"),
-    **{k: (v, k.replace("_", " ")) for k, v in PARTICIPANT_KINDS.items()},
-}
-COURSE_LABELS = {
-    "code": "Mã lớp",
-    "title": "Tên lớp",
-    "topic": "Chủ đề",
-    "organiser": "Đơn vị tổ chức",
-    "unit": "Mã đơn vị",
-    "mode": "Hình thức",
-    "starts": "Từ ngày",
-    "ends": "Đến ngày",
-    **PARTICIPANT_KINDS,
-}
-MODE_WORDS = {fold(v): k for k, v in COURSE_MODES.items()} | {k: k for k in COURSE_MODES}
-
-
-def import_courses(
-    session: Session, *, principal: Principal, data: bytes, filename: str
-) -> RegisterReport:
-    """Courses with the number of participants of each kind (from the unit that held it)."""
-    _may_write(principal)
-    table = read_table(
-        data, filename, columns=COURSE_COLUMNS, required=("code", "title", "unit", "starts")
-    )
-    rows = _Rows(COURSE_LABELS)
-    report = RegisterReport("courses", rows=len(table.rows), encoding=table.encoding)
-    checked: list[tuple[dict[str, Any], dict[str, int]]] = []
-    seen: dict[str, int] = {}
-    for row, rec in table.rows:
-        n = len(rows.errors)
-        code = rows.text(rec, "code", row, limit=40)
-        if code in seen:
-            rows.err("code", f"lớp '{code}' đã có ở dòng {seen[code]}", row)
-        seen.setdefault(code, row)
-        known = session.scalars(select(Course).where(Course.code == code)).first() if code else None
-        if known is not None and not _covers(session, principal, known.unit_id):
-            rows.err(
-                "code",
-                f"lớp '{code}' đã có trong sổ, thuộc đơn vị ngoài phạm vi được phân quyền",
-                row,
-            )
-        title = rows.text(rec, "title", row, limit=300)
-        starts = rows.day(rec, "starts", row)
-        ends = rows.day(rec, "ends", row, required=False) or starts
-        if starts and ends and ends < starts:
-            rows.err("ends", "ngày kết thúc trước ngày bắt đầu", row, rec.get("ends"))
-        unit = (
-            rows.unit(
-                session, principal, rec, "unit", row, starts, ("province", "district", "commune")
-            )
-            if starts
-            else None
-        )
-        mode = MODE_WORDS.get(fold(rec.get("mode", "")) or "offline")
-        if mode is None:
-            rows.err("mode", "phải là Trực tiếp, Trực tuyến hoặc Kết hợp", row, rec.get("mode"))
-        counts = {k: c for k in PARTICIPANT_KINDS if (c := rows.count(rec, k, row))}
-        if len(rows.errors) == n and unit is not None and starts and ends and mode:
-            checked.append(
-                (
-                    {
-                        "code": code,
-                        "title": title,
-                        "topic": rows.text(rec, "topic", row, required=False, limit=100),
-                        "organiser": rows.text(rec, "organiser", row, required=False, limit=250),
-                        "unit_id": unit.id,
-                        "mode": mode,
-                        "starts": starts,
-                        "ends": ends,
-                    },
-                    counts,
-                )
-            )
-    rows.refuse_if_any()
-    for values, counts in checked:
-        course = _upsert(session, report, Course, ("code",), values)
-        session.flush()
-        held = {
-            a.kind: a
-            for a in session.scalars(
-                select(CourseAttendance).where(CourseAttendance.course_id == course.id)
-            )
-        }
-        for kind, count in counts.items():
-            if kind in held:
-                held.pop(kind).count = count
-            else:
-                session.add(
-                    CourseAttendance(
-                        course_id=course.id, unit_id=values["unit_id"], kind=kind, count=count
-                    )
-                )
-        for gone in held.values():
-            session.delete(gone)
-    session.flush()
-    return report
 
 
 def teams(
@@ -661,59 +400,6 @@ def teams(
     }
 
 
-def training(
-    session: Session, *, principal: Principal, unit_code: str | None, first: date, last: date
-) -> dict[str, Any]:
-    """Return the courses held in an area that ended in [first, last] and their participants
-    per kind: "04 lớp về chuyển đổi số cho 202 người"."""
-    from tinhso.infrastructure.service import area
-
-    principal.require("read")
-    unit = area(session, principal, unit_code, min(last, local_today()))
-    held = list(
-        session.scalars(
-            select(Course).where(Course.ends >= first, Course.ends <= last).order_by(Course.starts)
-        )
-    )
-    where = units.units_by_id(session, [c.unit_id for c in held])
-    courses = [c for c in held if where[c.unit_id].path.startswith(unit.path)]
-    attendance: dict[int, dict[str, int]] = {}
-    if courses:
-        for a in session.scalars(
-            select(CourseAttendance).where(CourseAttendance.course_id.in_([c.id for c in courses]))
-        ):
-            attendance.setdefault(a.course_id, {})[a.kind] = a.count
-    per_kind = dict.fromkeys(PARTICIPANT_KINDS, 0)
-    for counts in attendance.values():
-        for k, n in counts.items():
-            per_kind[k] += n
-    people = sum(per_kind.values())
-    return {
-        "unit": {"code": unit.code, "name": unit.name, "level": unit.level},
-        "from": first.isoformat(),
-        "to": last.isoformat(),
-        "courses": len(courses),
-        "participants": people,
-        "by_kind": per_kind,
-        "wording": f"{vn_number(len(courses)):0>2} lớp cho {vn_number(people)} người"
-        if courses
-        else "chưa có lớp nào",
-        "list": [
-            {
-                "code": c.code,
-                "title": c.title,
-                "topic": c.topic,
-                "organiser": c.organiser,
-                "mode": COURSE_MODES.get(c.mode, c.mode),
-                "starts": c.starts.isoformat(),
-                "ends": c.ends.isoformat(),
-                "participants": attendance.get(c.id, {}),
-            }
-            for c in courses
-        ],
-    }
-
-
 def sites(
     session: Session, *, principal: Principal, unit_code: str | None, as_of: date | None = None
 ) -> dict[str, Any]:
@@ -777,16 +463,6 @@ def team_units(session: Session, day: date) -> list[int]:
     return [int(u) for u in session.scalars(stmt)]
 
 
-def attendance(session: Session, first: date, last: date) -> list[tuple[int, int, str, int]]:
-    """Return (course, unit, kind, count) of the courses that ended in [first, last]."""
-    rows = session.execute(
-        select(Course.id, Course.unit_id, CourseAttendance.kind, CourseAttendance.count)
-        .join(CourseAttendance, CourseAttendance.course_id == Course.id)
-        .where(Course.ends >= first, Course.ends <= last)
-    )
-    return [(int(a), int(b), str(c), int(d)) for a, b, c, d in rows]
-
-
 def started(session: Session) -> dict[str, dict[int, date]]:
     """Return, per register, the date of the first record of each province that keeps it (a
     province with none is absent: its counts are unknown, not zero).
@@ -831,9 +507,9 @@ def import_it_staff(
     session: Session, *, principal: Principal, data: bytes, filename: str
 ) -> RegisterReport:
     """Agencies' specialised IT and information-security staff, each count valid from a date."""
-    _may_write(principal)
+    may_write(principal)
     table = read_table(data, filename, columns=STAFF_COLUMNS, required=("agency", "from"))
-    rows = _Rows(STAFF_LABELS)
+    rows = Rows(STAFF_LABELS)
     report = RegisterReport("it_staff", rows=len(table.rows), encoding=table.encoding)
     agencies = units.agencies_by_code(
         session,
@@ -871,7 +547,7 @@ def import_it_staff(
             )
     rows.refuse_if_any()
     for values in checked:
-        _upsert(session, report, ItStaff, ("agency_id", "valid_from"), values)
+        upsert(session, report, ItStaff, ("agency_id", "valid_from"), values)
     session.flush()
     return report
 
@@ -927,9 +603,9 @@ def import_activities(
     session: Session, *, principal: Principal, data: bytes, filename: str
 ) -> RegisterReport:
     """Activities of the teams in force on their day, keyed by team, day and content."""
-    _may_write(principal)
+    may_write(principal)
     table = read_table(data, filename, columns=ACTIVITY_COLUMNS, required=("unit", "day", "title"))
-    rows = _Rows(ACTIVITY_LABELS)
+    rows = Rows(ACTIVITY_LABELS)
     report = RegisterReport("activities", rows=len(table.rows), encoding=table.encoding)
     checked: list[dict[str, Any]] = []
     seen: dict[tuple[int, date, str], int] = {}
@@ -955,7 +631,7 @@ def import_activities(
             checked.append({"team_id": team.id, "day": day, "title": title, "people": people})
     rows.refuse_if_any()
     for values in checked:
-        _upsert(session, report, TeamActivity, ("team_id", "day", "title"), values)
+        upsert(session, report, TeamActivity, ("team_id", "day", "title"), values)
     session.flush()
     return report
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from tinhso.errors import InvalidInput
-from tinhso.infrastructure import imports, registers, service
+from tinhso.infrastructure import courses, imports, registers, service
 from tinhso.web.deps import ApiPrincipal, SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["infrastructure"])
@@ -108,10 +108,11 @@ def training(
     date_to: Annotated[date, Query(alias="to", description="đến ngày")],
     unit: UnitCode = None,
 ) -> Any:
-    """The courses held in the area that ended between ``from`` and ``to``."""
+    """The courses of the area (held in it, or attended by its people) that ended between
+    ``from`` and ``to``, with its people counted."""
     if date_to < date_from:
         raise InvalidInput("ngày kết thúc trước ngày bắt đầu")
-    return registers.training(
+    return courses.training(
         session, principal=principal, unit_code=unit, first=date_from, last=date_to
     )
 
@@ -161,7 +162,8 @@ for _kind, _importer, _label in (
     ("sites", registers.import_sites, "trạm BTS, điểm Wi-Fi công cộng"),
     ("teams", registers.import_teams, "tổ công nghệ số cộng đồng, tổ chỉ đạo"),
     ("members", registers.import_members, "thành viên các tổ"),
-    ("courses", registers.import_courses, "lớp tập huấn, bồi dưỡng"),
+    ("courses", courses.import_courses, "lớp tập huấn, bồi dưỡng"),
+    ("participants", courses.import_participants, "danh sách người tham gia các lớp"),
     ("it-staff", registers.import_it_staff, "cán bộ chuyên trách CNTT, ATTT của các cơ quan"),
     ("activities", registers.import_activities, "hoạt động của các tổ công nghệ số cộng đồng"),
 ):

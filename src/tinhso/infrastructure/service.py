@@ -506,7 +506,8 @@ def area(session: Session, principal: Principal, code: str | None, day: date) ->
     if code:
         return units.find_data_unit(session, principal=principal, code=code, on=day)
     roots = units.units_below(session, unit=None, level="province", on=day)
-    mine = [u for u in roots if principal.covers_unit_path(u.path) or principal.is_global]
+    # A province before the reform is its successor's staff's to read (history).
+    mine = [u for u in roots if principal.reads_unit_path(u.path)]
     if len(mine) == 1:
         return mine[0]
     if not mine:
@@ -515,8 +516,10 @@ def area(session: Session, principal: Principal, code: str | None, day: date) ->
 
 
 def own_units(session: Session, principal: Principal, day: date) -> list[Unit]:
-    """Return the provinces and communes valid on ``day`` at the roots of the caller's scope."""
-    roots = [int(p.strip("/").split("/")[-1]) for p in principal.unit_paths if p.strip("/")]
+    """Return the provinces and communes valid on ``day`` at the roots of the caller's scope:
+    before the reform, those that formed them (a commune officer's former communes)."""
+    paths = [*principal.unit_paths, *principal.history_paths]
+    roots = [int(p.strip("/").split("/")[-1]) for p in paths if p.strip("/")]
     found = units.units_by_id(session, roots)
     return [
         u

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from tinhso.accounts.scope import ROLE_LABELS, Principal
 from tinhso.errors import AppError, Forbidden, InvalidInput
 from tinhso.fmt import local_today
-from tinhso.infrastructure import imports, registers, service, vocab
+from tinhso.infrastructure import courses, imports, registers, service, vocab
 from tinhso.infrastructure.models import QUALITY_LABELS, TECHNOLOGIES
 from tinhso.infrastructure.routes import MAX_UPLOAD
 from tinhso.sheets import rows_to_xlsx
@@ -73,9 +73,7 @@ def coverage_page(
     data = service.coverage(session, principal=principal, unit_code=code, as_of=day)
     teams = registers.teams(session, principal=principal, unit_code=code, as_of=day)
     year = date(day.year, 1, 1)
-    training = registers.training(
-        session, principal=principal, unit_code=code, first=year, last=day
-    )
+    training = courses.training(session, principal=principal, unit_code=code, first=year, last=day)
     sites = registers.sites(session, principal=principal, unit_code=code, as_of=day)
     context = {
         "today": local_today(),
@@ -188,6 +186,7 @@ IMPORT_KINDS = {
     "members": "Thành viên các tổ",
     "activities": "Hoạt động của các tổ",
     "courses": "Lớp tập huấn, bồi dưỡng",
+    "participants": "Danh sách người tham gia các lớp",
     "it_staff": "Cán bộ chuyên trách CNTT, ATTT của các cơ quan",
 }
 
@@ -247,7 +246,8 @@ async def import_upload(
                 "teams": registers.import_teams,
                 "members": registers.import_members,
                 "activities": registers.import_activities,
-                "courses": registers.import_courses,
+                "courses": courses.import_courses,
+                "participants": courses.import_participants,
                 "it_staff": registers.import_it_staff,
             }[kind]
             extra = {"operator": operator or None} if kind == "sites" else {}

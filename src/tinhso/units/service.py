@@ -398,6 +398,21 @@ def formed_from(session: Session, unit_ids: Sequence[int]) -> dict[int, list[int
     return out
 
 
+def formed_into(session: Session, unit_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Return, for each unit of ``unit_ids`` that has successors, the ids of the units it formed."""
+    out: dict[int, list[int]] = {}
+    unique = sorted(set(unit_ids))
+    for i in range(0, len(unique), 500):
+        rows = session.execute(
+            select(UnitLineage.source_id, UnitLineage.target_id).where(
+                UnitLineage.source_id.in_(unique[i : i + 500])
+            )
+        )
+        for source, target in rows:
+            out.setdefault(int(source), []).append(int(target))
+    return out
+
+
 def units_by_id(session: Session, unit_ids: Sequence[int]) -> dict[int, Unit]:
     """Return the units with these ids (no scope: for ids the caller already holds)."""
     out: dict[int, Unit] = {}
@@ -438,6 +453,24 @@ def agencies_by_code(
     for i in range(0, len(unique), 500):
         stmt = select(Agency).where(Agency.code.in_(unique[i : i + 500]), clause)
         out.update((a.code, a) for a in session.scalars(stmt))
+    return out
+
+
+def data_agency_ids(session: Session, *, principal: Principal) -> set[int]:
+    """Return the ids of the agencies whose records the caller may send (its own, and those of
+    the units in its scope)."""
+    return {int(i) for i in session.scalars(select(Agency.id).where(principal.agency_data_write()))}
+
+
+def agencies_by_id(session: Session, agency_ids: Sequence[int]) -> dict[int, Agency]:
+    """Return these agencies by id (no scope: the caller has checked it may read them)."""
+    out: dict[int, Agency] = {}
+    unique = sorted(set(agency_ids))
+    for i in range(0, len(unique), 500):
+        out.update(
+            (a.id, a)
+            for a in session.scalars(select(Agency).where(Agency.id.in_(unique[i : i + 500])))
+        )
     return out
 
 

@@ -42,6 +42,11 @@ TAGS: dict[str, tuple[str, str]] = {
         "Điện, sóng di động, cáp quang của từng thôn theo ngày; trạm BTS, tổ công nghệ số cộng "
         "đồng, lớp tập huấn.",
     ),
+    "tasks": (
+        "Kế hoạch và nhiệm vụ",
+        "Kế hoạch, nhiệm vụ của Ban Chỉ đạo, tiến độ kèm minh chứng, duyệt hoàn thành, chỉ tiêu, "
+        "đồng bộ với hệ thống theo dõi nhiệm vụ của Bộ.",
+    ),
     "reporting": ("Báo cáo định kỳ", "Biểu mẫu, số liệu, nộp và duyệt, tình hình nộp, mẫu Excel."),
     "accounts": ("Người dùng và mã truy cập", "Tài khoản, vai trò, phạm vi và mã truy cập API."),
     "audit": ("Nhật ký thay đổi", "Nhật ký thay đổi có chuỗi băm và kiểm tra tính toàn vẹn."),

@@ -16,7 +16,16 @@ from tinhso.fmt import vn_date, vn_number
 from tinhso.units.codes import AGENCY_KINDS, LEVEL_LABELS, UNIT_KINDS, unit_label
 
 PKG = Path(__file__).resolve().parents[1]
-DOMAINS = ("units", "accounts", "audit", "services", "indicators", "reporting", "infrastructure")
+DOMAINS = (
+    "units",
+    "accounts",
+    "audit",
+    "services",
+    "indicators",
+    "reporting",
+    "infrastructure",
+    "tasks",
+)
 
 
 @pass_context

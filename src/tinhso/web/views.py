@@ -168,13 +168,25 @@ def logout(
 def home(request: Request, session: SessionDep, current: PageUser) -> Response:
     """The home page: where to go from here, and the reports the user's units owe."""
     from tinhso.reporting.completeness import reminders
+    from tinhso.tasks.service import due_soon
+    from tinhso.workdays import WorkCalendar
 
     owed, followed = reminders(session, principal=current[0])
     alerts = accounts.login_alerts(session, principal=current[0])
+    days = request.app.state.settings.task_reminder_days
+    tasks_due = due_soon(
+        session, principal=current[0], calendar=WorkCalendar.default(), within=days
+    )
     return render(
         request,
         "home.html",
-        {"reminders": owed, "report_summaries": followed, "login_alerts": alerts},
+        {
+            "reminders": owed,
+            "report_summaries": followed,
+            "login_alerts": alerts,
+            "tasks_due": tasks_due,
+            "task_reminder_days": days,
+        },
     )
 
 

@@ -1,0 +1,196 @@
+"""A plan's targets (chỉ tiêu): achievement from the indicator engine's live value where a
+target names an indicator of a catalog index, else from the value entered by hand (who, when);
+the seeds' buckets (≥100%, >70%, >50%, <50%), lower-is-better respected.
+
+Seed 001: "30 mục tiêu trọng tâm … có 10 chỉ tiêu đã hoàn thành và vượt; 6 chỉ tiêu hoàn thành
+trên 70%; 7 chỉ tiêu đạt trên 50%; 7 chỉ tiêu thực hiện được dưới 50%"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tinhso.accounts.scope import Principal
+from tinhso.db import utcnow
+from tinhso.errors import AppError, FieldError, Forbidden, InvalidInput, NotFound
+from tinhso.indicators import service as indicators
+from tinhso.lake import Lake
+from tinhso.tasks.models import Plan, PlanTarget
+from tinhso.tasks.service import reach, two
+from tinhso.units import service as units
+
+WORDS = {
+    "dat": "chỉ tiêu đã hoàn thành và vượt",
+    "tren_70": "chỉ tiêu hoàn thành trên 70%",
+    "tren_50": "chỉ tiêu đạt trên 50%",
+    "duoi_50": "chỉ tiêu thực hiện được dưới 50%",
+}
+
+
+def _plans(
+    session: Session, principal: Principal, plan: str | None, year: int | None
+) -> list[Plan]:
+    r = reach(session, principal)
+    stmt = select(Plan)
+    if plan:
+        stmt = stmt.where(Plan.code == plan.strip())
+    if year is not None:
+        stmt = stmt.where(Plan.year == year)
+    found = [
+        p
+        for p in session.scalars(stmt.order_by(Plan.issued))
+        if r.read is None or p.in_charge_id in r.read
+    ]
+    if plan and not found:
+        raise NotFound(f"không có kế hoạch '{plan.strip()}' trong phạm vi được xem")
+    return found
+
+
+def _live(
+    session: Session,
+    lake: Lake,
+    principal: Principal,
+    index: str,
+    indicator: str,
+    year: int,
+    unit_code: str,
+    cache: dict[tuple[str, int, str], dict[str, Any] | None],
+) -> float | None:
+    key = (index, year, unit_code)
+    if key not in cache:
+        try:
+            got = indicators.values(
+                session,
+                lake,
+                principal=principal,
+                index=index,
+                period=str(year),
+                unit_code=unit_code,
+            )
+            cache[key] = got["units"][0] if got["units"] else None
+        except AppError:
+            cache[key] = None  # no such index for the year, or not in the caller's scope
+    unit = cache[key]
+    if unit is None:
+        return None
+    for node in unit["nodes"]:
+        ind = node.get("indicator")
+        if ind and ind["code"] == indicator:
+            value = ind["value"]
+            return None if value is None else float(value)
+    return None
+
+
+def targets(
+    session: Session,
+    lake: Lake,
+    *,
+    principal: Principal,
+    plan: str | None = None,
+    year: int | None = None,
+) -> dict[str, Any]:
+    """Return the targets of the plans in scope with their achievement and bucket, and the
+    counts per bucket in the seed's wording."""
+    plans = _plans(session, principal, plan, year)
+    by_id = {p.id: p for p in plans}
+    rows = (
+        list(
+            session.scalars(
+                select(PlanTarget)
+                .where(PlanTarget.plan_id.in_(list(by_id)))
+                .order_by(PlanTarget.id)
+            )
+        )
+        if by_id
+        else []
+    )
+    provinces = units.units_by_id(session, [p.unit_id for p in plans])
+    cache: dict[tuple[str, int, str], dict[str, Any] | None] = {}
+    items = []
+    buckets = dict.fromkeys(WORDS, 0)
+    unknown = 0
+    for t in rows:
+        p = by_id[t.plan_id]
+        if t.indicator:
+            value = _live(
+                session,
+                lake,
+                principal,
+                t.index,
+                t.indicator,
+                p.year,
+                provinces[p.unit_id].code,
+                cache,
+            )
+            source = "indicator"
+        else:
+            value, source = t.achieved, "manual"
+        ach = None if value is None else indicators.achievement(t.direction, value, t.planned)
+        code, label = indicators.bucket(ach) if ach is not None else ("", "chưa có số liệu")
+        if code:
+            buckets[code] += 1
+        else:
+            unknown += 1
+        items.append(
+            {
+                "plan": p.code,
+                "code": t.code,
+                "name": t.name,
+                "measure": t.measure,
+                "planned": t.planned,
+                "direction": t.direction,
+                "index": t.index or None,
+                "indicator": t.indicator or None,
+                "source": source,
+                "value": value,
+                "achievement": None if ach is None else round(ach, 4),
+                "bucket": code or None,
+                "label": label,
+                "entered_by": t.achieved_by or None if source == "manual" else None,
+                "entered_at": t.achieved_at.isoformat()
+                if source == "manual" and t.achieved_at
+                else None,
+            }
+        )
+    parts = [f"{two(n)} {WORDS[k]}" for k, n in buckets.items()]
+    total = len(items)
+    wording = (
+        f"{two(total)} chỉ tiêu: "
+        + "; ".join(parts)
+        + (f"; {two(unknown)} chỉ tiêu chưa có số liệu" if unknown else "")
+        if total
+        else "chưa có chỉ tiêu"
+    )
+    return {
+        "total": total,
+        "buckets": buckets,
+        "unknown": unknown,
+        "wording": wording,
+        "targets": items,
+    }
+
+
+def enter_achieved(
+    session: Session, *, principal: Principal, plan: str, code: str, value: float
+) -> PlanTarget:
+    """Record by hand what a target not measured by an indicator has achieved."""
+    p = _plans(session, principal, plan, None)[0]
+    if p.in_charge_id not in reach(session, principal).write:
+        raise Forbidden("chỉ cơ quan theo dõi kế hoạch được nhập kết quả chỉ tiêu")
+    t = session.scalars(
+        select(PlanTarget).where(PlanTarget.plan_id == p.id, PlanTarget.code == code.strip())
+    ).first()
+    if t is None:
+        raise NotFound(f"kế hoạch {p.code} không có chỉ tiêu '{code.strip()}'")
+    if t.indicator:
+        raise InvalidInput(
+            f"chỉ tiêu '{t.code}' tính từ chỉ số {t.indicator}: không nhập tay",
+            [FieldError("value", "chỉ tiêu gắn với chỉ số")],
+        )
+    if value < 0:
+        raise InvalidInput("kết quả không âm", [FieldError("value", "phải ≥ 0", value=str(value))])
+    t.achieved, t.achieved_by, t.achieved_at = value, principal.username, utcnow()
+    session.flush()
+    return t
