@@ -5,6 +5,7 @@ read the task, as an attachment with the content type of what was found."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
 from pathlib import Path, PurePath
@@ -94,8 +95,6 @@ def attach(
     data: bytes,
 ) -> TaskEvidence:
     """Store a checked file (see :func:`check`) and record it on the task."""
-    import hashlib
-
     kind = check(filename, data)
     digest = hashlib.sha256(data).hexdigest()
     folder = store_dir(var_dir)

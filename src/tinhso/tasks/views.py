@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -14,7 +15,7 @@ from tinhso.db import Id
 from tinhso.errors import AppError, InvalidInput
 from tinhso.tasks import evidence, exports, service, targets
 from tinhso.tasks.models import STATUSES, Plan
-from tinhso.tasks.routes import attachment, evidence_response
+from tinhso.tasks.routes import attachment, evidence_response, exports_type
 from tinhso.web.deps import LakeDep, PageUser, SessionDep, check_form_csrf
 from tinhso.web.templating import render
 
@@ -51,20 +52,23 @@ def tasks_page(
     )
     rows = service.task_json(session, found, lake.calendar)
     summary = service.summary(
-        session, principal=principal, calendar=lake.calendar, plan=plan or None, year=y
+        session,
+        principal=principal,
+        calendar=lake.calendar,
+        plan=plan or None,
+        year=y,
+        agency=agency or None,
     )
-    counts = service.counts(found, lake.calendar)
     goals = targets.targets(session, lake, principal=principal, plan=plan or None, year=y)
     context = {
         "rows": rows,
         "summary": summary,
-        "wording": service.wording(counts),
+        "wording": summary["wording"],
         "plans": service.plans_json(session, principal),
         "targets": goals,
         "year": y,
         "plan": plan,
         "agency": agency,
-        "mine": sorted(service.reach(session, principal).write),
     }
     return render(request, "tasks/list.html", context)
 
@@ -90,34 +94,23 @@ def _export(
         year=_year(year),
         agency=agency or None,
     )
-    kind = evidence.CONTENT_TYPES["pdf" if fmt == "pdf" else "xlsx"]
-    return Response(data, media_type=kind, headers={"Content-Disposition": attachment(name)})
+    return Response(
+        data, media_type=exports_type(fmt), headers={"Content-Disposition": attachment(name)}
+    )
 
 
-@router.get("/tasks/export.xlsx")
-def export_xlsx(
+@router.get("/tasks/export.{fmt}")
+def export_file(
     session: SessionDep,
     current: PageUser,
     lake: LakeDep,
+    fmt: Annotated[str, PathParam(pattern="^(xlsx|pdf)$")],
     year: str = "",
     plan: str = "",
     agency: str = "",
 ) -> Response:
-    """The status table as a workbook."""
-    return _export(session, current, lake, "xlsx", year, plan, agency)
-
-
-@router.get("/tasks/export.pdf")
-def export_pdf(
-    session: SessionDep,
-    current: PageUser,
-    lake: LakeDep,
-    year: str = "",
-    plan: str = "",
-    agency: str = "",
-) -> Response:
-    """The status table as a PDF with the province's header."""
-    return _export(session, current, lake, "pdf", year, plan, agency)
+    """The status table as a workbook or as a PDF with the province's header."""
+    return _export(session, current, lake, fmt, year, plan, agency)
 
 
 @router.get("/tasks/evidence/{evidence_id}")
