@@ -123,6 +123,22 @@ targets:
             "x.yaml, targets[0].unit: không có đơn vị mã '99999' còn hiệu lực cuối năm 2025",
         ],
     ),
+    (
+        ELEMENTS
+        + """indicators:
+  - {code: i, name: I, numerator: a}
+targets:
+  - {indicator: i, year: 2025, level: province, planned: 1, code: CT01}
+  - {indicator: i, year: 2025, level: province, planned: 1, plan: '"""
+        + "K" * 61
+        + """', code: CT02, ke_hoach: x}
+""",
+        [
+            "x.yaml, targets[0]: 'code' và 'name' chỉ dùng cho chỉ tiêu gắn với kế hoạch ('plan')",
+            "x.yaml, targets[1]: khóa không hợp lệ: ke_hoach",
+            "x.yaml, targets[1]: số, ký hiệu kế hoạch tối đa 60 ký tự, mã chỉ tiêu tối đa 40 ký tự",
+        ],
+    ),
 ]
 
 

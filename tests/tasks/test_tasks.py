@@ -559,3 +559,116 @@ def test_what_the_review_found_stays_refused(client: Any, planned: World) -> Non
         if c
     ]
     assert "NV-02" in cells and "NV-01" not in cells
+
+
+PLAN_CATALOG = """
+catalog: ke-hoach-kh-2025
+version: "1"
+name: Chỉ tiêu của kế hoạch KH-2025 đo bằng chỉ số
+data_elements: []
+indicators:
+  - {code: t.chi_tieu_dat, name: "Số chỉ tiêu đạt", numerator: "tasks.targets_dat", unit: chỉ tiêu}
+indices:
+  - code: t-chi-tieu
+    name: Bộ chỉ số dùng số chỉ tiêu đạt
+    version: "1"
+    level: province
+    max_points: 10
+    normalise: 10
+    children:
+      - {code: "1", indicator: t.chi_tieu_dat, points: 10, scoring: {rule: linear, full: 10}}
+targets:
+  - {plan: KH-2025, code: L1, name: "Hộ có cáp quang (danh mục)", indicator: dtip.i.cap_quang, year: 2025, level: province, planned: PLANNED}
+  - {plan: KH-2025, code: R1, indicator: t.chi_tieu_dat, year: 2025, level: province, planned: 5}
+"""
+
+
+def test_catalog_targets_of_the_plan_and_the_bucket_figures(
+    client: Any, world: World, tmp_path: Path
+) -> None:
+    """A catalog target linked to the plan takes the place of the plan's own of the same code,
+    measured live; the buckets reach the engine as figures of the province, with a version that
+    moves with what they are worked out from; a target measured by an index that itself uses
+    the bucket figures has no value (it is not computed into itself)."""
+    from tinhso.indicators import loader as indicator_catalog
+    from tinhso.indicators import service as indicators
+    from tinhso.lake import Lake
+    from tinhso.services.periods import parse_period
+    from tinhso.tasks.figures import FAMILY
+    from tinhso.workdays import WorkCalendar
+
+    test_thirty_targets_read_10_6_7_7_with_the_engine_s_values(client, world)
+    t = client.get(
+        "/api/v1/tasks/targets", params={"year": 2025}, headers=world.auth("leader12")
+    ).json()
+    value = next(x for x in t["targets"] if x["code"] == "L1")["value"]
+    lake = Lake(world.db, None, WorkCalendar.default())
+    refs = tuple(f"tasks.targets_{k}" for k in ("total", "dat", "tren_70", "tren_50", "duoi_50"))
+    try:
+        period = parse_period("2025")
+        v0 = FAMILY.version(lake, period, date(2025, 12, 31))
+        got = FAMILY.fetch(lake, period, date(2025, 12, 31), (*refs, "tasks.targets_unknown"))
+        province = got.values[world.units["lai_chau"]]
+        assert [province[r] for r in refs] == [30, 10, 6, 7, 7]
+        assert province["tasks.targets_unknown"] == 0
+        assert -world.agencies["so_khcn"] not in got.values or all(
+            got.values[-world.agencies["so_khcn"]].get(r) is None for r in refs
+        )
+        drill = FAMILY.drill(None, SYSTEM_PRINCIPAL, "tasks.targets_dat", "province", "12", period)  # type: ignore[arg-type]
+        assert drill.page == "/tasks?year=2025#targets"
+
+        # The catalog links two targets to KH-2025: L1 (it replaces the plan's own L1, reached, by
+        # one planned at 1.8 times the value: above 50%) and R1, measured by an index built on the
+        # bucket figures.
+        path = tmp_path / "kh.yaml"
+        path.write_text(PLAN_CATALOG.replace("PLANNED", f"{value * 1.8:.4f}"), encoding="utf-8")
+        with world.db.session() as s:
+            indicator_catalog.load(
+                s, principal=SYSTEM_PRINCIPAL, paths=[*indicator_catalog.default_files(), path]
+            )
+        t = client.get(
+            "/api/v1/tasks/targets", params={"year": 2025}, headers=world.auth("leader12")
+        ).json()
+        assert t["total"] == 31
+        l1 = [x for x in t["targets"] if x["code"] == "L1"]
+        assert len(l1) == 1 and l1[0]["catalog"] == "ke-hoach-kh-2025"
+        assert l1[0]["name"] == "Hộ có cáp quang (danh mục)" and l1[0]["bucket"] == "tren_50"
+        assert l1[0]["value"] == pytest.approx(value)
+        r1 = next(x for x in t["targets"] if x["code"] == "R1")
+        assert r1["index"] == "t-chi-tieu" and r1["value"] is None and r1["bucket"] is None
+        assert t["buckets"] == {"dat": 9, "tren_70": 6, "tren_50": 8, "duoi_50": 7}
+        v1 = FAMILY.version(lake, period, date(2025, 12, 31))
+        assert v1 != v0  # the catalog's targets moved
+        got = FAMILY.fetch(lake, period, date(2025, 12, 31), (*refs, "tasks.targets_unknown"))
+        province = got.values[world.units["lai_chau"]]
+        assert [province[r] for r in refs] == [31, 9, 6, 8, 7]
+        assert province["tasks.targets_unknown"] == 1
+        # The index on the bucket figures computes (no recursion) and reads them.
+        with world.db.session() as s:
+            out = indicators.values(
+                s, lake, principal=SYSTEM_PRINCIPAL, index="t-chi-tieu", period="2025"
+            )
+        mine = next(u for u in out["units"] if u["id"] == world.units["lai_chau"])
+        assert mine["nodes"][0]["indicator"]["value"] == 9
+        # A catalog target is not entered by hand.
+        r = _post(
+            client,
+            world,
+            "/api/v1/tasks/targets:achieved",
+            "officer_so",
+            data={"plan": "KH-2025", "code": "L1", "value": "99"},
+        )
+        assert r.status_code == 422 and "danh mục chỉ số" in r.json()["detail"], r.text
+        # A result entered by hand moves the version.
+        r = _post(
+            client,
+            world,
+            "/api/v1/tasks/targets:achieved",
+            "officer_so",
+            data={"plan": "KH-2025", "code": "M01", "value": "1"},
+        )
+        assert r.status_code == 200, r.text
+        FAMILY.refresh(lake, None)  # type: ignore[misc]
+        assert FAMILY.version(lake, period, date(2025, 12, 31)) != v1
+    finally:
+        lake.close()

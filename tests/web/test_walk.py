@@ -316,3 +316,27 @@ def test_the_demo_reads_like_seed_000_in_october_2023(demo: Demo, browser: Any) 
             assert "8/8 tổ chỉ đạo cấp huyện" in text and "932/940 tổ công nghệ số" in text
         finally:
             page.close()
+
+
+def test_the_demo_s_plans_read_like_seeds_004_and_001(demo: Demo, browser: Any) -> None:
+    """Seed 004 (2023): "75 nhiệm vụ … 50 nhiệm vụ đã hoàn thành; 19 nhiệm vụ đang thực hiện
+    và 06 nhiệm vụ chưa thực hiện"; seed 001: "30 mục tiêu … 10 … 6 … 7 … 7" — the leader's
+    tasks page of 2023 reads so, three of the targets set in the catalog for the plan and
+    measured by the DTI's indicators on the infrastructure register."""
+    page = _context(demo, browser, "lanhdao", "desktop").new_page()
+    try:
+        page.goto(f"{demo.base}/tasks?year=2023", wait_until="load")
+        summary = page.locator("#summary").inner_text()
+        assert "75 nhiệm vụ" in summary and "50 nhiệm vụ đã hoàn thành" in summary
+        assert "19 nhiệm vụ đang thực hiện" in summary and "06 nhiệm vụ chưa thực hiện" in summary
+        targets = page.locator("#targets").inner_text()
+        assert (
+            "30 chỉ tiêu: 10 chỉ tiêu đã hoàn thành và vượt; 06 chỉ tiêu hoàn thành trên 70%; "
+            "07 chỉ tiêu đạt trên 50%; 07 chỉ tiêu thực hiện được dưới 50%"
+        ) in targets
+        page.locator("#targets summary").click()
+        assert (
+            page.locator("#targets td", has_text="danh mục ke-hoach-09-KH-BCDCDS-2023").count() == 3
+        )
+    finally:
+        page.close()

@@ -2,7 +2,8 @@
 of Kế hoạch 09-KH/BCĐCĐS (10/3/2023), 22 added by Kế hoạch 13-KH/BCĐCĐS (27/4/2023), 30 from
 the quarterly meetings' conclusions — of which 50 done, 19 in progress and 06 not started, some
 overdue, evidence on some; and 30 targets (seed 001: 10 reached or exceeded, 6 above 70%, 7
-above 50%, 7 below 50%), three of them measured by the DTI's live indicators.
+above 50%, 7 below 50%), three of them set in the catalog for the plan and measured by the DTI's
+live indicators.
 
 Everything goes through the domain's own import, progress and review, as the agencies would."""
 
@@ -18,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+from tinhso.indicators import loader
+from tinhso.services.catalog import CATALOG_DIR
 from tinhso.tasks import evidence, imports, service
 from tinhso.tasks.models import Plan, Task, TaskUpdate
 from tinhso.units.models import Unit
@@ -83,13 +86,11 @@ HEADER = [
     "Thời hạn hoàn thành",
     "Sản phẩm",
 ]
-# 30 targets: three measured by the DTI's indicators on the register's 2023 figures, the rest
-# reported by hand, so that the year reads as seed 001: 10 / 6 / 7 / 7.
-LIVE_TARGETS = (
-    ("CT01", "Tỷ lệ hộ gia đình có Internet cáp quang", "%", 40, "dtip.i.cap_quang"),
-    ("CT02", "Tỷ lệ thôn, bản có tổ công nghệ số cộng đồng", "%", 95, "dtip.i.to_cnscd"),
-    ("CT03", "Tỷ lệ thôn, bản có sóng 4G/5G", "%", 100, "dtip.i.song_di_dong"),
-)
+# 30 targets: three the catalog links to the plan (catalog/plans/), measured by the DTI's
+# indicators on the register's 2023 figures, the rest reported by hand, so that the year reads
+# as seed 001: 10 / 6 / 7 / 7.
+PLAN_CATALOG = CATALOG_DIR / "plans" / "demo-09-KH-BCDCDS-2023.yaml"
+LIVE_TARGETS = 3
 
 
 def _csv(rows: list[list[object]]) -> bytes:
@@ -234,14 +235,11 @@ def _targets(session: Session, rng: random.Random) -> None:
     """30 targets of the year's plan: three measured live, 27 by hand, read as 10 / 6 / 7 / 7."""
     header = '"Số, ký hiệu kế hoạch",Mã chỉ tiêu,Tên chỉ tiêu,Đơn vị tính,Kế hoạch giao,Chiều,Bộ chỉ số,Mã chỉ số,Kết quả'
     lines = [header]
-    for code, name, measure, planned, indicator in LIVE_TARGETS:
-        lines.append(
-            f'09-KH/BCĐCĐS,{code},"{name}",{measure},{planned},,dti-province-2025,{indicator},'
-        )
+    loader.load(session, principal=SYSTEM_PRINCIPAL, paths=[*loader.default_files(), PLAN_CATALOG])
     # By hand: achievement shares that with the live three (on the demo's 2023 figures: fibre
     # and teams ≥100%, 4G above 70%) make 10 / 6 / 7 / 7.
     shares = [1.05] * 8 + [0.85] * 5 + [0.6] * 7 + [0.3] * 7
-    for i, share in enumerate(shares, start=len(LIVE_TARGETS) + 1):
+    for i, share in enumerate(shares, start=LIVE_TARGETS + 1):
         planned = rng.choice((10, 20, 50, 80, 100, 120, 200))
         lines.append(
             f'09-KH/BCĐCĐS,CT{i:02d},"{TOPICS[i % len(TOPICS)]} (chỉ tiêu {i})",chỉ tiêu,{planned},,,,{round(planned * share, 1)}'

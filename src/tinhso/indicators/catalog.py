@@ -111,6 +111,9 @@ class TargetDef:
     unit: str = ""
     level: str = ""
     where: str = ""
+    plan: str = ""  # the plan that set it (its number and notation, "09-KH/BCĐCĐS")
+    code: str = ""  # the target's code in that plan ("CT01")
+    name: str = ""  # as the plan words it (the indicator's name when not given)
 
 
 @dataclass
@@ -332,7 +335,8 @@ class _Reader:
         )
 
     def target(self, raw: Any, path: str) -> TargetDef | None:
-        if not self.keys(raw, path, {"indicator", "year", "planned", "unit", "level"}):
+        allowed = {"indicator", "year", "planned", "unit", "level", "plan", "code", "name"}
+        if not self.keys(raw, path, allowed):
             return None
         year = raw.get("year")
         if not isinstance(year, int) or isinstance(year, bool) or not 2000 <= year <= 2100:
@@ -345,6 +349,11 @@ class _Reader:
             self.err(
                 f"{path}.level", f"'{level}' không hợp lệ (chọn một trong: {', '.join(LEVELS)})"
             )
+        plan, code = nfc(raw.get("plan", "")), nfc(raw.get("code", ""))
+        if (code or raw.get("name")) and not plan:
+            self.err(path, "'code' và 'name' chỉ dùng cho chỉ tiêu gắn với kế hoạch ('plan')")
+        if len(plan) > 60 or len(code) > 40:
+            self.err(path, "số, ký hiệu kế hoạch tối đa 60 ký tự, mã chỉ tiêu tối đa 40 ký tự")
         return TargetDef(
             indicator=self.text(raw, "indicator", path),
             year=year,
@@ -352,6 +361,9 @@ class _Reader:
             unit=unit,
             level=level,
             where=f"{self.name}, {path}",
+            plan=plan,
+            code=code,
+            name=nfc(raw.get("name", ""))[:400],
         )
 
 

@@ -274,6 +274,9 @@ def _write_structure(session: Session, f: CatalogFile) -> dict[str, int]:
                 year=t.year,
                 planned=t.planned,
                 catalog=f.code,
+                plan=t.plan,
+                code=t.code,
+                name=t.name,
             )
         )
         counts["targets"] += 1

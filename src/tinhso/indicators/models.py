@@ -121,3 +121,8 @@ class Target(Base):
     year: Mapped[int] = mapped_column(Integer)
     planned: Mapped[float] = mapped_column(Float)
     catalog: Mapped[str] = mapped_column(String(80), default="")
+    # The plan that set it (number and notation, as the tasks domain knows it), its code there
+    # and its wording: the plan's targets measured by this indicator (see tasks/targets.py).
+    plan: Mapped[str] = mapped_column(String(60), default="", index=True)
+    code: Mapped[str] = mapped_column(String(40), default="")
+    name: Mapped[str] = mapped_column(String(400), default="")

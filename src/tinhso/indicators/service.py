@@ -18,26 +18,39 @@ from tinhso.errors import AppError, FieldError, InvalidInput, NotFound
 from tinhso.flight import SingleFlight
 from tinhso.indicators import engine
 from tinhso.indicators import lake as ilake
-from tinhso.indicators.spec import (
-    SOURCE_HINTS,
-    SOURCE_LABELS,
-    IndexSpec,
-    TargetSpec,
-    load_spec,
-    source_of,
+from tinhso.indicators.orgjson import (
+    RANK_ALONE,
+    RANK_NO_DATA,
+    comparable,
+    diff,
+    org_json,
+    round_or_none,
+)
+from tinhso.indicators.spec import IndexSpec, load_spec
+from tinhso.indicators.targets import (
+    BUCKETS,
+    PlanTarget,
+    achievement,
+    bucket,
+    plan_targets,
+    plan_targets_version,
 )
 from tinhso.lake import Lake
 from tinhso.reporting import lookup as reporting
 from tinhso.services.periods import Period, parse_period, previous
 from tinhso.units.models import Agency, Unit
 
+__all__ = [
+    "BUCKETS",
+    "RANK_ALONE",
+    "RANK_NO_DATA",
+    "PlanTarget",
+    "achievement",
+    "bucket",
+    "plan_targets",
+    "plan_targets_version",
+]
 LEVELS_COMPUTED = {"province": ("province",), "commune": ("commune", "province")}
-BUCKETS = (
-    (1.0, "dat", "Hoàn thành, vượt (≥100%)"),
-    (0.7, "tren_70", "Trên 70%"),
-    (0.5, "tren_50", "Trên 50%"),
-    (float("-inf"), "duoi_50", "Dưới 50%"),
-)
 # Years whose periods and the ones before them the calendar can hold.
 MIN_YEAR, MAX_YEAR = 1900, 2999
 FLIGHT: SingleFlight[Computation] = SingleFlight()
@@ -76,23 +89,6 @@ def indicator_codes(session: Session, index: str) -> set[str]:
         return set(load_spec(session, index).indicators)
     except AppError:
         return set()
-
-
-def bucket(achievement: float) -> tuple[str, str]:
-    """Return the achievement bucket (code, Vietnamese label): ≥100%, >70%, >50%, else."""
-    for bound, code, label in BUCKETS:
-        if achievement >= bound if bound == 1.0 else achievement > bound:
-            return code, label
-    return BUCKETS[-1][1], BUCKETS[-1][2]
-
-
-def achievement(direction: str, value: float, planned: float) -> float:
-    """Return how much of the plan is achieved (1.0 = 100%); lower-is-better inverts it."""
-    if direction == "lower":
-        return 1.0 if value <= planned else (planned / value if value else 1.0)
-    if planned == 0:
-        return 1.0
-    return value / planned
 
 
 def _orgs(lake: Lake, spec: IndexSpec, day: date) -> dict[int, Org]:
@@ -190,6 +186,33 @@ def values_version(session: Session, lake: Lake, *, index: str, period: str) -> 
     )
 
 
+def uses_figures(session: Session, index: str, prefix: str) -> bool:
+    """Return whether the index's expressions use a figure whose reference starts ``prefix``."""
+    try:
+        return any(r.startswith(prefix) for r in load_spec(session, index).external)
+    except AppError:
+        return False
+
+
+def live_key(session: Session, lake: Lake, *, index: str, period: str, skip: str) -> object:
+    """Return what the index's values of ``period`` are worked out from, after letting its
+    figure families (but ``skip``'s, the caller's own) bring their copies up to date: a domain
+    whose figures read an index's live values keeps its version with this (None: no index)."""
+    try:
+        spec = load_spec(session, index)
+        p = index_period(period)
+    except AppError:
+        return None
+    conn = session.connection()
+    ilake.sync(lake, conn)
+    families = figures.families()
+    for prefix in figures.by_family(spec.external):
+        refresh = families[prefix].refresh
+        if prefix != skip and refresh is not None:
+            refresh(lake, conn)
+    return computation_key(lake, spec, p, p.last, synced=True)
+
+
 def computed(lake: Lake, spec: IndexSpec, period: Period, day: date) -> Computation:
     """Return the index of every organisation for the period, from the cache while nothing
     changed (data values, units, the definition, and the dossiers when 766 figures are used).
@@ -261,131 +284,6 @@ def _ranks(
                 rank, last = i, pts
             out[org] = (rank, len(items))
     return out
-
-
-def _target(spec: IndexSpec, indicator: str, org: Org, year: int) -> TargetSpec | None:
-    own = [t for t in spec.targets if t.indicator == indicator and t.year == year]
-    for t in own:
-        if t.unit_id is not None and t.unit_id == org.org:
-            return t
-    for t in own:
-        if t.unit_id is None and t.level == org.kind:
-            return t
-    return None
-
-
-def _round(v: float | None, digits: int = 4) -> float | None:
-    return None if v is None else round(v, digits)
-
-
-def _comparable(prev: engine.OrgResult | None) -> engine.OrgResult | None:
-    """Return the previous period's result, or None when it had no figure at all: a unit that
-    reported nothing then shows no change rather than a change from zero."""
-    return prev if prev is not None and prev.reported else None
-
-
-def _diff(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else round(a - b, 6)
-
-
-RANK_ALONE = "không có đơn vị cùng cấp có số liệu để so sánh"
-RANK_NO_DATA = "chưa có số liệu để xếp hạng"
-
-
-def _rank_note(reported: bool, rank: tuple[int, int] | None) -> str:
-    """Return why an organisation has no rank ("" when it has one)."""
-    if rank is not None:
-        return ""
-    return RANK_ALONE if reported else RANK_NO_DATA
-
-
-def org_json(
-    spec: IndexSpec,
-    org: Org,
-    cur: engine.OrgResult,
-    prev: engine.OrgResult | None,
-    ranks: dict[str, dict[int, tuple[int, int]]],
-    year: int,
-    depth: int | None = None,
-) -> dict[str, Any]:
-    """Return one organisation's index as plain data: the API's and the page's shape.
-
-    An organisation with no figure at all in the period has no points (not zeros)."""
-    reported = cur.reported
-    total = cur.total if reported else None
-    rank = ranks[""].get(org.org)
-    prev = _comparable(prev)
-    nodes = []
-    for n in spec.nodes:
-        if depth is not None and n.depth > depth:
-            continue
-        # A node with no figure under it keeps the points its rule gives (``missing: zero``: 0,
-        # as counted in the total) but has no rank and no change: "no data" is not a standing.
-        pts = cur.points.get(n.code) if reported else None
-        before = prev.points.get(n.code) if prev and n.code in prev.covered else None
-        r = ranks.get(n.code, {}).get(org.org)
-        item: dict[str, Any] = {
-            "code": n.code,
-            "name": n.name,
-            "parent": n.parent,
-            "depth": n.depth,
-            "max_points": n.max_points,
-            "points": _round(pts),
-            "previous": _round(before),
-            "change": _diff(pts, before) if n.code in cur.covered else None,
-            "rank": r[0] if r else None,
-            "rank_of": r[1] if r else None,
-        }
-        if n.indicator:
-            i = spec.indicators[n.indicator]
-            iv, pv = cur.values[n.indicator], prev.values.get(n.indicator) if prev else None
-            item["indicator"] = {
-                "code": i.code,
-                "name": i.name,
-                "unit": i.unit,
-                "decimals": i.decimals,
-                "direction": i.direction,
-                "numerator": iv.numerator,
-                "denominator": iv.denominator,
-                "value": _round(iv.value, 6),
-                "note": iv.note,
-                "previous": _round(pv.value, 6) if pv else None,
-                "change": _diff(iv.value, pv.value if pv else None),
-                "source": (src := source_of(spec, n.indicator)),
-                "source_label": SOURCE_LABELS[src],
-                "source_hint": SOURCE_HINTS[src],
-            }
-            t = _target(spec, n.indicator, org, year)
-            item["target"] = None
-            if t is not None:
-                ach = None if iv.value is None else achievement(i.direction, iv.value, t.planned)
-                code, label = bucket(ach) if ach is not None else ("", "chưa có số liệu")
-                item["target"] = {
-                    "year": t.year,
-                    "planned": t.planned,
-                    "achievement": _round(ach),
-                    "bucket": code,
-                    "label": label,
-                }
-        nodes.append(item)
-    before_total = prev.total if prev else None
-    return {
-        "kind": org.kind,
-        "id": abs(org.org),
-        "code": org.code,
-        "name": org.name,
-        "points": _round(total),
-        "max_points": spec.max_points,
-        "normalised": _round(None if total is None else total / spec.normalise, 4),
-        "previous": _round(before_total),
-        "change": _diff(total, before_total),
-        "rank": rank[0] if rank else None,
-        "rank_of": rank[1] if rank else None,
-        "rank_note": _rank_note(reported, rank),
-        "reported": reported,
-        "partial": cur.partial,
-        "nodes": nodes,
-    }
 
 
 def visible_orgs(session: Session, principal: Principal, orgs: Iterable[int]) -> set[int]:
@@ -476,16 +374,16 @@ def _summary(
     spec: IndexSpec,
     rank: tuple[int, int] | None,
 ) -> dict[str, Any]:
-    prev = _comparable(prev)
+    prev = comparable(prev)
     total = cur.total if cur.reported else None
     before = prev.total if prev else None
     return {
         "kind": o.kind,
         "code": o.code,
         "name": o.name,
-        "points": _round(total),
-        "normalised": _round(None if total is None else total / spec.normalise),
-        "change": _diff(total, before),
+        "points": round_or_none(total),
+        "normalised": round_or_none(None if total is None else total / spec.normalise),
+        "change": diff(total, before),
         "rank": rank[0] if rank else None,
         "rank_of": rank[1] if rank else None,
         "reported": cur.reported,

@@ -1,10 +1,17 @@
 """The tasks' counts as a family for the indicator engine (``tasks.done`` …): per lead agency
 (the engine's organisation minus its id) and for the province of the plan, over the plans of
 the period's year, with each task's status as it stands (a task of the year finished later
-counts as done: the plan's year is what is counted, as the seeds report it)."""
+counts as done: the plan's year is what is counted, as the seeds report it).
+
+The plans' targets per bucket (``tasks.targets_dat`` …) are the province's only (a target
+belongs to the plan, not to an agency). A target measured by an indicator takes the engine's
+live value, so the version of these figures holds what those indices are worked out from; an
+index that itself uses the target figures is never computed for a target (it would compute
+itself): such a target has no value here."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable
 from datetime import date
 from typing import Any
@@ -12,11 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
-from tinhso.accounts.scope import Principal
+from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
 from tinhso.figures import Drill, FigureFamily, FigureValues
+from tinhso.indicators import service as indicators
 from tinhso.lake import Lake
-from tinhso.tasks.models import Plan, Task, TaskUpdate
+from tinhso.tasks.models import Plan, PlanTarget, Task, TaskUpdate
 from tinhso.tasks.service import days_late
+from tinhso.tasks.targets import TARGET_FIGURES, evaluate, indices_of
 
 PREFIX = "tasks"
 FIGURES = {
@@ -27,11 +36,31 @@ FIGURES = {
     "cancelled": "Số nhiệm vụ dừng, hủy",
     "overdue": "Số nhiệm vụ quá hạn (chưa hoàn thành, đã qua thời hạn tính theo ngày làm việc)",
 }
+TARGETS = {
+    "targets_total": "Số chỉ tiêu của kế hoạch năm",
+    "targets_dat": "Số chỉ tiêu đã hoàn thành và vượt (≥100%)",
+    "targets_tren_70": "Số chỉ tiêu hoàn thành trên 70%",
+    "targets_tren_50": "Số chỉ tiêu đạt trên 50%",
+    "targets_duoi_50": "Số chỉ tiêu thực hiện được dưới 50%",
+    "targets_unknown": "Số chỉ tiêu chưa có số liệu để đánh giá",
+}
 
 
 def figures() -> dict[str, str]:
     """Return every task figure with its name."""
-    return {f"{PREFIX}.{k}": v for k, v in FIGURES.items()}
+    return {f"{PREFIX}.{k}": v for k, v in (FIGURES | TARGETS).items()}
+
+
+def _target_counts(session: Session, lake: Lake, year: int) -> dict[int, dict[str, float | None]]:
+    """Return per province the year's targets per bucket (0 where none falls in one)."""
+    plans = list(session.scalars(select(Plan).where(Plan.year == year)))
+    out: dict[int, dict[str, float | None]] = {}
+    for plan, item in evaluate(session, lake, SYSTEM_PRINCIPAL, plans):
+        vals = out.setdefault(plan.unit_id, {f"{PREFIX}.{k}": 0.0 for k in TARGETS})
+        key = f"{PREFIX}.targets_{item['bucket'] or 'unknown'}"
+        for k in (f"{PREFIX}.targets_total", key):
+            vals[k] = (vals[k] or 0) + 1
+    return out
 
 
 def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureValues:
@@ -42,6 +71,8 @@ def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureVa
     as_of = min(period.last, day, local_today())
     out: dict[int, dict[str, float | None]] = {}
     with lake.db.session() as session:
+        if any(r.startswith(TARGET_FIGURES) for r in refs):
+            out.update(_target_counts(session, lake, period.first.year))
         rows = session.execute(
             select(Task, Plan.unit_id)
             .join(Plan, Plan.id == Task.plan_id)
@@ -49,7 +80,9 @@ def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureVa
         ).all()
         for task, province in rows:
             for org in (-task.lead_id, int(province)):
-                vals = out.setdefault(org, dict.fromkeys(figures(), 0.0))
+                vals = out.setdefault(org, {})
+                for k in FIGURES:
+                    vals.setdefault(f"{PREFIX}.{k}", 0.0)
                 vals[f"{PREFIX}.total"] = (vals[f"{PREFIX}.total"] or 0) + 1
                 key = f"{PREFIX}.{task.status}"
                 vals[key] = (vals[key] or 0) + 1
@@ -59,12 +92,37 @@ def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureVa
 
 
 _SEEN: dict[int, tuple[Any, ...]] = {}
+_BUSY = threading.local()
 
 
 def _version_on(conn: Connection) -> tuple[Any, ...]:
-    return tuple(
-        conn.execute(select(func.count(TaskUpdate.id), func.max(TaskUpdate.id))).one()
-    ) + tuple(conn.execute(select(func.count(Task.id), func.max(Task.updated_at))).one())
+    return (
+        tuple(conn.execute(select(func.count(TaskUpdate.id), func.max(TaskUpdate.id))).one())
+        + tuple(conn.execute(select(func.count(Task.id), func.max(Task.updated_at))).one())
+        + tuple(
+            conn.execute(
+                select(
+                    func.count(PlanTarget.id),
+                    func.max(PlanTarget.id),
+                    func.max(PlanTarget.achieved_at),
+                    func.sum(PlanTarget.planned),
+                    func.sum(PlanTarget.achieved),
+                )
+            ).one()
+        )
+        + indicators.plan_targets_version(conn)
+    )
+
+
+def _live_keys(lake: Lake, year: int) -> tuple[object, ...]:
+    """Return what the indices measuring the year's targets are worked out from."""
+    with lake.db.session() as session:
+        plans = list(session.scalars(select(Plan).where(Plan.year == year)))
+        used = {(index, year) for index in indices_of(session, plans)}
+        return tuple(
+            (index, indicators.live_key(session, lake, index=index, period=str(y), skip=PREFIX))
+            for index, y in sorted(used)
+        )
 
 
 def refresh(lake: Lake, conn: Connection | None) -> None:
@@ -82,14 +140,28 @@ def version(lake: Lake, period: Any, day: date) -> Hashable:
 
     if id(lake) not in _SEEN:
         refresh(lake, None)
-    return (_SEEN[id(lake)], min(period.last, day, local_today()))
+    live: tuple[object, ...] = ()
+    if not getattr(_BUSY, "on", False):  # an index measuring a target that uses tasks.*
+        _BUSY.on = True
+        try:
+            live = _live_keys(lake, period.first.year)
+        finally:
+            _BUSY.on = False
+    return (_SEEN[id(lake)], min(period.last, day, local_today()), live)
 
 
 def drill(
     session: Session, principal: Principal, ref: str, kind: str, code: str, period: Any
 ) -> Drill:
-    """Return the tasks page of the agency (or of the year) behind a figure."""
+    """Return the tasks page of the agency (or of the year) behind a figure; the targets of the
+    year's plans behind a target figure."""
     year = period.first.year
+    if ref.startswith(TARGET_FIGURES):
+        return Drill(
+            page=f"/tasks?year={year}#targets",
+            records=f"/api/v1/tasks/targets?year={year}",
+            page_label="Xem chỉ tiêu của kế hoạch và mức đạt",
+        )
     q = f"year={year}" + (f"&agency={code}" if kind == "agency" else "")
     return Drill(
         page=f"/tasks?{q}",

@@ -83,6 +83,136 @@ def _live(
     return None
 
 
+# Figures whose values read the plans' targets: an index that uses them is never computed to
+# find a target's value (it would compute itself).
+TARGET_FIGURES = "tasks.targets"
+
+
+def _item(
+    p: Plan,
+    code: str,
+    name: str,
+    measure: str,
+    planned: float,
+    direction: str,
+    index: str,
+    indicator: str,
+    value: float | None,
+    source: str,
+) -> dict[str, Any]:
+    ach = None if value is None else indicators.achievement(direction, value, planned)
+    bucket, label = indicators.bucket(ach) if ach is not None else ("", "chưa có số liệu")
+    return {
+        "plan": p.code,
+        "code": code,
+        "name": name,
+        "measure": measure,
+        "planned": planned,
+        "direction": direction,
+        "index": index or None,
+        "indicator": indicator or None,
+        "source": source,
+        "catalog": None,
+        "value": value,
+        "achievement": None if ach is None else round(ach, 4),
+        "bucket": bucket or None,
+        "label": label,
+        "entered_by": None,
+        "entered_at": None,
+    }
+
+
+def evaluate(
+    session: Session, lake: Lake, principal: Principal, plans: list[Plan]
+) -> list[tuple[Plan, dict[str, Any]]]:
+    """Return each plan's targets with their value, achievement and bucket: the plan's own
+    (``task_target``) and the catalog's targets the plan set (``plan`` on a catalog target), a
+    catalog target taking the place of an own one of the same code. A value is
+    read from the indicator engine where the target names an indicator, else as entered."""
+    by_id = {p.id: p for p in plans}
+    own: dict[int, list[PlanTarget]] = {}
+    if by_id:
+        for t in session.scalars(
+            select(PlanTarget).where(PlanTarget.plan_id.in_(list(by_id))).order_by(PlanTarget.id)
+        ):
+            own.setdefault(t.plan_id, []).append(t)
+    provinces = units.units_by_id(session, [p.unit_id for p in plans])
+    cache: dict[tuple[str, int, str], dict[str, Any] | None] = {}
+    refused: dict[str, bool] = {}
+
+    def live(index: str, indicator: str, p: Plan) -> float | None:
+        if not index:
+            return None
+        if index not in refused:
+            refused[index] = indicators.uses_figures(session, index, TARGET_FIGURES)
+        if refused[index]:
+            return None
+        code = provinces[p.unit_id].code
+        return _live(session, lake, principal, index, indicator, p.year, code, cache)
+
+    out: list[tuple[Plan, dict[str, Any]]] = []
+    for p in plans:
+        linked = indicators.plan_targets(session, plan=p.code, year=p.year, unit_id=p.unit_id)
+        taken = {c.code for c in linked}
+        for c in linked:
+            item = _item(
+                p,
+                c.code,
+                c.name,
+                c.measure,
+                c.planned,
+                c.direction,
+                c.index,
+                c.indicator,
+                live(c.index, c.indicator, p),
+                "indicator",
+            )
+            item["catalog"] = c.catalog
+            out.append((p, item))
+        for t in own.get(p.id, []):
+            if t.code in taken:
+                continue
+            if t.indicator:
+                value, source = live(t.index, t.indicator, p), "indicator"
+            else:
+                value, source = t.achieved, "manual"
+            item = _item(
+                p,
+                t.code,
+                t.name,
+                t.measure,
+                t.planned,
+                t.direction,
+                t.index,
+                t.indicator,
+                value,
+                source,
+            )
+            if source == "manual":
+                item["entered_by"] = t.achieved_by or None
+                item["entered_at"] = t.achieved_at.isoformat() if t.achieved_at else None
+            out.append((p, item))
+    return out
+
+
+def indices_of(session: Session, plans: list[Plan]) -> set[str]:
+    """Return the indices whose live values measure the plans' targets (none computed here)."""
+    out = {
+        index
+        for index in session.scalars(
+            select(PlanTarget.index).where(
+                PlanTarget.plan_id.in_([p.id for p in plans]), PlanTarget.indicator != ""
+            )
+        )
+        if index
+    }
+    for p in plans:
+        for c in indicators.plan_targets(session, plan=p.code, year=p.year, unit_id=p.unit_id):
+            if c.index:
+                out.add(c.index)
+    return out
+
+
 def targets(
     session: Session,
     lake: Lake,
@@ -93,67 +223,15 @@ def targets(
 ) -> dict[str, Any]:
     """Return the targets of the plans in scope with their achievement and bucket, and the
     counts per bucket in the seed's wording."""
-    plans = _plans(session, principal, plan, year)
-    by_id = {p.id: p for p in plans}
-    rows = (
-        list(
-            session.scalars(
-                select(PlanTarget)
-                .where(PlanTarget.plan_id.in_(list(by_id)))
-                .order_by(PlanTarget.id)
-            )
-        )
-        if by_id
-        else []
-    )
-    provinces = units.units_by_id(session, [p.unit_id for p in plans])
-    cache: dict[tuple[str, int, str], dict[str, Any] | None] = {}
-    items = []
+    items = [
+        item
+        for _, item in evaluate(session, lake, principal, _plans(session, principal, plan, year))
+    ]
     buckets = dict.fromkeys(WORDS, 0)
-    unknown = 0
-    for t in rows:
-        p = by_id[t.plan_id]
-        if t.indicator:
-            value = _live(
-                session,
-                lake,
-                principal,
-                t.index,
-                t.indicator,
-                p.year,
-                provinces[p.unit_id].code,
-                cache,
-            )
-            source = "indicator"
-        else:
-            value, source = t.achieved, "manual"
-        ach = None if value is None else indicators.achievement(t.direction, value, t.planned)
-        code, label = indicators.bucket(ach) if ach is not None else ("", "chưa có số liệu")
-        if code:
-            buckets[code] += 1
-        else:
-            unknown += 1
-        items.append(
-            {
-                "plan": p.code,
-                "code": t.code,
-                "name": t.name,
-                "measure": t.measure,
-                "planned": t.planned,
-                "direction": t.direction,
-                "index": t.index or None,
-                "indicator": t.indicator or None,
-                "source": source,
-                "value": value,
-                "achievement": None if ach is None else round(ach, 4),
-                "bucket": code or None,
-                "label": label,
-                "entered_by": t.achieved_by or None if source == "manual" else None,
-                "entered_at": t.achieved_at.isoformat()
-                if source == "manual" and t.achieved_at
-                else None,
-            }
-        )
+    for item in items:
+        if item["bucket"]:
+            buckets[item["bucket"]] += 1
+    unknown = sum(1 for item in items if not item["bucket"])
     parts = [f"{two(n)} {WORDS[k]}" for k, n in buckets.items()]
     total = len(items)
     wording = (
@@ -182,6 +260,13 @@ def enter_achieved(
     t = session.scalars(
         select(PlanTarget).where(PlanTarget.plan_id == p.id, PlanTarget.code == code.strip())
     ).first()
+    linked = indicators.plan_targets(session, plan=p.code, year=p.year, unit_id=p.unit_id)
+    if any(code.strip() == c.code for c in linked):
+        raise InvalidInput(
+            f"chỉ tiêu '{code.strip()}' của kế hoạch {p.code} ghi trong danh mục chỉ số, tính từ"
+            " chỉ số: không nhập tay",
+            [FieldError("code", "chỉ tiêu gắn với chỉ số")],
+        )
     if t is None:
         raise NotFound(f"kế hoạch {p.code} không có chỉ tiêu '{code.strip()}'")
     if t.indicator:
