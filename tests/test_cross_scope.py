@@ -54,6 +54,21 @@ _XA_BL = {"form": "BC-CDS-XA-THANG", "period": "2025-07", "unit": "03390"}
 
 # (who, method, path template, request kwargs, accepted statuses)
 CASES: list[Case] = [
+    ("officer_dk", "GET", "/api/v1/ioc/overview", lambda w: {"params": {"unit": "03390"}}, (404,)),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/ioc/overview",
+        lambda w: {"params": {"agency": "000.00.02.H12"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "GET",
+        "/api/v1/ioc/ranking",
+        lambda w: {"params": {"tile": "services.on_time", "unit": "12"}},
+        (404,),
+    ),
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}/children", lambda w: {}, (404,)),
     ("officer_dk", "GET", "/api/v1/units/{binh_lu}/ancestors", lambda w: {}, (404,)),
@@ -615,6 +630,8 @@ LISTS = {
     ("GET", "/api/v1/tasks/summary"),
     ("GET", "/api/v1/tasks/targets"),
     ("GET", "/api/v1/tasks/export"),
+    # the list of registered tiles is the platform's own description, no unit's figure
+    ("GET", "/api/v1/ioc/tiles"),
 }
 
 

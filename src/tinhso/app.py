@@ -24,6 +24,8 @@ from tinhso.indicators import routes as indicators_routes
 from tinhso.indicators import views as indicators_views
 from tinhso.infrastructure import routes as infrastructure_routes
 from tinhso.infrastructure import views as infrastructure_views
+from tinhso.ioc import routes as ioc_routes
+from tinhso.ioc import views as ioc_views
 from tinhso.reporting import routes as reporting_routes
 from tinhso.reporting import views as reporting_views
 from tinhso.services import routes as services_routes
@@ -63,6 +65,7 @@ ROUTE_MODULES = (
     indicators_routes,
     infrastructure_routes,
     tasks_routes,
+    ioc_routes,
 )
 
 _HEADERS = tuple((k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items())
@@ -191,6 +194,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         indicators_views,
         infrastructure_views,
         tasks_views,
+        ioc_views,
     ):
         app.include_router(module.router)
 

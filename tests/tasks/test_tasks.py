@@ -672,3 +672,86 @@ def test_catalog_targets_of_the_plan_and_the_bucket_figures(
         assert FAMILY.version(lake, period, date(2025, 12, 31)) != v1
     finally:
         lake.close()
+
+
+def test_catalog_plan_targets_hold_across_the_reform_and_edits(
+    client: Any, world: World, tmp_path: Path
+) -> None:
+    """A 2024 target of the province of the time (code 12) reaches the plan kept under today's
+    province; an edit that keeps the counts (a code) moves the figures' version; the DTI's
+    scoring goals leave plan targets out; the plan's import refuses a catalog-linked code; the
+    loader refuses a second target of one code and a commune's."""
+    from tinhso.indicators import loader as indicator_catalog
+    from tinhso.indicators.catalog import CatalogError
+    from tinhso.indicators.spec import load_spec
+    from tinhso.lake import Lake
+    from tinhso.services.periods import parse_period
+    from tinhso.tasks.figures import FAMILY
+    from tinhso.workdays import WorkCalendar
+
+    plan = ["KH-2024", "Kế hoạch", "05/01/2024", "Kế hoạch năm 2024", "Sở Khoa học và Công nghệ"]
+    rows = [[*plan, "K1", "Một nhiệm vụ", LEADS[0], "", "05/01/2024", "31/12/2030", ""]]
+    assert _import(client, world, workbook(rows)).status_code == 200
+    body = """
+catalog: kh-2024
+version: "1"
+name: Chỉ tiêu của kế hoạch KH-2024
+targets:
+  - {plan: KH-2024, code: CODE, indicator: dtip.i.cap_quang, year: 2024, unit: "12", planned: 40}
+"""
+    path = tmp_path / "kh.yaml"
+
+    def load(text: str) -> None:
+        path.write_text(text, encoding="utf-8")
+        with world.db.session() as s:
+            indicator_catalog.load(
+                s, principal=SYSTEM_PRINCIPAL, paths=[*indicator_catalog.default_files(), path]
+            )
+
+    load(body.replace("CODE", "C1"))
+    got = client.get(
+        "/api/v1/tasks/targets", params={"year": 2024}, headers=world.auth("leader12")
+    ).json()
+    assert [t["code"] for t in got["targets"]] == ["C1"] and got["targets"][0][
+        "catalog"
+    ] == "kh-2024"
+    with world.db.session() as s:
+        assert all(t.year != 2024 for t in load_spec(s, "dti-province-2025").targets)
+    lake = Lake(world.db, None, WorkCalendar.default())
+    try:
+        period = parse_period("2024")
+        FAMILY.refresh(lake, None)  # type: ignore[misc]
+        before = FAMILY.version(lake, period, date(2024, 12, 31))
+        load(body.replace("CODE", "C2"))
+        FAMILY.refresh(lake, None)  # type: ignore[misc]
+        assert FAMILY.version(lake, period, date(2024, 12, 31)) != before
+        # Before the reform the province's figures are the province's of the time.
+        got = FAMILY.fetch(lake, period, date(2024, 12, 31), ("tasks.total",)).values
+        with world.db.session() as s:
+            from tinhso.units import service as units
+
+            then = [u.id for u in units.units_with_code(s, code="12", on=date(2024, 12, 31))]
+        assert got[then[0]]["tasks.total"] == 1
+    finally:
+        lake.close()
+    csv = (
+        '"Số, ký hiệu kế hoạch",Mã chỉ tiêu,Tên chỉ tiêu,Kế hoạch giao,Kết quả\n'
+        "KH-2024,C2,Trùng với danh mục,40,41\n"
+    ).encode()
+    r = _post(
+        client,
+        world,
+        "/api/v1/tasks/targets:import",
+        "officer_so",
+        files={"file": ("ct.csv", csv, "text/csv")},
+    )
+    assert r.status_code == 422 and "đã ghi trong danh mục chỉ số" in r.text
+    twice = body.replace("CODE", "C3") + (
+        '  - {plan: KH-2024, code: C3, indicator: dtip.i.cap_quang, year: 2024, unit: "12", planned: 50}\n'
+        "  - {plan: KH-2024, code: C4, indicator: dtip.i.cap_quang, year: 2024, level: commune, planned: 50}\n"
+    )
+    with pytest.raises(CatalogError) as exc:
+        load(twice)
+    text = "\n".join(exc.value.errors)
+    assert "kế hoạch KH-2024 đã có chỉ tiêu 'C3' năm 2024" in text
+    assert "chỉ tiêu của kế hoạch là của tỉnh" in text

@@ -405,7 +405,8 @@ def read_file(path: Path) -> CatalogFile:
         codes: set[str] = set()
         for i, item in enumerate(items):
             obj = reader(item, f"{section}[{i}]")
-            code = getattr(obj, "code", None)
+            # A target's code is its plan's (two plans may each have a CT01): the loader checks.
+            code = getattr(obj, "code", None) if section != "targets" else None
             if code and code in codes:
                 r.err(f"{section}[{i}].code", f"mã '{code}' trùng trong tệp")
             if obj is not None:

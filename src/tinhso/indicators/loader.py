@@ -132,6 +132,29 @@ def check(session: Session, files: list[CatalogFile]) -> list[str]:
                         f"{f.name}, indices[{i}] ({ix.code}), mục {leaf.code}: "
                         f"không có chỉ số '{leaf.indicator}'"
                     )
+        plan_codes: dict[tuple[str, str, int, str], int] = {}
+        for i, t in enumerate(f.targets):
+            if not t.plan:
+                continue
+            plan_key = (t.plan, t.code or t.indicator, t.year, t.unit or t.level)
+            if plan_key in plan_codes:
+                errors.append(
+                    f"{t.where}: kế hoạch {t.plan} đã có chỉ tiêu '{plan_key[1]}' năm {t.year} "
+                    f"(targets[{plan_codes[plan_key]}])"
+                )
+            plan_codes.setdefault(plan_key, i)
+            if t.level and t.level != "province":
+                errors.append(
+                    f"{t.where}.level: chỉ tiêu của kế hoạch là của tỉnh (level: province "
+                    "hoặc unit: mã tỉnh)"
+                )
+            elif t.unit and t.year:
+                uid = _target_unit(session, t.unit, t.year)
+                level = session.scalar(select(Unit.level).where(Unit.id == uid)) if uid else None
+                if level is not None and level != "province":
+                    errors.append(
+                        f"{t.where}.unit: chỉ tiêu của kế hoạch là của tỉnh; '{t.unit}' là mã xã"
+                    )
         for t in f.targets:
             if t.indicator and t.indicator not in indicator_refs:
                 errors.append(f"{t.where}.indicator: không có chỉ số '{t.indicator}'")

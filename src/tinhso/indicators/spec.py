@@ -189,7 +189,10 @@ def _load_spec(session: Session, code: str) -> IndexSpec:
     ids = {by_code[c].id: c for c in needed}
     targets = tuple(
         TargetSpec(ids[t.indicator_id], t.year, t.planned, t.unit_id, t.level)
-        for t in session.scalars(select(Target).where(Target.indicator_id.in_(list(ids))))
+        for t in session.scalars(
+            # A plan's targets are the plan's (tasks domain), not the index's scoring goals.
+            select(Target).where(Target.indicator_id.in_(list(ids)), Target.plan == "")
+        )
     )
     digest = hashlib.sha256(
         repr(

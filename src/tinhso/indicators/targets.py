@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, or_, select
 from sqlalchemy.orm import Session
 
 from tinhso.indicators.models import CompositeIndex, IndexNode, Indicator, Target
+from tinhso.units.models import Unit
 
 BUCKETS = (
     (1.0, "dat", "Hoàn thành, vượt (≥100%)"),
@@ -52,31 +53,35 @@ class PlanTarget:
 
 
 def plan_targets(session: Session, *, plan: str, year: int, unit_id: int) -> list[PlanTarget]:
-    """Return the catalog's targets set by ``plan`` for ``year``: the unit's own, and those of
-    every province (``level: province``) the unit has none of its own for."""
+    """Return the catalog's targets set by ``plan`` for ``year``: those of the plan's province
+    (by its code, which the 2025 reform kept for the provinces: a target of 2024 names the
+    province of the time, a plan is kept under today's) and, for a code it has none of its
+    own for, those of every province (``level: province``)."""
+    code = session.scalar(select(Unit.code).where(Unit.id == unit_id))
     rows = session.execute(
-        select(Target, Indicator)
+        select(Target, Indicator, Unit.code)
         .join(Indicator, Indicator.id == Target.indicator_id)
+        .outerjoin(Unit, Unit.id == Target.unit_id)
         .where(
             Target.plan == plan.strip(),
             Target.year == year,
-            or_(Target.unit_id == unit_id, Target.level == "province"),
+            or_(Target.level == "province", Unit.code == code),
         )
         .order_by(Target.unit_id.is_(None), Target.code, Target.id)
     ).all()
     scored: dict[int, str] = {}
-    for ind_id, code in session.execute(
+    for ind_id, index in session.execute(
         select(IndexNode.indicator_id, CompositeIndex.code)
         .join(CompositeIndex, CompositeIndex.id == IndexNode.index_id)
-        .where(IndexNode.indicator_id.in_([i.id for _, i in rows]))
+        .where(IndexNode.indicator_id.in_([i.id for _, i, _ in rows]))
         .order_by(CompositeIndex.level != "province", CompositeIndex.code)
     ):
         if ind_id is not None:
-            scored.setdefault(ind_id, code)
+            scored.setdefault(ind_id, index)
     out: dict[str, PlanTarget] = {}
-    for t, ind in rows:
-        out.setdefault(  # a unit's own target before the level's
-            ind.code,
+    for t, ind, _ in rows:
+        out.setdefault(  # a province's own target before the level's of the same code
+            t.code or ind.code,
             PlanTarget(
                 code=t.code or ind.code,
                 name=t.name or ind.name,

@@ -20,12 +20,14 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
+from tinhso.audit import service as audit
 from tinhso.figures import Drill, FigureFamily, FigureValues
 from tinhso.indicators import service as indicators
 from tinhso.lake import Lake
 from tinhso.tasks.models import Plan, PlanTarget, Task, TaskUpdate
 from tinhso.tasks.service import days_late
 from tinhso.tasks.targets import TARGET_FIGURES, evaluate, indices_of
+from tinhso.units import service as units
 
 PREFIX = "tasks"
 FIGURES = {
@@ -88,7 +90,26 @@ def fetch(lake: Lake, period: Any, day: date, refs: tuple[str, ...]) -> FigureVa
                 vals[key] = (vals[key] or 0) + 1
                 if days_late(task, lake.calendar, as_of):
                     vals[f"{PREFIX}.overdue"] = (vals[f"{PREFIX}.overdue"] or 0) + 1
-    return FigureValues({org: {r: vals.get(r) for r in refs} for org, vals in out.items()})
+        # A plan is kept under today's province; a day before the 2025 reform reads the
+        # province of the time, the one of the same code (the reform kept the provinces' codes).
+        moved = _provinces_on(session, [o for o in out if o > 0], day)
+    return FigureValues(
+        {moved.get(org, org): {r: vals.get(r) for r in refs} for org, vals in out.items()}
+    )
+
+
+def _provinces_on(session: Session, ids: list[int], day: date) -> dict[int, int]:
+    """Return, for each province not valid on ``day``, the one of its code that is."""
+    out: dict[int, int] = {}
+    for uid, u in units.units_by_id(session, ids).items():
+        if units.is_valid_on(u, day):
+            continue
+        then = [
+            x for x in units.units_with_code(session, code=u.code, on=day) if x.level == u.level
+        ]
+        if then:
+            out[uid] = then[0].id
+    return out
 
 
 _SEEN: dict[int, tuple[Any, ...]] = {}
@@ -111,17 +132,28 @@ def _version_on(conn: Connection) -> tuple[Any, ...]:
             ).one()
         )
         + indicators.plan_targets_version(conn)
+        # Every change of a plan, a task or a target (and the catalog's) is audited: the head
+        # moves with edits that keep the counts and sums (a code, a year, a direction).
+        + tuple(conn.execute(audit.HEAD_QUERY).one())
     )
 
 
+_USED: dict[tuple[int, int], tuple[tuple[Any, ...], list[str]]] = {}
+
+
 def _live_keys(lake: Lake, year: int) -> tuple[object, ...]:
-    """Return what the indices measuring the year's targets are worked out from."""
+    """Return what the indices measuring the year's targets are worked out from (which indices
+    those are is kept while the tasks and the catalog's targets hold)."""
+    seen = _SEEN[id(lake)]
     with lake.db.session() as session:
-        plans = list(session.scalars(select(Plan).where(Plan.year == year)))
-        used = {(index, year) for index in indices_of(session, plans)}
+        held = _USED.get((id(lake), year))
+        if held is None or held[0] != seen:
+            plans = list(session.scalars(select(Plan).where(Plan.year == year)))
+            held = (seen, sorted(indices_of(session, plans)))
+            _USED[(id(lake), year)] = held
         return tuple(
-            (index, indicators.live_key(session, lake, index=index, period=str(y), skip=PREFIX))
-            for index, y in sorted(used)
+            (index, indicators.live_key(session, lake, index=index, period=str(year), skip=PREFIX))
+            for index in held[1]
         )
 
 

@@ -455,6 +455,7 @@ def import_targets(
     checked: list[dict[str, Any]] = []
     seen: dict[tuple[str, str], int] = {}
     known_indicators: dict[str, set[str]] = {}
+    linked: dict[int, set[str]] = {}  # the codes the catalog links to each plan
 
     def err(name: str, reason: str, row: int, value: str | None = None) -> None:
         errors.append(FieldError(name, reason, row=row, value=value, label=TARGET_LABELS[name]))
@@ -477,6 +478,22 @@ def import_targets(
                 err(k, "không được để trống", row)
             elif len(v) > limit:
                 err(k, f"dài quá {limit} ký tự", row)
+        if plan is not None and code:
+            if plan.id not in linked:
+                linked[plan.id] = {
+                    c.code
+                    for c in indicators.plan_targets(
+                        session, plan=plan.code, year=plan.year, unit_id=plan.unit_id
+                    )
+                }
+            if code in linked[plan.id]:
+                err(
+                    "code",
+                    f"chỉ tiêu '{code}' của kế hoạch {plan.code} đã ghi trong danh mục chỉ số "
+                    "(tính từ chỉ số): sửa ở danh mục, không nhập ở đây",
+                    row,
+                    code,
+                )
         if (pcode, code) in seen:
             err("code", f"chỉ tiêu '{code}' đã có ở dòng {seen[(pcode, code)]}", row, code)
         seen.setdefault((pcode, code), row)

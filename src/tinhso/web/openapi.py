@@ -47,6 +47,11 @@ TAGS: dict[str, tuple[str, str]] = {
         "Kế hoạch, nhiệm vụ của Ban Chỉ đạo, tiến độ kèm minh chứng, duyệt hoàn thành, chỉ tiêu, "
         "đồng bộ với hệ thống theo dõi nhiệm vụ của Bộ.",
     ),
+    "ioc": (
+        "Trung tâm điều hành",
+        "Tổng quan các ô số liệu của đơn vị theo kỳ (xu hướng, mục tiêu, trạng thái), xếp hạng xã, "
+        "phường và cơ quan.",
+    ),
     "reporting": ("Báo cáo định kỳ", "Biểu mẫu, số liệu, nộp và duyệt, tình hình nộp, mẫu Excel."),
     "accounts": ("Người dùng và mã truy cập", "Tài khoản, vai trò, phạm vi và mã truy cập API."),
     "audit": ("Nhật ký thay đổi", "Nhật ký thay đổi có chuỗi băm và kiểm tra tính toàn vẹn."),

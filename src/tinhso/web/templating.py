@@ -25,6 +25,7 @@ DOMAINS = (
     "reporting",
     "infrastructure",
     "tasks",
+    "ioc",
 )
 
 

@@ -1,4 +1,5 @@
-"""Pages shared by every domain: sign in, sign out, the home page."""
+"""Pages shared by every domain: sign in, sign out (the home page is the operations centre's
+overview, ioc/views.py)."""
 
 from __future__ import annotations
 
@@ -162,32 +163,6 @@ def logout(
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-@router.get("/")
-def home(request: Request, session: SessionDep, current: PageUser) -> Response:
-    """The home page: where to go from here, and the reports the user's units owe."""
-    from tinhso.reporting.completeness import reminders
-    from tinhso.tasks.service import due_soon
-    from tinhso.workdays import WorkCalendar
-
-    owed, followed = reminders(session, principal=current[0])
-    alerts = accounts.login_alerts(session, principal=current[0])
-    days = request.app.state.settings.task_reminder_days
-    tasks_due = due_soon(
-        session, principal=current[0], calendar=WorkCalendar.default(), within=days
-    )
-    return render(
-        request,
-        "home.html",
-        {
-            "reminders": owed,
-            "report_summaries": followed,
-            "login_alerts": alerts,
-            "tasks_due": tasks_due,
-            "task_reminder_days": days,
-        },
-    )
 
 
 @router.get("/healthz")

@@ -1,0 +1,126 @@
+"""JSON API of the operations centre: the registered tiles, a subject's overview for a period,
+and the communes or agencies ranked by a tile — the same figures as the page."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from tinhso import tiles
+from tinhso.accounts.scope import Principal
+from tinhso.config import Settings
+from tinhso.fmt import local_today
+from tinhso.ioc import service as ioc
+from tinhso.services.periods import Period, parse_period
+from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep, SettingsDep
+
+router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"])
+PeriodQ = Annotated[
+    str, Query(description="kỳ: 2026, 2026-Q4, 2026-H2 hoặc 2026-11; mặc định quý hiện tại")
+]
+UnitQ = Annotated[str, Query(description="mã tỉnh, xã; mặc định đơn vị của người gọi")]
+AgencyQ = Annotated[str, Query(description="mã cơ quan (thay cho unit)")]
+
+
+def _subject(
+    session: Session, principal: Principal, settings: Settings, period: str, unit: str, agency: str
+) -> tuple[Period, ioc.Subject]:
+    selected = parse_period(period or ioc.default_period())
+    who = ioc.subject(
+        session,
+        principal,
+        unit=unit,
+        agency=agency,
+        province_code=settings.province_code,
+        day=local_today(),
+    )
+    return selected, who
+
+
+def _who(who: ioc.Subject) -> dict[str, Any]:
+    return {"kind": who.kind, "code": who.code, "name": who.name}
+
+
+@router.get("/tiles", summary="Các ô số liệu các phân hệ đăng ký cho trung tâm điều hành")
+def registered(principal: ApiPrincipal) -> Any:
+    """Every registered tile: its domain, unit of measure, periods, target and levels."""
+    principal.require("read")
+    out = []
+    for ts in tiles.sets().values():
+        for t in ts.tiles:
+            out.append(
+                {
+                    "code": t.code,
+                    "domain": ts.domain,
+                    "name": t.name,
+                    "group": t.group,
+                    "measure": t.measure,
+                    "direction": t.direction,
+                    "kinds": list(t.kinds),
+                    "target": t.target,
+                    "warn": t.warn,
+                    "levels": list(t.levels),
+                    "map": t.map,
+                }
+            )
+    return {"tiles": sorted(out, key=lambda x: x["code"])}
+
+
+@router.get("/overview", summary="Tổng quan: các ô số liệu của đơn vị trong kỳ")
+def overview(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    settings: SettingsDep,
+    period: PeriodQ = "",
+    unit: UnitQ = "",
+    agency: AgencyQ = "",
+) -> Any:
+    """The subject's headline tiles: value, trend over the last periods (a period under way is
+    marked ``complete: false``), target, status and the page behind each."""
+    selected, who = _subject(session, principal, settings, period, unit, agency)
+    views = ioc.overview(session, lake, principal, who, selected)
+    return {
+        "subject": _who(who),
+        "period": selected.code,
+        "tiles": [ioc.as_json(v) for v in views],
+    }
+
+
+@router.get("/ranking", summary="Xếp hạng xã, phường hoặc cơ quan theo một ô số liệu")
+def ranking(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    settings: SettingsDep,
+    tile: Annotated[str, Query(description="mã ô số liệu, ví dụ services.on_time")],
+    kind: Annotated[
+        str, Query(pattern="^(commune|agency)$", description="commune hoặc agency")
+    ] = "commune",
+    period: PeriodQ = "",
+    unit: UnitQ = "",
+) -> Any:
+    """The communes (or agencies) of the subject's province ranked by the tile, best first;
+    ``ranked`` false when fewer than two have a figure (no rank among one)."""
+    selected, who = _subject(session, principal, settings, period, unit, "")
+    t = ioc.find_tile(tile)
+    r = ioc.ranking(session, lake, principal, t, who, selected, kind)
+    return {
+        "subject": _who(who),
+        "tile": t.code,
+        "period": ioc.tile_period(t, selected).code,
+        "kind": kind,
+        "ranked": bool(r and r.count >= 2),
+        "count": r.count if r else 0,
+        "subject_rank": None
+        if r is None or r.subject_rank is None
+        else {"rank": r.subject_rank.rank, "of": r.subject_rank.of},
+        "best": [_row(x) for x in (r.best if r else [])],
+        "worst": [_row(x) for x in (r.worst if r else [])],
+    }
+
+
+def _row(x: ioc.RankRow) -> dict[str, Any]:
+    return {"rank": x.rank, "of": x.of, "code": x.code, "name": x.name, "value": x.value}

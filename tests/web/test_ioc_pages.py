@@ -1,0 +1,71 @@
+"""The operations centre in a real headless Chromium, on a desktop and a phone: the leader
+lands on the overview after signing in, changes the period, drills from a tile to the records
+behind it and from a ranking to a commune's overview and on to its records; a commune officer
+sees the commune only. Screenshots are kept under test-artifacts/ioc/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.services import data
+from tests.web.conftest import ARTIFACTS
+from tests.web.test_pages import login
+from tests.world import World
+
+pytestmark = pytest.mark.browser
+
+
+def _fits(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def _shot(page: Any, name: str) -> None:
+    (ARTIFACTS / "ioc").mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(ARTIFACTS / "ioc" / f"{name}-{width}.png"), full_page=True)
+
+
+def test_the_leader_drills_from_the_overview_to_the_records(
+    device: Any, server: str, world: World
+) -> None:
+    data.load(world)
+    login(device, server, "leader12")
+    assert device.locator("h1").inner_text() == "Trung tâm điều hành — Tỉnh Lai Châu"
+    with device.expect_navigation():
+        device.select_option("#period-form select[name=period]", "2025-Q3")
+        device.click("#period-form button[type=submit]")
+    tile = device.locator("#tile-services-online")
+    assert "Quý III/2025" in tile.inner_text() and "%" in tile.inner_text()
+    assert tile.locator(".badge").inner_text() in ("Đạt mục tiêu", "Gần đạt", "Chưa đạt")
+    assert _fits(device)
+    _shot(device, "leader")
+    with device.expect_navigation():
+        tile.locator("a.drill").click()
+    assert "/services?period=2025-Q3&unit=12" in device.url
+    device.go_back()
+    rankings = device.locator("#rankings")
+    with device.expect_navigation():
+        rankings.locator("select[name=rank]").select_option("services.on_time")
+        rankings.locator("button[type=submit]").click()
+    assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in device.locator("#rankings").inner_text()
+    with device.expect_navigation():
+        device.locator("#rankings ol.rank a", has_text="Phường Đoàn Kết").first.click()
+    assert device.locator("h1").inner_text() == "Trung tâm điều hành — Phường Đoàn Kết"
+    with device.expect_navigation():
+        device.locator("#tile-services-on_time a.drill").click()
+    assert "/services?period=2025-Q3&unit=03388" in device.url
+    assert "Phường Đoàn Kết" in device.locator("main").inner_text()
+
+
+def test_a_commune_officer_sees_the_commune(device: Any, server: str, world: World) -> None:
+    data.load(world)
+    login(device, server, "officer_dk", next_path="/?period=2025-Q3")
+    assert device.locator("h1").inner_text() == "Trung tâm điều hành — Phường Đoàn Kết"
+    text = device.locator("main").inner_text()
+    assert "Tỷ lệ hồ sơ giải quyết đúng hạn" in text and "Cao nhất" not in text
+    assert _fits(device)
+    _shot(device, "commune")
+    device.goto(f"{server}/?unit=12")
+    assert "Không mở được trung tâm điều hành" in device.locator("main").inner_text()
