@@ -55,6 +55,6 @@ def test_a_throttled_login_says_when_to_retry_and_the_known_browser_gets_in(  # 
     # The leader's own browser is known (its device cookie): not held up by the guessing.
     login(mine, server, "leader12")
     assert mine.url == f"{server}/"
-    assert mine.locator("h1").inner_text().startswith("Xin chào")
+    assert mine.locator("h1").inner_text().startswith("Trung tâm điều hành")
     own.close()
     other.close()
