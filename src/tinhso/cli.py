@@ -15,6 +15,7 @@ from tinhso.demo.cli import demo
 from tinhso.indicators.cli import app as indicators_app
 from tinhso.indicators.cli import catalog_app
 from tinhso.infrastructure.cli import app as infra_app
+from tinhso.ioc.cli import app as ioc_app
 from tinhso.reporting.cli import app as reporting_app
 from tinhso.services.cli import app as services_app
 from tinhso.tasks.cli import app as tasks_app
@@ -36,6 +37,7 @@ app.add_typer(indicators_app, name="indicators")
 app.add_typer(infra_app, name="infra")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(reporting_app, name="reporting")
+app.add_typer(ioc_app, name="ioc")
 app.command(
     "demo",
     help="Dựng tỉnh mẫu: danh mục, thôn bản, cơ quan, hồ sơ, báo cáo và mỗi vai trò một tài khoản.",

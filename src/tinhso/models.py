@@ -24,6 +24,7 @@ from tinhso.infrastructure.models import (
     VillageFact,
     VillageState,
 )
+from tinhso.ioc.models import Alert, AlertEvent, Boundary
 from tinhso.reporting.models import (
     DataValue,
     DataValueHistory,
@@ -40,10 +41,13 @@ from tinhso.units.models import Agency, Unit, UnitLineage
 
 __all__ = [
     "Agency",
+    "Alert",
+    "AlertEvent",
     "ApiToken",
     "AuditEntry",
     "AuditHead",
     "Base",
+    "Boundary",
     "CatalogSource",
     "ChangeCounter",
     "CompositeIndex",

@@ -48,6 +48,11 @@ def demo(
             f"Nhiệm vụ: {vn_number(rep.tasks)} nhiệm vụ của ba kế hoạch năm 2023 (09-KH/BCĐCĐS, "
             "13-KH/BCĐCĐS, kết luận các cuộc họp) và 30 chỉ tiêu."
         )
+    if rep.boundaries:
+        console.print(
+            f"Bản đồ: sơ đồ minh họa {vn_number(rep.boundaries)} xã, phường (không phải ranh giới "
+            "thật; nạp ranh giới của tỉnh bằng [bold]tinhso ioc import-boundaries[/])."
+        )
     accounts.sort(key=lambda a: DEMO_USERS.index(a[0]))
     if accounts:
         note = "" if rep.users else " — nếu chưa đổi"

@@ -103,6 +103,7 @@ class DemoReport:
     infra_facts: int = 0
     infra_sites: int = 0
     tasks: int = 0
+    boundaries: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
@@ -209,6 +210,10 @@ def build_demo(
     report.tasks = build_tasks(
         session, province=province, var_dir=get_settings().var_dir, seed=seed
     )
+    from tinhso.ioc.boundaries import schematic
+
+    # The demo has no surveyed boundaries: the map draws a schematic, and says so.
+    report.boundaries = schematic(session, province=province, seed=seed)
     return report
 
 

@@ -110,7 +110,7 @@ def ranking(
     return {
         "subject": _who(who),
         "tile": t.code,
-        "period": ioc.tile_period(t, selected).code,
+        "period": ioc.shown_period(t, selected).code,
         "kind": kind,
         "ranked": bool(r and r.count >= 2),
         "count": r.count if r else 0,
@@ -124,3 +124,19 @@ def ranking(
 
 def _row(x: ioc.RankRow) -> dict[str, Any]:
     return {"rank": x.rank, "of": x.of, "code": x.code, "name": x.name, "value": x.value}
+
+
+@router.get("/map", summary="Bản đồ xã, phường tô màu theo một ô số liệu")
+def map_layer(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    lake: LakeDep,
+    settings: SettingsDep,
+    layer: Annotated[str, Query(description="mã ô số liệu có bản đồ, ví dụ services.on_time")],
+    period: PeriodQ = "",
+    unit: UnitQ = "",
+) -> Any:
+    """The province's communes: boundaries (GeoJSON; ``schematic`` true for a generated
+    sketch, not the true shapes) and the layer's value of each the caller may read."""
+    selected, who = _subject(session, principal, settings, period, unit, "")
+    return ioc.map_layer(session, lake, principal, ioc.find_tile(layer), who, selected)

@@ -98,6 +98,7 @@ class Ranking:
     worst: list[RankRow] = field(default_factory=list)
     count: int = 0
     subject_rank: RankRow | None = None
+    period: Period | None = None
 
 
 def default_period(today: date | None = None) -> str:
@@ -179,6 +180,15 @@ def tile_period(tile: Tile, selected: Period) -> Period:
         if kind in tile.kinds:
             return _containing(kind, selected.first)
     return selected
+
+
+def shown_period(tile: Tile, selected: Period, today: date | None = None) -> Period:
+    """Return the period whose figure the tile shows for the selected one: :func:`tile_period`,
+    or for an assessment of whole periods still under way, the last one complete."""
+    period = tile_period(tile, selected)
+    if tile.whole and period.last >= (today or local_today()):
+        return previous(period)
+    return period
 
 
 def _containing(kind: str, day: date) -> Period:
@@ -295,7 +305,7 @@ def ranking(
     if kind not in tile.levels:
         return None
     d = today or local_today()
-    period = tile_period(tile, selected)
+    period = shown_period(tile, selected, d)
     day = d  # today's communes and agencies, as the overview's
     province = _province(session, who.unit)
     if province is None:
@@ -315,7 +325,7 @@ def ranking(
         ((org, v) for org, v in got.items() if v is not None and org in members),
         key=lambda x: (x[1] if tile.direction == "lower" else -x[1], members[x[0]][1]),
     )
-    out = Ranking(tile, kind, count=len(have))
+    out = Ranking(tile, kind, count=len(have), period=period)
     if len(have) < 2:
         return out  # no rank among one
     seen = indicators.visible_orgs(session, principal, [o for o, _ in have])
@@ -342,6 +352,11 @@ def _province(session: Session, unit: Unit) -> Unit | None:
         return None
     found = units.units_by_id(session, ids[:1]).get(ids[0])
     return found if found is not None and found.level == "province" else None
+
+
+def province_of(session: Session, who: Subject) -> Unit | None:
+    """Return the subject's province (a commune's, an agency's)."""
+    return _province(session, who.unit)
 
 
 def find_tile(code: str) -> Tile:
@@ -384,4 +399,53 @@ def as_json(view: TileView) -> dict[str, Any]:
         ],
         "drill": view.drill or None,
         "note": t.note or None,
+    }
+
+
+def map_layer(
+    session: Session,
+    lake: Lake,
+    principal: Principal,
+    tile: Tile,
+    who: Subject,
+    selected: Period,
+    *,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Return the province's communes with their boundaries and the tile's value of each that
+    the caller may read (a commune with no figure has none, drawn grey), for the map."""
+    from tinhso.ioc import boundaries
+
+    d = today or local_today()
+    province = _province(session, who.unit)
+    if province is None or not tile.map or "commune" not in tile.levels:
+        raise InvalidInput(
+            f"ô '{tile.code}' không vẽ được trên bản đồ xã, phường",
+            [FieldError("layer", "chọn một ô có bản đồ", value=tile.code)],
+        )
+    fc = boundaries.feature_collection(session, province=province)
+    period = shown_period(tile, selected, d)
+    communes = {
+        u.id: u.code for u in units.units_below(session, unit=province, level="commune", on=d)
+    }
+    got = tile.values(TileQuery(lake, period, d, frozenset(communes)))
+    seen = indicators.visible_orgs(session, principal, list(got))
+    return {
+        "province": {"code": province.code, "name": province.name},
+        "layer": {
+            "code": tile.code,
+            "name": tile.name,
+            "measure": tile.measure,
+            "decimals": tile.decimals,
+            "direction": tile.direction,
+        },
+        "period": period.code,
+        "period_label": period.label,
+        "schematic": fc["schematic"],
+        "boundaries": {"type": "FeatureCollection", "features": fc["features"]},
+        "values": {
+            communes[org]: v
+            for org, v in got.items()
+            if v is not None and org in communes and org in seen
+        },
     }

@@ -9,6 +9,7 @@ from tinhso import tiles
 from tinhso.accounts import service as accounts
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
+from tinhso.ioc import boundaries
 from tinhso.ioc import service as ioc
 from tinhso.reporting.completeness import reminders
 from tinhso.services.periods import parse_period
@@ -31,6 +32,7 @@ def overview_page(
     unit: str = "",
     agency: str = "",
     rank: str = "",
+    layer: str = "",
 ) -> Response:
     """The overview: the caller's reminders, then the headline tiles of its province, commune
     or agency for the period with trend, target and status, and the rankings."""
@@ -74,7 +76,17 @@ def overview_page(
             r = ioc.ranking(session, lake, principal, rank_tile, who, selected, kind, today=today)
             if r is not None and (r.best or r.subject_rank or r.count < 2):
                 rankings.append(r)
+    maps = [t for t in tiles.all_tiles().values() if t.map and "commune" in t.levels]
+    map_tile = next((t for t in maps if t.code == layer), maps[0] if maps else None)
+    drawn, schematic = (0, False)
+    province = ioc.province_of(session, who)
+    if who.kind == "province" and province is not None and map_tile is not None:
+        drawn, schematic = boundaries.coverage(session, province=province)
     ctx.update(
+        map_choices=maps if drawn else [],
+        map_tile=map_tile if drawn else None,
+        map_schematic=schematic,
+        map_period=ioc.shown_period(map_tile, selected, today) if map_tile else None,
         who=who,
         period=selected,
         views=views,
