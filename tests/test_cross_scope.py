@@ -65,6 +65,13 @@ CASES: list[Case] = [
     (
         "officer_dk",
         "GET",
+        "/api/v1/ioc/map",
+        lambda w: {"params": {"layer": "services.on_time", "unit": "12"}},
+        (404,),
+    ),
+    (
+        "officer_dk",
+        "GET",
         "/api/v1/ioc/ranking",
         lambda w: {"params": {"tile": "services.on_time", "unit": "12"}},
         (404,),
@@ -632,6 +639,10 @@ LISTS = {
     ("GET", "/api/v1/tasks/export"),
     # the list of registered tiles is the platform's own description, no unit's figure
     ("GET", "/api/v1/ioc/tiles"),
+    # filtered to the caller's units and agencies; one alert outside: tests/ioc/test_alerts.py
+    ("GET", "/api/v1/ioc/alerts"),
+    ("GET", "/api/v1/ioc/alerts/{}"),
+    ("POST", "/api/v1/ioc/alerts/{}:acknowledge"),
 }
 
 

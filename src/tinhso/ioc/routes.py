@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tinhso import tiles
 from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
 from tinhso.fmt import local_today
+from tinhso.ioc import alerts
 from tinhso.ioc import service as ioc
 from tinhso.services.periods import Period, parse_period
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep, SettingsDep
@@ -140,3 +142,37 @@ def map_layer(
     sketch, not the true shapes) and the layer's value of each the caller may read."""
     selected, who = _subject(session, principal, settings, period, unit, "")
     return ioc.map_layer(session, lake, principal, ioc.find_tile(layer), who, selected)
+
+
+@router.get("/alerts", summary="Cảnh báo trong phạm vi được xem")
+def alert_list(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    state: Annotated[
+        str, Query(description="open, acknowledged, resolved; mặc định: còn hiệu lực")
+    ] = "",
+) -> Any:
+    """The alerts of the caller's units and agencies, newest first."""
+    return {"alerts": [alerts.as_json(a) for a in alerts.visible(session, principal, state=state)]}
+
+
+@router.get("/alerts/{alert_id}", summary="Một cảnh báo và lịch sử của nó")
+def alert_one(session: SessionDep, principal: ApiPrincipal, alert_id: int) -> Any:
+    """One alert with every step of its history."""
+    row = alerts.get(session, principal, alert_id)
+    return alerts.as_json(row, alerts.history(session, row))
+
+
+class Ack(BaseModel):
+    """A comment on taking an alert in hand."""
+
+    comment: str = Field(max_length=2000, description="đã giao ai, xử lý thế nào")
+
+
+@router.post("/alerts/{alert_id}:acknowledge", summary="Tiếp nhận cảnh báo (kèm ghi chú)")
+def alert_acknowledge(
+    session: SessionDep, principal: ApiPrincipal, alert_id: int, body: Ack
+) -> Any:
+    """Record that the caller took the alert in hand (a later call adds a comment)."""
+    row = alerts.acknowledge(session, principal, alert_id, body.comment)
+    return alerts.as_json(row, alerts.history(session, row))

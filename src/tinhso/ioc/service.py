@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tinhso import tiles
+from tinhso import figures, tiles
 from tinhso.accounts.scope import Principal
 from tinhso.errors import FieldError, InvalidInput, NotFound
 from tinhso.fmt import local_today
@@ -352,6 +352,19 @@ def _province(session: Session, unit: Unit) -> Unit | None:
         return None
     found = units.units_by_id(session, ids[:1]).get(ids[0])
     return found if found is not None and found.level == "province" else None
+
+
+def data_version(lake: Lake, today: date | None = None) -> tuple[object, ...]:
+    """Return what every figure family holds now (this quarter's and this year's versions,
+    after letting each bring its copy up to date): it changes when any domain's data does."""
+    d = today or local_today()
+    out: list[object] = []
+    for prefix, family in sorted(figures.families().items()):
+        if family.refresh is not None:
+            family.refresh(lake, None)
+        for code in (default_period(d), str(d.year)):
+            out.append((prefix, family.version(lake, parse_period(code), d)))
+    return tuple(out)
 
 
 def province_of(session: Session, who: Subject) -> Unit | None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
 
 from tinhso import tiles
 from tinhso.accounts import service as accounts
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
-from tinhso.ioc import boundaries
+from tinhso.ioc import alerts, boundaries
 from tinhso.ioc import service as ioc
+from tinhso.ioc.models import ALERT_STATES, EVENT_KINDS
 from tinhso.reporting.completeness import reminders
 from tinhso.services.periods import parse_period
 from tinhso.tasks.service import due_soon
-from tinhso.web.deps import LakeDep, PageUser, SessionDep, SettingsDep
+from tinhso.web.deps import LakeDep, PageUser, SessionDep, SettingsDep, check_form_csrf
 from tinhso.web.templating import render
 from tinhso.workdays import WorkCalendar
 
@@ -65,7 +69,14 @@ def overview_page(
     except AppError as exc:
         ctx.update(error=exc.detail, views=[], who=None, period=None)
         return render(request, "ioc/error.html", ctx, status_code=exc.status)
+    alerts.maybe_evaluate(
+        lake, province_code=settings.province_code, version=ioc.data_version(lake, today)
+    )
     views = ioc.overview(session, lake, principal, who, selected, today=today)
+    held = alerts.visible(session, principal)
+    if who.kind != "province":
+        held = [a for a in held if a.org == who.org]
+    ctx.update(alerts=held[:10], alerts_total=len(held))
     choices = [
         t for t in tiles.all_tiles().values() if "commune" in t.levels or "agency" in t.levels
     ]
@@ -95,3 +106,69 @@ def overview_page(
         rankings=rankings,
     )
     return render(request, "ioc/overview.html", ctx)
+
+
+@router.get("/alerts")
+def alerts_page(
+    request: Request, session: SessionDep, current: PageUser, state: str = ""
+) -> Response:
+    """The alerts of the caller's units and agencies: those that still hold, or of a state."""
+    try:
+        rows = alerts.visible(session, current[0], state=state)
+    except AppError as exc:
+        return render(
+            request,
+            "ioc/alerts.html",
+            {"rows": [], "state": "", "error": exc.detail},
+            status_code=exc.status,
+        )
+    return render(
+        request, "ioc/alerts.html", {"rows": rows, "state": state, "states": ALERT_STATES}
+    )
+
+
+@router.get("/alerts/{alert_id}")
+def alert_page(
+    request: Request, session: SessionDep, current: PageUser, alert_id: int, done: str = ""
+) -> Response:
+    """One alert: what it says, where it leads, its history, and the form to take it in hand."""
+    try:
+        row = alerts.get(session, current[0], alert_id)
+    except AppError as exc:
+        return render(
+            request, "ioc/alert.html", {"alert": None, "error": exc.detail}, status_code=exc.status
+        )
+    return render(
+        request,
+        "ioc/alert.html",
+        {"alert": row, "steps": alerts.history(session, row), "done": done, "labels": EVENT_KINDS},
+    )
+
+
+@router.post("/alerts/{alert_id}/acknowledge")
+def acknowledge_form(
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    alert_id: int,
+    comment: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Take an alert in hand with a comment; a refusal is named on the alert's page."""
+    principal, web, _user = current
+    check_form_csrf(web, csrf_token)
+    try:
+        alerts.acknowledge(session, principal, alert_id, comment)
+    except AppError as exc:
+        row = None
+        with contextlib.suppress(AppError):
+            row = alerts.get(session, principal, alert_id)
+        ctx = {
+            "alert": row,
+            "steps": alerts.history(session, row) if row else [],
+            "error": exc.detail,
+            "comment": comment,
+            "labels": EVENT_KINDS,
+        }
+        return render(request, "ioc/alert.html", ctx, status_code=exc.status)
+    return RedirectResponse(f"/alerts/{alert_id}?done=1", status_code=303)

@@ -6,16 +6,19 @@ not a zero)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
 from tinhso.db import utcnow
-from tinhso.reporting.completeness import completeness
+from tinhso.fmt import vn_date
+from tinhso.lake import Lake
+from tinhso.reporting.completeness import completeness, due_periods
 from tinhso.reporting.forms import list_forms
 from tinhso.reporting.periods import parse_report_period
-from tinhso.tiles import Tile, TileQuery, TileSet
+from tinhso.tiles import AlertFound, AlertSource, Tile, TileQuery, TileSet
 
 FORM_TYPES = {"month": "monthly", "quarter": "quarterly", "half": "six_monthly", "year": "yearly"}
 
@@ -50,6 +53,31 @@ def submitted_drill(
     return "/reporting"
 
 
+def _overdue(
+    session: Session, lake: Lake, day: date, params: Mapping[str, Any]
+) -> list[AlertFound]:
+    """Each organisation that has not submitted a form's latest due period."""
+    out: list[AlertFound] = []
+    for form in list_forms(session):
+        for period in due_periods(form, 1):
+            for row in completeness(
+                session, principal=SYSTEM_PRINCIPAL, form=form, period=period
+            ).rows:
+                if not row.overdue:
+                    continue
+                org = row.org.id if row.org.kind == "unit" else -row.org.id
+                out.append(
+                    AlertFound(
+                        key=f"{form.code}:{period.code}:{row.org.key}",
+                        org=org,
+                        text=f"{row.org.name} chưa nộp {form.name} — {period.label} "
+                        f"(hạn {vn_date(row.deadline)})",
+                        url=f"/reporting/completeness?form={form.code}&period={period.code}",
+                    )
+                )
+    return out
+
+
 TILES = TileSet(
     domain="reporting",
     name="Báo cáo định kỳ",
@@ -66,6 +94,13 @@ TILES = TileSet(
             warn=90,
             drill=submitted_drill,
             order=50,
+        ),
+    ),
+    alerts=(
+        AlertSource(
+            code="reporting.overdue",
+            name="Báo cáo định kỳ quá hạn chưa nộp",
+            find=_overdue,
         ),
     ),
 )

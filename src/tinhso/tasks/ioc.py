@@ -3,9 +3,45 @@ per province and lead agency, and the share of the plans' targets reached (``tas
 
 from __future__ import annotations
 
-from tinhso.tiles import Tile, TileSet, figure_drill, figure_values
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tinhso.lake import Lake
+from tinhso.tasks.models import Task
+from tinhso.tasks.service import OPEN, days_late
+from tinhso.tiles import AlertFound, AlertSource, Tile, TileSet, figure_drill, figure_values
+from tinhso.units.models import Agency
 
 GROUP = "Kế hoạch, nhiệm vụ"
+
+
+def _overdue(
+    session: Session, lake: Lake, day: date, params: Mapping[str, Any]
+) -> list[AlertFound]:
+    """Each open task past its deadline (working days), for its lead agency."""
+    out = []
+    for task, code in session.execute(
+        select(Task, Agency.name)
+        .join(Agency, Agency.id == Task.lead_id)
+        .where(Task.status.in_(OPEN))
+    ):
+        late = days_late(task, lake.calendar, day)
+        if late:
+            out.append(
+                AlertFound(
+                    key=f"task:{task.code}",
+                    org=-task.lead_id,
+                    text=f"Nhiệm vụ {task.code} ({task.title[:120]}) quá hạn {late} ngày làm việc — {code}",
+                    url=f"/tasks/{quote(task.code, safe='')}",
+                )
+            )
+    return out
+
 
 TILES = TileSet(
     domain="tasks",
@@ -53,4 +89,5 @@ TILES = TileSet(
             order=62,
         ),
     ),
+    alerts=(AlertSource(code="tasks.overdue", name="Nhiệm vụ quá hạn", find=_overdue),),
 )
