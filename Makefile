@@ -25,6 +25,7 @@ $(VENDOR)/.installed: frontend/package.json frontend/package-lock.json
 	cp frontend/node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/
 	cp frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
 	cp frontend/node_modules/echarts/dist/echarts.min.js $(VENDOR)/
+	cp frontend/node_modules/htmx-ext-sse/dist/sse.min.js $(VENDOR)/htmx-sse.min.js
 	touch $@
 
 setup: $(STAMP) $(VENDOR)/.installed ## create .venv, install, fetch front-end packages, migrate (idempotent)

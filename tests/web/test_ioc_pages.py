@@ -69,3 +69,40 @@ def test_a_commune_officer_sees_the_commune(device: Any, server: str, world: Wor
     _shot(device, "commune")
     device.goto(f"{server}/?unit=12")
     assert "Không mở được trung tâm điều hành" in device.locator("main").inner_text()
+
+
+def test_new_dossiers_reach_the_open_overview_without_a_reload(
+    device: Any, server: str, world: World
+) -> None:
+    """The page keeps one event stream open; a dossier pushed meanwhile changes the online
+    tile of the quarter under way, and a new alert appears, without the page being reloaded."""
+    from datetime import datetime, timedelta
+
+    from tinhso.accounts.scope import SYSTEM_PRINCIPAL
+    from tinhso.fmt import LOCAL_TZ as LOCAL
+    from tinhso.services import service
+
+    data.load(world)
+    login(device, server, "leader12")
+    tile = device.locator("#tile-services-online")
+    assert "chưa có số liệu" in tile.inner_text()
+    device.evaluate("window.__marker = 1")  # gone if the page were reloaded
+    now = datetime.now(LOCAL) - timedelta(minutes=5)
+    records = [
+        data.d(
+            f"LIVE{i}",
+            "1.001",
+            data.DK,
+            "03388",
+            1 if i % 2 else 2,  # two online, two at the counter
+            2,  # received
+            received_at=now.isoformat(),
+            appointment_at=(now + timedelta(days=3)).isoformat(),
+        )
+        for i in range(4)
+    ]
+    with world.db.session() as s:
+        rep = service.ingest_records(s, principal=SYSTEM_PRINCIPAL, records=records)
+        assert rep.created == 4, rep.errors
+    tile.locator(".value:has-text('%')").wait_for(timeout=10_000)
+    assert device.evaluate("window.__marker") == 1

@@ -256,18 +256,17 @@ def evaluate(session: Session, lake: Lake, *, province_code: str) -> dict[str, i
             session.add(AlertEvent(alert_id=row.id, at=now, kind="opened"))
             counts["opened"] += 1
         elif row.state == "resolved":
-            row.state, row.resolved_at = "open", None
+            row.state, row.resolved_at, row.last_seen = "open", None, now
             session.add(AlertEvent(alert_id=row.id, at=now, kind="reopened"))
             counts["reopened"] += 1
         else:
             counts["kept"] += 1
-        row.org, row.severity, row.text, row.url, row.last_seen = (
-            a.org,
-            a.severity,
-            a.text[:500],
-            a.url[:300],
-            now,
-        )
+        fresh = (a.org, a.severity, a.text[:500], a.url[:300])
+        if (row.org, row.severity, row.text, row.url) != fresh:
+            # Written only when it says something new: an evaluation that rewrote every row
+            # would itself be a change (audited), and move the data version it follows.
+            row.org, row.severity, row.text, row.url = fresh
+            row.last_seen = now
     for (rule_code, key), row in held.items():
         if (rule_code, key) not in found and row.state != "resolved":
             row.state, row.resolved_at = "resolved", now

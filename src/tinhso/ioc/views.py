@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from sse_starlette.sse import EventSourceResponse
 
 from tinhso import tiles
 from tinhso.accounts import service as accounts
+from tinhso.accounts.scope import Principal
+from tinhso.config import Settings
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
-from tinhso.ioc import alerts, boundaries
+from tinhso.ioc import alerts, boundaries, live
 from tinhso.ioc import service as ioc
 from tinhso.ioc.models import ALERT_STATES, EVENT_KINDS
+from tinhso.lake import Lake
 from tinhso.reporting.completeness import reminders
-from tinhso.services.periods import parse_period
+from tinhso.services.periods import Period, parse_period
 from tinhso.tasks.service import due_soon
 from tinhso.web.deps import LakeDep, PageUser, SessionDep, SettingsDep, check_form_csrf
 from tinhso.web.templating import render
@@ -69,14 +76,10 @@ def overview_page(
     except AppError as exc:
         ctx.update(error=exc.detail, views=[], who=None, period=None)
         return render(request, "ioc/error.html", ctx, status_code=exc.status)
-    alerts.maybe_evaluate(
-        lake, province_code=settings.province_code, version=ioc.data_version(lake, today)
+    ctx.update(_live(session, lake, principal, settings, who, selected, today))
+    ctx["live_query"] = urlencode(
+        {k: v for k, v in (("period", selected.code), ("unit", unit), ("agency", agency)) if v}
     )
-    views = ioc.overview(session, lake, principal, who, selected, today=today)
-    held = alerts.visible(session, principal)
-    if who.kind != "province":
-        held = [a for a in held if a.org == who.org]
-    ctx.update(alerts=held[:10], alerts_total=len(held))
     choices = [
         t for t in tiles.all_tiles().values() if "commune" in t.levels or "agency" in t.levels
     ]
@@ -98,14 +101,88 @@ def overview_page(
         map_tile=map_tile if drawn else None,
         map_schematic=schematic,
         map_period=ioc.shown_period(map_tile, selected, today) if map_tile else None,
-        who=who,
         period=selected,
-        views=views,
         rank_choices=choices if rankings else [],
         rank_tile=rank_tile,
         rankings=rankings,
     )
     return render(request, "ioc/overview.html", ctx)
+
+
+def _live(
+    session: Session,
+    lake: Lake,
+    principal: Principal,
+    settings: Settings,
+    who: ioc.Subject,
+    selected: Period,
+    today: date,
+) -> dict[str, object]:
+    """Return what the live part of the overview shows: the tiles and the subject's alerts."""
+    version = ioc.data_version(lake, today)
+    alerts.maybe_evaluate(lake, province_code=settings.province_code, version=version)
+    views = ioc.overview(session, lake, principal, who, selected, today=today)
+    held = alerts.visible(session, principal)
+    if who.kind != "province":
+        held = [a for a in held if a.org == who.org]
+    return {
+        "views": views,
+        "alerts": held[:10],
+        "alerts_total": len(held),
+        "who": who,
+        "drawn": live.token(version),
+    }
+
+
+@router.get("/ioc/live")
+def live_part(
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    lake: LakeDep,
+    settings: SettingsDep,
+    period: str = "",
+    unit: str = "",
+    agency: str = "",
+) -> Response:
+    """The tiles and alerts of the overview again, for an open page told that data changed."""
+    principal = current[0]
+    try:
+        selected = parse_period(period or ioc.default_period())
+        today = local_today()
+        who = ioc.subject(
+            session,
+            principal,
+            unit=unit,
+            agency=agency,
+            province_code=settings.province_code,
+            day=today,
+        )
+    except AppError as exc:
+        return Response(exc.detail, status_code=exc.status, media_type="text/plain; charset=utf-8")
+    ctx = _live(session, lake, principal, settings, who, selected, today)
+    return render(request, "ioc/live.html", ctx)
+
+
+@router.get("/ioc/events")
+async def events(
+    request: Request, current: PageUser, lake: LakeDep, settings: SettingsDep, v: str = ""
+) -> Response:
+    """Server-sent events: ``changed`` each time the domains' data moves (at most
+    ``MAX_PER_USER`` open streams a user: another is refused with 429)."""
+    state = request.app.state
+    watcher = getattr(state, "ioc_watcher", None)
+    if watcher is None:
+        watcher = state.ioc_watcher = live.Watcher(lake, settings.province_code, state.closing)
+    watcher.start()
+    user = current[2].id
+    if not watcher.enter(user):
+        return Response(
+            f"đã mở {live.MAX_PER_USER} trang theo dõi trực tiếp: đóng bớt một trang",
+            status_code=429,
+            media_type="text/plain; charset=utf-8",
+        )
+    return EventSourceResponse(live.stream(watcher, request, user, v[:16]), ping=live.PING)
 
 
 @router.get("/alerts")

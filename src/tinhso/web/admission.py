@@ -10,7 +10,10 @@ keeps the pool (one connection per thread, see db.py) sufficient. A request that
 within the bounded wait (``TINHSO_DB_POOL_TIMEOUT``) is answered 503 with Retry-After; it did
 nothing and may be sent again.
 
-Static files and the health check are not counted: they take no connection of the pool.
+Static files and the health check are not counted: they take no connection of the pool. Nor
+is the operations centre's event stream: it holds a connection only while the caller is
+recognised, then waits for news for as long as the page is open (bounded per user, see
+ioc/live.py), and would otherwise keep a turn for hours.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from tinhso.errors import Busy
 from tinhso.web.problems import POOL_BUSY, refusal
 
-FREE = ("/static/", "/healthz")
+FREE = ("/static/", "/healthz", "/ioc/events")
 
 
 class Admission:
