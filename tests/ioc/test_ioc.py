@@ -168,3 +168,19 @@ def test_the_overview_page_for_each_role(client: Any, tile: World) -> None:
     assert "đứng thứ <strong>1/2</strong>" in r.text and "Cao nhất" not in r.text
     r = client.get("/", params={"unit": "12"})
     assert r.status_code == 404 and "Không mở được trung tâm điều hành" in r.text
+
+
+def test_the_public_list_holds_only_tiles_marked_public(tmp_path: Any) -> None:
+    from tinhso.errors import InvalidInput
+    from tinhso.ioc import public
+
+    assert public.read_public().tiles  # the shipped list is valid
+    path = tmp_path / "public.yaml"
+    path.write_text("tiles: [services.on_time, tasks.done, khong.co]\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as exc:
+        public.read_public(path)
+    reasons = {e.value: e.reason for e in exc.value.errors}
+    assert reasons == {
+        "tasks.done": "ô này không được công khai",
+        "khong.co": "không có ô số liệu này",
+    }

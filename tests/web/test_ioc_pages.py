@@ -5,6 +5,7 @@ sees the commune only. Screenshots are kept under test-artifacts/ioc/."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,3 +107,95 @@ def test_new_dossiers_reach_the_open_overview_without_a_reload(
         assert rep.created == 4, rep.errors
     tile.locator(".value:has-text('%')").wait_for(timeout=10_000)
     assert device.evaluate("window.__marker") == 1
+
+
+AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def test_the_overview_is_light_and_accessible(browser: Any, server: str, world: World) -> None:
+    """The first load of the overview (every byte over the network, compressed as sent) is
+    under 1.5 MB; axe-core finds no serious or critical WCAG 2 A/AA problem (contrast, names,
+    labels) on it, the public page and the wall; the period form works from the keyboard."""
+    data.load(world)
+    context = browser.new_context(
+        locale="vi-VN", viewport={"width": 1280, "height": 800}, bypass_csp=True
+    )
+    page = context.new_page()
+    try:
+        login(page, server, "leader12", next_path="/alerts")
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        sizes: dict[str, float] = {}
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+        )
+        page.goto(f"{server}/?period=2025-Q3", wait_until="networkidle")
+        total = sum(sizes.values())
+        assert total < 1.5 * 1024 * 1024, f"{total / 1024:.0f} KB"
+        assert page.locator("#ioc-map canvas").count() or page.locator("#map").count() == 0
+        for url in ("/?period=2025-Q3", "/cong-khai?period=2025-Q3", "/ioc/wall"):
+            page.goto(server + url, wait_until="load")
+            page.add_script_tag(path=str(AXE))
+            found = page.evaluate(
+                "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']}))"
+                ".violations.filter(v => ['serious', 'critical'].includes(v.impact))"
+                ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '))"
+            )
+            assert found == [], (url, found)
+        page.goto(f"{server}/?period=2025-Q3", wait_until="load")
+        page.focus("#period-form select[name=period]")
+        page.keyboard.press("ArrowDown")  # one period earlier
+        page.keyboard.press("Tab")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        assert "period=2025-Q2" in page.url
+    finally:
+        context.close()
+
+
+def test_the_public_page_and_the_wall(browser: Any, server: str, world: World) -> None:
+    """Without signing in: the public figures of an ended period, no internal code, a second
+    look answered 304; a period not ended is refused. The wall turns its views by itself."""
+    import urllib.error
+    import urllib.request
+
+    data.load(world)
+    anonymous = browser.new_context(locale="vi-VN")
+    page = anonymous.new_page()
+    try:
+        page.goto(f"{server}/cong-khai?period=2025-Q3", wait_until="load")
+        text = page.locator("main").inner_text()
+        assert "Tỉnh Lai Châu" in text and "Tỷ lệ hồ sơ giải quyết đúng hạn" in text
+        html = page.content()
+        assert "000.00." not in html and "03388" not in html and "/services?" not in html
+        _shot(page, "public")
+    finally:
+        anonymous.close()
+    with urllib.request.urlopen(f"{server}/cong-khai?period=2025-Q3") as r:
+        tag = r.headers["ETag"]
+        assert "public" in r.headers["Cache-Control"]
+    req = urllib.request.Request(
+        f"{server}/cong-khai?period=2025-Q3", headers={"If-None-Match": tag}
+    )
+    try:
+        urllib.request.urlopen(req)
+        raise AssertionError("expected 304")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 304
+    try:
+        urllib.request.urlopen(f"{server}/cong-khai?period=2099")
+        raise AssertionError("expected 422")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 422
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        login(page, server, "leader12", next_path="/ioc/wall?seconds=8")
+        first = page.locator(".wall-view.active").get_attribute("data-view")
+        _shot(page, "wall")
+        page.locator(f".wall-view.active:not([data-view='{first}'])").wait_for(timeout=15_000)
+        assert page.locator("form, input, button").count() == 0  # nothing to click
+    finally:
+        context.close()

@@ -51,6 +51,10 @@ ENGLISH = re.compile(
 # (name, path): {…} is filled from the demo; a path starting with "@" is found on a page.
 PAGES: tuple[tuple[str, str], ...] = (
     ("home", "/"),
+    ("home-2025", "/?period=2025&rank=services.on_time&layer=services.on_time"),
+    ("alerts", "/alerts"),
+    ("wall", "/ioc/wall"),
+    ("public", "/cong-khai"),
     ("services", "/services"),
     ("dossier", "@late-dossier"),
     ("indicators", "/indicators"),

@@ -18,13 +18,14 @@ from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
-from tinhso.ioc import alerts, boundaries, live
+from tinhso.ioc import alerts, boundaries, live, public
 from tinhso.ioc import service as ioc
 from tinhso.ioc.models import ALERT_STATES, EVENT_KINDS
 from tinhso.lake import Lake
 from tinhso.reporting.completeness import reminders
 from tinhso.services.periods import Period, parse_period
 from tinhso.tasks.service import due_soon
+from tinhso.web.conditional import entity_tag, not_modified
 from tinhso.web.deps import LakeDep, PageUser, SessionDep, SettingsDep, check_form_csrf
 from tinhso.web.templating import render
 from tinhso.workdays import WorkCalendar
@@ -144,6 +145,7 @@ def live_part(
     period: str = "",
     unit: str = "",
     agency: str = "",
+    wall: str = "",
 ) -> Response:
     """The tiles and alerts of the overview again, for an open page told that data changed."""
     principal = current[0]
@@ -161,7 +163,7 @@ def live_part(
     except AppError as exc:
         return Response(exc.detail, status_code=exc.status, media_type="text/plain; charset=utf-8")
     ctx = _live(session, lake, principal, settings, who, selected, today)
-    return render(request, "ioc/live.html", ctx)
+    return render(request, "ioc/wall_live.html" if wall else "ioc/live.html", ctx)
 
 
 @router.get("/ioc/events")
@@ -249,3 +251,101 @@ def acknowledge_form(
         }
         return render(request, "ioc/alert.html", ctx, status_code=exc.status)
     return RedirectResponse(f"/alerts/{alert_id}?done=1", status_code=303)
+
+
+@router.get("/cong-khai")
+def public_page(
+    request: Request,
+    session: SessionDep,
+    lake: LakeDep,
+    settings: SettingsDep,
+    period: str = "",
+) -> Response:
+    """The figures the province publishes, without signing in; 304 while they hold."""
+    try:
+        selected = parse_period(period) if period else public.last_complete()
+        version = ioc.data_version(lake)
+        tag = entity_tag("cong-khai", selected.code, live.token(version))
+        unchanged = not_modified(request, tag)
+        if unchanged is not None:
+            return unchanged
+        who, views = public.figures(
+            session, lake, province_code=settings.province_code, period=selected
+        )
+    except AppError as exc:
+        return render(
+            request,
+            "ioc/public.html",
+            {"error": exc.detail, "views": [], "periods": public.choices()},
+            status_code=exc.status,
+        )
+    response = render(
+        request,
+        "ioc/public.html",
+        {
+            "who": who,
+            "views": views,
+            "period": selected,
+            "periods": public.choices(),
+            "title": public.read_public().title,
+        },
+    )
+    response.headers["ETag"] = tag
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@router.get("/ioc/wall")
+def wall_page(
+    request: Request,
+    session: SessionDep,
+    current: PageUser,
+    lake: LakeDep,
+    settings: SettingsDep,
+    unit: str = "",
+    seconds: int = 20,
+) -> Response:
+    """The operations room's large screen: dark, large type, rotating between the tiles, the
+    map, the rankings and the alerts every ``seconds``, kept live by the event stream; nothing
+    to click. It reloads itself every six hours (wall.js: whatever a browser keeps, it starts afresh)."""
+    principal = current[0]
+    today = local_today()
+    try:
+        selected = parse_period(ioc.default_period())
+        who = ioc.subject(
+            session, principal, unit=unit, province_code=settings.province_code, day=today
+        )
+    except AppError as exc:
+        ctx0: dict[str, object] = {"error": exc.detail, "views": [], "who": None, "period": None}
+        return render(request, "ioc/error.html", ctx0, status_code=exc.status)
+    ctx: dict[str, object] = dict(_live(session, lake, principal, settings, who, selected, today))
+    ctx["live_query"] = urlencode(
+        {k: v for k, v in (("period", selected.code), ("unit", unit), ("wall", "1")) if v}
+    )
+    ctx["period"] = selected
+    ctx["seconds"] = max(8, min(seconds, 300))
+    rank_tile = next(
+        (t for t in tiles.all_tiles().values() if "commune" in t.levels and t.map), None
+    )
+    ctx["rankings"] = (
+        [
+            r
+            for r in [
+                ioc.ranking(
+                    session, lake, principal, rank_tile, who, selected, "commune", today=today
+                )
+            ]
+            if r is not None and r.best
+        ]
+        if rank_tile is not None and who.kind == "province"
+        else []
+    )
+    province = ioc.province_of(session, who)
+    drawn = (
+        boundaries.coverage(session, province=province)[0]
+        if province is not None and who.kind == "province"
+        else 0
+    )
+    ctx["map_tile"] = rank_tile if drawn else None
+    ctx["map_period"] = ioc.shown_period(rank_tile, selected, today) if rank_tile else None
+    return render(request, "ioc/wall.html", ctx)
