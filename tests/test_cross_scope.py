@@ -643,6 +643,10 @@ LISTS = {
     ("GET", "/api/v1/ioc/alerts"),
     ("GET", "/api/v1/ioc/alerts/{}"),
     ("POST", "/api/v1/ioc/alerts/{}:acknowledge"),
+    # the caller's own province's published standing (public figures); import: global admin
+    # only, tests/ioc/test_ranks.py
+    ("GET", "/api/v1/ioc/ranks"),
+    ("POST", "/api/v1/ioc/ranks:import"),
 }
 
 

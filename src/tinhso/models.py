@@ -24,7 +24,7 @@ from tinhso.infrastructure.models import (
     VillageFact,
     VillageState,
 )
-from tinhso.ioc.models import Alert, AlertEvent, Boundary
+from tinhso.ioc.models import Alert, AlertEvent, Boundary, NationalRank
 from tinhso.reporting.models import (
     DataValue,
     DataValueHistory,
@@ -68,6 +68,7 @@ __all__ = [
     "InfraImport",
     "ItStaff",
     "LoginAttempt",
+    "NationalRank",
     "PeriodClosure",
     "Plan",
     "PlanTarget",

@@ -53,6 +53,11 @@ def demo(
             f"Bản đồ: sơ đồ minh họa {vn_number(rep.boundaries)} xã, phường (không phải ranh giới "
             "thật; nạp ranh giới của tỉnh bằng [bold]tinhso ioc import-boundaries[/])."
         )
+    if rep.ranks:
+        console.print(
+            f"Xếp hạng toàn quốc: bảng DTI 2024, 2025 của {vn_number(rep.ranks // 2)} tỉnh, thành "
+            "phố (số liệu minh họa, nạp như Sở nạp tệp Bộ công bố)."
+        )
     accounts.sort(key=lambda a: DEMO_USERS.index(a[0]))
     if accounts:
         note = "" if rep.users else " — nếu chưa đổi"

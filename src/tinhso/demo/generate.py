@@ -104,6 +104,7 @@ class DemoReport:
     infra_sites: int = 0
     tasks: int = 0
     boundaries: int = 0
+    ranks: int = 0
 
 
 def _villages_for(rng: random.Random, commune: Unit) -> list[tuple[str, str]]:
@@ -214,7 +215,38 @@ def build_demo(
 
     # The demo has no surveyed boundaries: the map draws a schematic, and says so.
     report.boundaries = schematic(session, province=province, seed=seed)
+    report.ranks = _national_ranks(session, seed=seed)
     return report
+
+
+def _national_ranks(session: Session, *, seed: int) -> int:
+    """The DTI 2024 and 2025 rankings of the 34 provinces as the ministry would publish them
+    (invented scores), loaded as the department loads the downloaded file."""
+    from datetime import date as _date
+
+    from tinhso.ioc.ranks import import_ranks
+
+    rng = random.Random(seed + 34)
+    written = 0
+    for year in (2024, 2025):
+        provinces = service.units_below(
+            session, unit=None, level="province", on=_date(year, 12, 31)
+        )
+        if len(provinces) < 2:
+            continue
+        scored = sorted(((rng.uniform(0.42, 0.78), u) for u in provinces), key=lambda x: -x[0])
+        lines = ["Mã tỉnh,Tỉnh/thành phố,Điểm,Xếp hạng"]
+        lines += [f'{u.code},"{u.name}",{v:.4f},{i}' for i, (v, u) in enumerate(scored, start=1)]
+        rep = import_ranks(
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            data=("\n".join(lines) + "\n").encode(),
+            filename=f"xep-hang-dti-{year}.csv",
+            index="dti",
+            period=str(year),
+        )
+        written += rep.written
+    return written
 
 
 def _pre_reform_villages(

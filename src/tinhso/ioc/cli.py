@@ -13,7 +13,7 @@ from tinhso.accounts.scope import SYSTEM_PRINCIPAL
 from tinhso.clitools import cli_lake, cli_session, console, print_json
 from tinhso.config import get_settings
 from tinhso.fmt import local_today, vn_number
-from tinhso.ioc import boundaries
+from tinhso.ioc import boundaries, ranks
 from tinhso.ioc import service as ioc
 from tinhso.services.periods import parse_period
 from tinhso.units import service as units
@@ -66,6 +66,31 @@ def schematic(
         )
         n = boundaries.schematic(session, province=found)
     console.print(f"Đã vẽ sơ đồ {vn_number(n)} xã, phường của {found.name}.")
+
+
+@app.command(
+    "import-ranks",
+    help="Nạp bảng xếp hạng toàn quốc do Bộ công bố (CSV, XLSX: tỉnh hoặc mã tỉnh, điểm, xếp "
+    "hạng) cho một bộ chỉ số và kỳ; thay bảng cũ của kỳ; ghi tất cả hoặc không ghi gì.",
+)
+def import_ranks(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="tệp CSV hoặc XLSX")],
+    index: Annotated[str, typer.Option(help="dti hoặc qd766")],
+    period: Annotated[str, typer.Option(help="kỳ xếp hạng: 2025, 2025-Q3")],
+) -> None:
+    """Import a published national ranking."""
+    with cli_session() as session:
+        rep = ranks.import_ranks(
+            session,
+            principal=SYSTEM_PRINCIPAL,
+            data=file.read_bytes(),
+            filename=file.name,
+            index=index,
+            period=period,
+        )
+    console.print(
+        f"{vn_number(rep.rows)} dòng — đã ghi thứ hạng của {vn_number(rep.written)} tỉnh, thành phố."
+    )
 
 
 @app.command("overview", help="Các ô số liệu của một đơn vị trong kỳ (như trang tổng quan).")

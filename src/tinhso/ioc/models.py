@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tinhso.db import Base, TZDateTime
@@ -72,3 +72,25 @@ class AlertEvent(Base):
     kind: Mapped[str] = mapped_column(String(14))
     actor: Mapped[str] = mapped_column(String(120), default="")
     comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class NationalRank(Base):
+    """A province's published national rank in an index for a period (DTI, 766), as imported
+    from the file the department downloads from the ministry's publication."""
+
+    __tablename__ = "ioc_national_rank"
+    __audited__ = True
+    __table_args__ = (
+        UniqueConstraint("index", "period", "province_code", name="uq_ioc_national_rank"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    index: Mapped[str] = mapped_column(String(20))  # dti, qd766
+    period: Mapped[str] = mapped_column(String(12))  # 2025, 2025-Q3
+    province_code: Mapped[str] = mapped_column(String(10))
+    province_name: Mapped[str] = mapped_column(String(120))
+    score: Mapped[float | None] = mapped_column(Float)
+    rank: Mapped[int] = mapped_column(Integer)
+    of: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    imported_at: Mapped[datetime] = mapped_column(TZDateTime())

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from tinhso import tiles
 from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
+from tinhso.errors import InvalidInput
 from tinhso.fmt import local_today
-from tinhso.ioc import alerts
+from tinhso.ioc import alerts, ranks
 from tinhso.ioc import service as ioc
 from tinhso.services.periods import Period, parse_period
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"])
+MAX_RANKS = 5 * 1024 * 1024
 PeriodQ = Annotated[
     str, Query(description="kỳ: 2026, 2026-Q4, 2026-H2 hoặc 2026-11; mặc định quý hiện tại")
 ]
@@ -176,3 +179,40 @@ def alert_acknowledge(
     """Record that the caller took the alert in hand (a later call adds a comment)."""
     row = alerts.acknowledge(session, principal, alert_id, body.comment)
     return alerts.as_json(row, alerts.history(session, row))
+
+
+@router.get("/ranks", summary="Thứ hạng toàn quốc của tỉnh (theo bảng Bộ công bố)")
+def national(
+    session: SessionDep, principal: ApiPrincipal, settings: SettingsDep, unit: UnitQ = ""
+) -> Any:
+    """The province's latest published rank in each index, with the one before."""
+    _p, who = _subject(session, principal, settings, "", unit, "")
+    province = ioc.province_of(session, who)
+    return {"ranks": ranks.standing(session, province_code=province.code) if province else []}
+
+
+@router.post("/ranks:import", summary="Nạp bảng xếp hạng toàn quốc (quản trị)", status_code=200)
+async def national_import(
+    session: SessionDep,
+    principal: ApiPrincipal,
+    file: Annotated[UploadFile, File(description="tệp CSV hoặc XLSX")],
+    index: Annotated[str, Form(description="dti hoặc qd766")],
+    period: Annotated[str, Form(description="kỳ xếp hạng: 2025, 2025-Q3")],
+) -> Any:
+    """Load a published ranking (all or nothing)."""
+    data = await file.read(MAX_RANKS + 1)
+    if len(data) > MAX_RANKS:
+        raise InvalidInput("tệp lớn hơn 5 MB")
+
+    def load() -> Any:
+        rep = ranks.import_ranks(
+            session,
+            principal=principal,
+            data=data,
+            filename=file.filename or "",
+            index=index,
+            period=period,
+        )
+        return {"rows": rep.rows, "written": rep.written}
+
+    return await run_in_threadpool(load)

@@ -18,7 +18,7 @@ from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
 from tinhso.errors import AppError
 from tinhso.fmt import local_today
-from tinhso.ioc import alerts, boundaries, live, public
+from tinhso.ioc import alerts, boundaries, live, public, ranks
 from tinhso.ioc import service as ioc
 from tinhso.ioc.models import ALERT_STATES, EVENT_KINDS
 from tinhso.lake import Lake
@@ -91,6 +91,10 @@ def overview_page(
             r = ioc.ranking(session, lake, principal, rank_tile, who, selected, kind, today=today)
             if r is not None and (r.best or r.subject_rank or r.count < 2):
                 rankings.append(r)
+    province_row = ioc.province_of(session, who)
+    ctx["standing"] = (
+        ranks.standing(session, province_code=province_row.code) if province_row is not None else []
+    )
     maps = [t for t in tiles.all_tiles().values() if t.map and "commune" in t.levels]
     map_tile = next((t for t in maps if t.code == layer), maps[0] if maps else None)
     drawn, schematic = (0, False)
