@@ -1,0 +1,272 @@
+"""Benchmark of the operations centre (issue 12): the overview under 50 concurrent users, and its
+first load on the province's 20 Mbps network.
+
+A real server (``tinhso serve`` in a subprocess) on the demo database (``tinhso units load &&
+tinhso demo`` in a private var directory, SQLite or a private PostgreSQL database) to which
+``--dossiers`` generated dossiers of the demo province (1,000,000 by default: a year of a
+province's one-stop shop, bench/dvc.py's generator) are imported once. Then:
+
+- ``wrk`` (C, a real load generator) runs ``--users`` closed-loop connections for ``--seconds``
+  over the overview's HTML and JSON endpoints (the page, the live part an open page fetches on
+  news, the API's overview, a ranking, the map, the public page), signed in as the leader (the
+  session cookie; the API with the leader's token); p50/p95/p99, requests per second, errors
+  (any answer but 200/304, and socket errors).
+- Debian's Chromium through Playwright loads the overview with an empty cache over a throttled
+  network (20 Mbit/s down, 5 up, 20 ms): bytes transferred (compressed, as sent), time to the
+  ``load`` event and to the tiles being drawn.
+
+    python bench/ioc.py [--pg postgresql+psycopg://postgres@127.0.0.1:5432/tinhso_bench_ioc]
+        [--work /tmp/bench-ioc] [--dossiers 1000000] [--users 50] [--seconds 60] [--no-record]
+
+Bars (issue 12): p95 under 100 ms with 0 errors; first load under 1.5 MB and usable in under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import append_results, git_rev
+from bench.dvc import generate
+from bench.readers import TINHSO, _run, free_port, fresh, prepare, start_server
+
+from tinhso.db import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+USER, PASSWORD = "lanhdao", "TinhSo@2025"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+WRK = """
+local urls = {%s}
+local cookie, token = "%s", "%s"
+local i = 0
+statuses = {}
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) i = math.random(#urls) end
+function request()
+  i = i %% #urls + 1
+  return wrk.format("GET", urls[i], {["Cookie"] = cookie, ["Authorization"] = "Bearer " .. token,
+                                    ["Accept-Encoding"] = "gzip"})
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  local all = {}
+  for _, t in ipairs(threads) do
+    for st, n in pairs(t:get("statuses")) do all[st] = (all[st] or 0) + n end
+  end
+  local parts = {}
+  for st, n in pairs(all) do table.insert(parts, string.format('"%%d": %%d', st, n)) end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK {"requests": %%d, "micros": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, ' ..
+    '"socket_errors": %%d, "statuses": {%%s}}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.timeout,
+    table.concat(parts, ", ")))
+end
+"""
+
+
+def urls(period: str) -> list[str]:
+    """Return what the users ask for: an open overview's requests, and the API's."""
+    return [
+        "/",
+        f"/?period={period}",
+        f"/ioc/live?period={period}",
+        "/api/v1/ioc/overview",
+        f"/api/v1/ioc/overview?period={period}",
+        "/api/v1/ioc/overview?period=2026",
+        "/api/v1/ioc/ranking?tile=services.on_time",
+        "/api/v1/ioc/ranking?tile=services.online&kind=agency",
+        "/api/v1/ioc/map?layer=services.on_time",
+        "/cong-khai",
+    ]
+
+
+def login(base: str) -> str:
+    """Return the leader's session cookie (``name=value``)."""
+    with httpx.Client(base_url=base, timeout=60) as c:
+        page = c.get("/login").text
+        token = re.search(r'name="login_csrf" value="([^"]+)"', page)
+        assert token is not None
+        r = c.post(
+            "/login",
+            data={
+                "username": USER,
+                "password": PASSWORD,
+                "login_csrf": token.group(1),
+                "next": "/units",
+            },
+        )
+        r.raise_for_status()
+        return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
+
+
+def load_dossiers(env: dict[str, str], db_url: str, work: Path, n: int) -> float:
+    """Import ``n`` generated dossiers once (kept between runs); return the seconds it took."""
+    mark = work / f".dossiers-{n}"
+    if mark.exists() or not n:
+        return 0.0
+    batch = work / f"dossiers-{n}.parquet"
+    generate(Database(db_url), n, batch, "parquet")
+    fresh(batch, "IOC")
+    began = time.perf_counter()
+    out = subprocess.run(
+        [TINHSO, "services", "import", str(batch)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode:
+        raise SystemExit(f"import failed:\n{out.stdout}\n{out.stderr}")
+    mark.touch()
+    batch.unlink()
+    return time.perf_counter() - began
+
+
+def first_load(base: str, cookie: str) -> dict[str, float]:
+    """Load the overview with an empty cache on a 20 Mbit/s network; bytes and times."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        name, _, value = cookie.partition("; ")[0].partition("=")
+        context.add_cookies([{"name": name, "value": value, "url": base}])
+        page = context.new_page()
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+        cdp.send(
+            "Network.emulateNetworkConditions",
+            {
+                "offline": False,
+                "latency": 20,
+                "downloadThroughput": 20_000_000 / 8,
+                "uploadThroughput": 5_000_000 / 8,
+            },
+        )
+        sizes: dict[str, float] = {}
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: sizes.__setitem__(e["requestId"], e["encodedDataLength"]),
+        )
+        began = time.perf_counter()
+        page.goto(base + "/", wait_until="domcontentloaded")
+        page.locator(".ioc-tile").first.wait_for()
+        tiles = time.perf_counter() - began
+        page.wait_for_load_state("load")
+        loaded = time.perf_counter() - began
+        page.wait_for_load_state("networkidle")
+        total = sum(sizes.values())
+        browser.close()
+    return {"bytes": total, "tiles_s": tiles, "load_s": loaded}
+
+
+def run(args: argparse.Namespace) -> str:
+    label = "PostgreSQL" if args.pg else "SQLite"
+    work = Path(args.work) / ("pg" if args.pg else "sqlite")
+    env, db_url = prepare(work, args.pg)
+    import_s = load_dossiers(env, db_url, work, args.dossiers)
+    token = _run(env, "users", "token", USER, "--name", f"bench-{time.time():.0f}").strip()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(env, port, work / "server.log")
+    try:
+        cookie = login(base)
+        period = time.strftime("%Y-%m")
+        plan = urls(period)
+        cold: dict[str, float] = {}
+        with httpx.Client(
+            base_url=base,
+            headers={"Cookie": cookie, "Authorization": f"Bearer {token}"},
+            timeout=300,
+        ) as c:
+            for u in plan:
+                began = time.perf_counter()
+                r = c.get(u)
+                cold[u] = time.perf_counter() - began
+                if r.status_code != 200:
+                    raise SystemExit(f"{u}: {r.status_code} {r.text[:300]}")
+        script = work / "ioc.lua"
+        script.write_text(
+            WRK % (", ".join(json.dumps(u) for u in plan), cookie, token), encoding="utf-8"
+        )
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.users}",
+                f"-d{int(args.seconds)}s",
+                "--timeout",
+                "60s",
+                "-s",
+                str(script),
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        summary = json.loads(next(x for x in out.splitlines() if x.startswith("WRK "))[4:])
+        weight = first_load(base, cookie)
+    finally:
+        server.terminate()
+        server.wait(30)
+    ok = sum(n for s, n in summary["statuses"].items() if s in ("200", "304"))
+    errors = summary["requests"] - ok + summary["socket_errors"]
+    rps = summary["requests"] / (summary["micros"] / 1e6)
+    p95 = summary["p95"] / 1000
+    lines = [
+        f"{label}, {args.dossiers:,} dossiers imported (import {import_s:.0f} s this run; 0: kept from an"
+        f" earlier run), {args.users} closed-loop connections of wrk for {args.seconds:.0f} s over"
+        f" {len(plan)} URLs (the overview page, its live part, the API's overview, rankings, the map,"
+        " the public page), git " + git_rev() + ".",
+        "",
+        "| requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | bar p95 < 100 ms, 0 errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| {summary['requests']:,} | {rps:.0f} | {summary['p50'] / 1000:.1f} | {p95:.1f} | "
+        f"{summary['p99'] / 1000:.1f} | {summary['max'] / 1000:.0f} | {errors} | "
+        f"{'met' if p95 < 100 and errors == 0 else 'missed'} |",
+        "",
+        "First request of each URL on the started server (what is computed once, then kept while"
+        " the data holds): " + ", ".join(f"`{u}` {s * 1000:.0f} ms" for u, s in cold.items()) + ".",
+        "",
+        f"First load of the overview in Chromium, empty cache, 20 Mbit/s down / 5 up / 20 ms: "
+        f"{weight['bytes'] / 1024:.0f} KiB transferred (bar 1,5 MB: "
+        f"{'met' if weight['bytes'] < 1.5 * 1024 * 1024 else 'missed'}), tiles drawn at "
+        f"{weight['tiles_s']:.2f} s, `load` at {weight['load_s']:.2f} s (bar 2 s: "
+        f"{'met' if weight['tiles_s'] < 2 else 'missed'}).",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pg", default="", help="a PostgreSQL URL (a private database: it is filled)")
+    ap.add_argument("--work", default="/tmp/bench-ioc")
+    ap.add_argument("--dossiers", type=int, default=1_000_000)
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--no-record", action="store_true")
+    args = ap.parse_args()
+    body = run(args)
+    print(body)
+    if not args.no_record:
+        append_results("The operations centre under 50 users (bench/ioc.py)", body)
+
+
+if __name__ == "__main__":
+    main()
