@@ -199,3 +199,55 @@ def test_the_public_page_and_the_wall(browser: Any, server: str, world: World) -
         assert page.locator("form, input, button").count() == 0  # nothing to click
     finally:
         context.close()
+
+
+def test_a_map_area_and_an_alert(device: Any, server: str, world: World, tmp_path: Path) -> None:
+    """The leader clicks a commune on the map (its overview opens), then opens an alert from the
+    overview and takes it in hand with a comment."""
+    from tinhso.ioc import alerts, boundaries
+    from tinhso.units import service as units
+
+    data.load(world)
+    with world.db.session() as s:
+        province = units.units_by_id(s, [world.units["lai_chau"]])[world.units["lai_chau"]]
+        boundaries.schematic(s, province=province)
+    rules = tmp_path / "alerts.yaml"
+    rules.write_text(
+        "rules:\n  - {code: dung-han, name: Đúng hạn dưới 99%, tile: services.on_time,"
+        " below: 99, levels: [commune]}\n",
+        encoding="utf-8",
+    )
+    old = alerts.RULES_FILE
+    alerts.RULES_FILE = rules
+    try:
+        login(device, server, "leader12", next_path="/?period=2025-Q3&layer=services.on_time")
+        canvas = device.locator("#ioc-map canvas").first
+        canvas.wait_for()
+        canvas.scroll_into_view_if_needed()
+        # Where the schematic put Phường Đoàn Kết, in the page's pixels.
+        x, y = device.evaluate(
+            """() => {
+                const chart = echarts.getInstanceByDom(document.getElementById('ioc-map'));
+                const f = chart.getModel().getSeriesByIndex(0).coordinateSystem;
+                const region = f.getRegion('03388');
+                const [px, py] = chart.convertToPixel({seriesIndex: 0}, region.getCenter());
+                const box = document.querySelector('#ioc-map canvas').getBoundingClientRect();
+                return [box.left + px, box.top + py];
+            }"""
+        )
+        with device.expect_navigation():
+            device.mouse.click(x, y)
+        assert "unit=03388" in device.url
+        assert device.locator("h1").inner_text() == "Trung tâm điều hành — Phường Đoàn Kết"
+        link = device.locator("#alerts a").first
+        assert "Phường Đoàn Kết" in link.inner_text()
+        with device.expect_navigation():
+            link.click()
+        device.fill("#acknowledge textarea[name=comment]", "Đã giao phường rà soát hồ sơ trễ")
+        with device.expect_navigation():
+            device.click("#acknowledge button[type=submit]")
+        assert "Đã ghi tiếp nhận" in device.locator("main").inner_text()
+        assert "Đã giao phường rà soát hồ sơ trễ" in device.locator("#history").inner_text()
+        _shot(device, "alert")
+    finally:
+        alerts.RULES_FILE = old
