@@ -26,6 +26,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from tinhso import figures
+from tinhso.flight import SingleFlight
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -165,30 +166,39 @@ def alert_sources() -> dict[str, AlertSource]:
     return {a.code: a for ts in sets().values() for a in ts.alerts}
 
 
-_CACHE: OrderedDict[tuple[Any, ...], dict[int, dict[str, float | None]]] = OrderedDict()
-_CACHE_SIZE = 256
+_CACHE: OrderedDict[tuple[Any, ...], tuple[object, dict[int, dict[str, float | None]]]] = (
+    OrderedDict()
+)
+_CACHE_SIZE = 128
+_FLIGHT: SingleFlight[dict[int, dict[str, float | None]]] = SingleFlight()
 
 
 def family_values(
     lake: Lake, family: figures.FigureFamily, period: Any, day: date
 ) -> dict[int, dict[str, float | None]]:
     """Return every figure of a family per organisation for the period, kept while the
-    family's version holds (the tiles of one family share one fetch)."""
+    family's version holds (the tiles of one family share one fetch; a newer version replaces
+    the older in place, and requests arriving together share one fetch)."""
     if family.refresh is not None:
         family.refresh(lake, None)
-    key = (id(lake), family.prefix, period.code, day, family.version(lake, period, day))
+    key = (id(lake), family.prefix, period.code, day)
+    version = family.version(lake, period, day)
     with _LOCK:
         found = _CACHE.get(key)
-        if found is not None:
+        if found is not None and found[0] == version:
             _CACHE.move_to_end(key)
-            return found
-    refs = tuple(family.figures())
-    got = family.fetch(lake, period, day, refs).values
-    with _LOCK:
-        _CACHE[key] = got
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return got
+            return found[1]
+
+    def fetch() -> dict[int, dict[str, float | None]]:
+        got = family.fetch(lake, period, day, tuple(family.figures())).values
+        with _LOCK:
+            _CACHE[key] = (version, got)
+            _CACHE.move_to_end(key)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return got
+
+    return _FLIGHT.do((key, version), fetch)
 
 
 def figure_values(ref: str, denominator: str = "", factor: float = 1.0) -> Values:

@@ -103,6 +103,8 @@ def test_an_alert_s_life(client: Any, rules: World) -> None:
     assert texts[1] == "Xã Bình Lư có việc cần làm"
     mine = client.get("/api/v1/ioc/alerts", headers=w.auth("officer_dk")).json()["alerts"]
     assert [a["rule"] for a in mine] == ["thap"]  # its commune's only
+    so = client.get("/api/v1/ioc/alerts", headers=w.auth("officer_so")).json()["alerts"]
+    assert so == []  # a department does not own the communes that report to it
     theirs = next(a for a in r.json()["alerts"] if a["rule"] == "nguon")
     assert theirs["severity"] == "critical"
     url = f"/api/v1/ioc/alerts/{theirs['id']}:acknowledge"
@@ -152,3 +154,15 @@ def test_the_alert_pages(client: Any, rules: World) -> None:
     other = client.get("/api/v1/ioc/alerts", headers=w.auth("leader12")).json()["alerts"]
     theirs = next(a["id"] for a in other if a["rule"] == "nguon")
     assert client.get(f"/alerts/{theirs}").status_code == 404
+
+
+def test_a_mistake_in_the_rules_keeps_the_pages_open(
+    client: Any, world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "alerts.yaml"
+    path.write_text("rules:\n  - {code: x, name: x, tile: khong.co, below: 1}\n", encoding="utf-8")
+    monkeypatch.setattr(alerts, "RULES_FILE", path)
+    _login(client, "leader12")
+    assert client.get("/").status_code == 200  # the overview opens, alerts as they were
+    page = client.get("/alerts").text
+    assert "Quy tắc cảnh báo có lỗi" in page and "không có ô số liệu này" in page

@@ -89,6 +89,8 @@ def test_a_bad_file_is_refused_whole_with_every_reason(world: World) -> None:
     assert "chưa ghi ranh giới nào" in exc.value.detail
     assert _count(world) == 0
     for bad, why in (
+        (b'{"type": "FeatureCollection", "features": ' + b"[" * 60 + b"]" * 60 + b"}", "lồng nhau"),
+        (b'{"features": [' + b"0," * 1_300_000 + b"0]}", "quá 500.000 điểm"),
         (b"\xff\xfe{", "không phải GeoJSON"),
         (b'{"type": "Feature"}', "FeatureCollection"),
         (b'{"type": "FeatureCollection", "features": []}', "không có đối tượng"),

@@ -37,6 +37,11 @@ def test_a_ranking_loads_and_reads_as_the_province_s_standing(client: Any, world
     assert r[0]["previous"]["rank"] == 2 and r[0]["previous"]["period"] == "2025"
     dk = client.get("/api/v1/ioc/ranks", headers=world.auth("officer_dk")).json()["ranks"]
     assert dk[0]["rank"] == 2  # a commune's officer reads its province's standing
+    from tests.accounts.test_auth import _login
+
+    _login(client, "officer_dk")
+    page = client.get("/").text
+    assert "Tỉnh Lai Châu trong cả nước" in page and "xếp thứ <strong>2/2</strong>" in page
     assert _load(world, GOOD).written == 2  # loading again replaces, not adds
     with world.db.session() as s:
         assert s.scalar(select(func.count()).select_from(NationalRank)) == 4

@@ -184,6 +184,12 @@ def test_the_public_page_and_the_wall(browser: Any, server: str, world: World) -
         raise AssertionError("expected 304")
     except urllib.error.HTTPError as exc:
         assert exc.code == 304
+    for period in ("2099", "2010-Q4"):  # not ended; not offered (nobody computes old years)
+        try:
+            urllib.request.urlopen(f"{server}/cong-khai?period={period}")
+            raise AssertionError("expected 422")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 422
     try:
         urllib.request.urlopen(f"{server}/cong-khai?period=2099")
         raise AssertionError("expected 422")

@@ -5,6 +5,7 @@ longer holds, reopened if it comes back), every step in its history and audited.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -13,24 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tinhso import tiles
 from tinhso.accounts.scope import SYSTEM_PRINCIPAL, Principal
 from tinhso.db import utcnow
-from tinhso.errors import FieldError, Forbidden, InvalidInput, NotFound
+from tinhso.errors import AppError, FieldError, Forbidden, InvalidInput, NotFound
 from tinhso.fmt import local_today, vn_number
-from tinhso.indicators import service as indicators
 from tinhso.ioc.models import ALERT_STATES, EVENT_KINDS, Alert, AlertEvent
 from tinhso.lake import Lake
 from tinhso.services.catalog import CATALOG_DIR
 from tinhso.services.periods import parse_period
 from tinhso.tiles import AlertFound, TileQuery
 from tinhso.units import service as units
+from tinhso.units.models import Agency, Unit
 
 RULES_FILE = CATALOG_DIR / "ioc" / "alerts.yaml"
+log = logging.getLogger("tinhso.ioc")
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
 SEVERITIES = {"warning": "Cảnh báo", "critical": "Nghiêm trọng"}
 LEVELS = ("province", "commune", "agency")
@@ -66,7 +68,7 @@ def read_rules(path: Path | None = None) -> list[Rule]:
         ) from None
     items = raw.get("rules") if isinstance(raw, dict) else None
     if not isinstance(items, list):
-        raise RulesError(f"{path.name}: cần danh sách 'rules'")
+        raise RulesError(f"tệp quy tắc cảnh báo {path.name}: cần danh sách 'rules'")
     every = tiles.all_tiles()
     sources = tiles.alert_sources()
     errors: list[FieldError] = []
@@ -149,7 +151,7 @@ def read_rules(path: Path | None = None) -> list[Rule]:
                 )
             )
     if errors:
-        raise RulesError(f"{path.name} có {len(errors)} lỗi", errors)
+        raise RulesError(f"tệp quy tắc cảnh báo {path.name} có {len(errors)} lỗi", errors)
     return out
 
 
@@ -187,7 +189,7 @@ def _tile_alerts(
             AlertFound(
                 key=f"{org}:{period.code}",
                 org=org,
-                text=f"{name}: {tile.name.lower()} {vn_number(v, tile.decimals)}{measure}, {word} "
+                text=f"{name}: {tile.name[:1].lower()}{tile.name[1:]} {vn_number(v, tile.decimals)}{measure}, {word} "
                 f"ngưỡng {vn_number(limit or 0, tile.decimals)}{measure} ({period.label})",
                 url=f"/?{q}&period={period.code}",
                 severity=rule.severity,
@@ -236,7 +238,16 @@ def evaluate(session: Session, lake: Lake, *, province_code: str) -> dict[str, i
             found[(rule.code, a.key[:200])] = a
     now = utcnow()
     counts = {"opened": 0, "resolved": 0, "reopened": 0, "kept": 0}
-    held = {(a.rule, a.key): a for a in session.scalars(select(Alert))}
+    # What still holds, and the resolved ones found again (not every alert ever written).
+    held = {
+        (a.rule, a.key): a for a in session.scalars(select(Alert).where(Alert.state != "resolved"))
+    }
+    keys = sorted({k for _r, k in found})
+    for i in range(0, len(keys), 500):
+        for old in session.scalars(
+            select(Alert).where(Alert.state == "resolved", Alert.key.in_(keys[i : i + 500]))
+        ):
+            held[(old.rule, old.key)] = old
     for (rule_code, key), a in found.items():
         row = held.get((rule_code, key))
         if row is None:
@@ -256,9 +267,10 @@ def evaluate(session: Session, lake: Lake, *, province_code: str) -> dict[str, i
             session.add(AlertEvent(alert_id=row.id, at=now, kind="opened"))
             counts["opened"] += 1
         elif row.state == "resolved":
-            row.state, row.resolved_at, row.last_seen = "open", None, now
-            session.add(AlertEvent(alert_id=row.id, at=now, kind="reopened"))
-            counts["reopened"] += 1
+            # Conditional: another process reopening it at the same moment writes the step once.
+            if _move(session, row, "resolved", "open", now):
+                session.add(AlertEvent(alert_id=row.id, at=now, kind="reopened"))
+                counts["reopened"] += 1
         else:
             counts["kept"] += 1
         fresh = (a.org, a.severity, a.text[:500], a.url[:300])
@@ -268,12 +280,28 @@ def evaluate(session: Session, lake: Lake, *, province_code: str) -> dict[str, i
             row.org, row.severity, row.text, row.url = fresh
             row.last_seen = now
     for (rule_code, key), row in held.items():
-        if (rule_code, key) not in found and row.state != "resolved":
-            row.state, row.resolved_at = "resolved", now
+        if (
+            (rule_code, key) not in found
+            and row.state != "resolved"
+            and _move(session, row, row.state, "resolved", now)
+        ):
             session.add(AlertEvent(alert_id=row.id, at=now, kind="resolved"))
             counts["resolved"] += 1
     session.flush()
     return counts
+
+
+def _move(session: Session, row: Alert, was: str, to: str, now: datetime) -> bool:
+    """Move an alert from state ``was`` to ``to`` unless another process already did; return
+    whether this call moved it."""
+    done = session.execute(
+        update(Alert)
+        .where(Alert.id == row.id, Alert.state == was)
+        .values(state=to, resolved_at=now if to == "resolved" else None, last_seen=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(row)
+    return bool(getattr(done, "rowcount", 0))
 
 
 def maybe_evaluate(lake: Lake, *, province_code: str, version: object) -> bool:
@@ -291,6 +319,11 @@ def maybe_evaluate(lake: Lake, *, province_code: str, version: object) -> bool:
         with lake.db.session() as session:
             evaluate(session, lake, province_code=province_code)
             session.commit()
+    except (AppError, OperationalError) as exc:
+        # A rule file with a mistake, a busy database: the alerts stay as they were, the page
+        # that asked still opens; the cause is logged (and the rules are named on /alerts).
+        log.warning("alerts not evaluated: %s", exc)
+        return False
     except IntegrityError as exc:  # the same alert opened by another process: it holds it
         text = str(exc.orig)
         if "uq_ioc_alert_key" not in text and "ioc_alert.rule" not in text:
@@ -301,11 +334,39 @@ def maybe_evaluate(lake: Lake, *, province_code: str, version: object) -> bool:
     return True
 
 
+def own_orgs(session: Session, principal: Principal, orgs: Any) -> set[int]:
+    """Return the organisations of ``orgs`` within the caller's own scope (its units and their
+    subtrees, its agencies and those of its units): an alert is its, not a department's that
+    the organisation reports to."""
+    ids = list(orgs)
+    unit_ids = [o for o in ids if o > 0]
+    agency_ids = [-o for o in ids if o < 0]
+    out: set[int] = set()
+    for i in range(0, len(unit_ids), 500):
+        chunk = unit_ids[i : i + 500]
+        out |= set(
+            session.scalars(select(Unit.id).where(principal.unit_data_read(), Unit.id.in_(chunk)))
+        )
+    for i in range(0, len(agency_ids), 500):
+        chunk = agency_ids[i : i + 500]
+        out |= {
+            -a
+            for a in session.scalars(
+                select(Agency.id).where(principal.agency_read(), Agency.id.in_(chunk))
+            )
+        }
+    return out
+
+
+SHOWN = 500  # alerts listed at most (the newest): resolved ones accumulate
+
+
 def visible(
     session: Session, principal: Principal, *, state: str = "", org: int | None = None
 ) -> list[Alert]:
-    """Return the alerts of the organisations the caller may read (newest first), of a state
-    (open and acknowledged by default: those that still hold), for one organisation or all."""
+    """Return the alerts of the organisations in the caller's own scope (newest first, at most
+    ``SHOWN``), of a state (open and acknowledged by default: those that still hold), for one
+    organisation or all."""
     principal.require("read")
     stmt = select(Alert)
     if state:
@@ -317,15 +378,17 @@ def visible(
         stmt = stmt.where(Alert.state == state)
     else:
         stmt = stmt.where(Alert.state != "resolved")
+    if org is not None:
+        stmt = stmt.where(Alert.org == org)
     rows = list(session.scalars(stmt.order_by(Alert.last_seen.desc(), Alert.id.desc())))
-    seen = indicators.visible_orgs(session, principal, {a.org for a in rows})
-    return [a for a in rows if a.org in seen and (org is None or a.org == org)]
+    mine = own_orgs(session, principal, {a.org for a in rows})
+    return [a for a in rows if a.org in mine][:SHOWN]
 
 
 def get(session: Session, principal: Principal, alert_id: int) -> Alert:
-    """Return one alert the caller may read; NotFound otherwise (outside its scope alike)."""
+    """Return one alert of the caller's own scope; NotFound otherwise (outside it alike)."""
     row = session.get(Alert, alert_id)
-    if row is None or row.org not in indicators.visible_orgs(session, principal, [row.org]):
+    if row is None or row.org not in own_orgs(session, principal, [row.org]):
         raise NotFound(f"không có cảnh báo số {alert_id} trong phạm vi được xem")
     return row
 

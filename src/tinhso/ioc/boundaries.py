@@ -25,9 +25,10 @@ from tinhso.text import nfc
 from tinhso.units import service as units
 from tinhso.units.models import Unit
 
-MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES = 16 * 1024 * 1024  # parsed, a file takes some 20 times its size in memory
 MAX_FEATURES = 20_000
-MAX_POINTS = 2_000_000  # every coordinate of the file, before simplifying
+MAX_POINTS = 500_000  # every coordinate of the file, before simplifying
+MAX_DEPTH = 12  # nesting of arrays and objects (a MultiPolygon's coordinates are 4 deep)
 TOLERANCE = 0.0005  # degrees, about 50 m: enough for a commune on a screen
 CODE_KEYS = ("ma_xa", "maxa", "ma", "code", "ma_dvhc", "madvhc", "ma_don_vi")
 LON, LAT = (102.0, 110.0), (8.0, 24.0)  # Việt Nam, WGS 84
@@ -42,6 +43,28 @@ class BoundaryReport:
     points_before: int = 0
     points_after: int = 0
     codes: list[str] = field(default_factory=list)
+
+
+def _depth(data: bytes) -> int:
+    """Return how deep arrays and objects nest (strings skipped), without parsing."""
+    depth = deepest = 0
+    quoted = escaped = False
+    for ch in data:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == 0x5C:  # backslash
+                escaped = True
+            elif ch == 0x22:
+                quoted = False
+        elif ch == 0x22:
+            quoted = True
+        elif ch in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
 
 
 def _points(geom: Any) -> int:
@@ -69,10 +92,19 @@ def import_boundaries(
     if principal.role != "admin":
         raise Forbidden("chỉ quản trị hệ thống được nạp ranh giới đơn vị hành chính")
     if len(data) > MAX_BYTES:
-        raise InvalidInput(f"tệp lớn hơn {MAX_BYTES // 1024 // 1024} MB")
+        raise InvalidInput(
+            f"tệp lớn hơn {MAX_BYTES // 1024 // 1024} MB: hãy đơn giản hóa ranh giới trước khi nạp"
+        )
+    # Bounded before parsing: each coordinate pair has one comma inside and one after it.
+    if data.count(b",") > 2 * MAX_POINTS + 10 * MAX_FEATURES:
+        raise InvalidInput(
+            f"tệp có quá {MAX_POINTS:,} điểm tọa độ: hãy đơn giản hóa trước".replace(",", ".")
+        )
+    if _depth(data) > MAX_DEPTH:
+        raise InvalidInput("tệp lồng nhau quá sâu: không phải GeoJSON ranh giới")
     try:
         doc = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise InvalidInput(
             f"tệp không phải GeoJSON (JSON UTF-8) hợp lệ: {exc.__class__.__name__}"
         ) from None

@@ -110,9 +110,9 @@ async def stream(
 ) -> AsyncIterator[dict[str, str]]:
     """Yield a ``changed`` event each time the figures move, until the page closes — at once
     when they moved between the page's drawing (``drawn``) and the stream's opening."""
-    await watcher.ready(10)
-    seen = watcher.generation
     try:
+        await watcher.ready(10)
+        seen = watcher.generation
         if drawn and watcher.token and drawn != watcher.token:
             yield {"event": "changed", "data": str(seen)}
         while not watcher.closing.is_set():

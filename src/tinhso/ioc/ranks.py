@@ -55,8 +55,9 @@ def import_ranks(
     session: Session, *, principal: Principal, data: bytes, filename: str, index: str, period: str
 ) -> RankReport:
     """Load a published ranking (CSV or XLSX) for an index and period: each row's province
-    matched by code or name to the provinces valid at the period's end, ranks whole numbers
-    from 1, each once… every problem named by row and column; the period's ranking replaced."""
+    matched by code or name to the provinces valid at the period's end (each once), ranks whole
+    numbers from 1 up to the number of provinces (ties allowed, as published); every problem
+    named by row and column; the period's ranking replaced."""
     if not (principal.is_global and principal.role == "admin"):
         raise Forbidden("chỉ quản trị hệ thống cấp tỉnh được nạp bảng xếp hạng toàn quốc")
     if index not in INDICES:
@@ -72,7 +73,6 @@ def import_ranks(
     errors: list[FieldError] = []
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
-    ranks: dict[int, int] = {}
     for row, rec in table.rows:
         n = len(errors)
         code, name = rec.get("code", "").strip(), rec.get("name", "").strip()
@@ -108,7 +108,6 @@ def import_ranks(
             rank = 0
         if len(errors) == n and unit is not None:
             seen[unit.code] = row
-            ranks[rank] = ranks.get(rank, 0) + 1
             rows.append({"unit": unit, "score": score, "rank": rank})
     if not errors and rows and max(r["rank"] for r in rows) > len(rows):
         errors.append(
@@ -148,14 +147,15 @@ def standing(session: Session, *, province_code: str) -> list[dict[str, Any]]:
     change only between two published rankings)."""
     out = []
     for index, name in INDICES.items():
-        found = list(
+        found = sorted(
             session.scalars(
-                select(NationalRank)
-                .where(NationalRank.index == index, NationalRank.province_code == province_code)
-                .order_by(NationalRank.period.desc())
-                .limit(2)
-            )
-        )
+                select(NationalRank).where(
+                    NationalRank.index == index, NationalRank.province_code == province_code
+                )
+            ),
+            key=lambda r: (parse_period(r.period).last, parse_period(r.period).first),
+            reverse=True,
+        )[:2]
         if not found:
             continue
         now, before = found[0], found[1] if len(found) > 1 else None

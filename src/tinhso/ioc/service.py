@@ -342,7 +342,8 @@ def ranking(
     visible = [r for r, (org, _) in zip(rows, have, strict=True) if org in seen]
     if who.kind == "province" or principal.is_global:
         out.best = visible[:RANK_SHOWN]
-        out.worst = list(reversed(visible[-RANK_SHOWN:])) if len(visible) > RANK_SHOWN else []
+        # The worst are those not among the best (with 6 to 9 ranked, fewer than five).
+        out.worst = list(reversed(visible[max(RANK_SHOWN, len(visible) - RANK_SHOWN) :]))
     return out
 
 

@@ -16,7 +16,7 @@ from tinhso import tiles
 from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
-from tinhso.errors import AppError
+from tinhso.errors import AppError, FieldError, InvalidInput
 from tinhso.fmt import local_today
 from tinhso.ioc import alerts, boundaries, live, public, ranks
 from tinhso.ioc import service as ioc
@@ -81,13 +81,12 @@ def overview_page(
     ctx["live_query"] = urlencode(
         {k: v for k, v in (("period", selected.code), ("unit", unit), ("agency", agency)) if v}
     )
-    choices = [
-        t for t in tiles.all_tiles().values() if "commune" in t.levels or "agency" in t.levels
-    ]
+    ranked = ("commune", "agency") if who.kind == "province" else ("commune",)
+    choices = [t for t in tiles.all_tiles().values() if any(k in t.levels for k in ranked)]
     rank_tile = next((t for t in choices if t.code == rank), choices[0] if choices else None)
     rankings = []
     if rank_tile is not None and who.kind in ("province", "commune"):
-        for kind in ("commune", "agency"):
+        for kind in ("commune", "agency") if who.kind == "province" else ("commune",):
             r = ioc.ranking(session, lake, principal, rank_tile, who, selected, kind, today=today)
             if r is not None and (r.best or r.subject_rank or r.count < 2):
                 rankings.append(r)
@@ -95,6 +94,7 @@ def overview_page(
     ctx["standing"] = (
         ranks.standing(session, province_code=province_row.code) if province_row is not None else []
     )
+    ctx["province_name"] = province_row.name if province_row is not None else ""
     maps = [t for t in tiles.all_tiles().values() if t.map and "commune" in t.levels]
     map_tile = next((t for t in maps if t.code == layer), maps[0] if maps else None)
     drawn, schematic = (0, False)
@@ -196,6 +196,11 @@ def alerts_page(
     request: Request, session: SessionDep, current: PageUser, state: str = ""
 ) -> Response:
     """The alerts of the caller's units and agencies: those that still hold, or of a state."""
+    rules_error: AppError | None = None
+    try:
+        alerts.read_rules()
+    except AppError as exc:  # said here: the overview keeps the alerts as they were
+        rules_error = exc
     try:
         rows = alerts.visible(session, current[0], state=state)
     except AppError as exc:
@@ -206,7 +211,9 @@ def alerts_page(
             status_code=exc.status,
         )
     return render(
-        request, "ioc/alerts.html", {"rows": rows, "state": state, "states": ALERT_STATES}
+        request,
+        "ioc/alerts.html",
+        {"rows": rows, "state": state, "states": ALERT_STATES, "rules_error": rules_error},
     )
 
 
@@ -268,6 +275,12 @@ def public_page(
     """The figures the province publishes, without signing in; 304 while they hold."""
     try:
         selected = parse_period(period) if period else public.last_complete()
+        if selected.code not in {p.code for p in public.choices()}:
+            raise InvalidInput(
+                f"trang công khai đăng các kỳ đã kết thúc của năm nay và năm trước, không có kỳ "
+                f"'{selected.code}'",
+                [FieldError("period", "chọn một kỳ trong danh sách", value=selected.code)],
+            )
         version = ioc.data_version(lake)
         tag = entity_tag("cong-khai", selected.code, live.token(version))
         unchanged = not_modified(request, tag)

@@ -35,6 +35,8 @@ def submitted_values(q: TileQuery) -> Mapping[int, float | None]:
             period = parse_report_period(q.period.code)
             if period.deadline(form.deadline_days) > utcnow():
                 continue  # not due yet
+            if form.open_from and period.first < parse_report_period(form.open_from).first:
+                continue  # before the form was asked for: no report was due
             for row in completeness(
                 session, principal=SYSTEM_PRINCIPAL, form=form, period=period
             ).rows:
@@ -59,7 +61,7 @@ def _overdue(
     """Each organisation that has not submitted a form's latest due period."""
     out: list[AlertFound] = []
     for form in list_forms(session):
-        for period in due_periods(form, 1):
+        for period in due_periods(form, 3):  # the reminders' periods: still owed, still alerted
             for row in completeness(
                 session, principal=SYSTEM_PRINCIPAL, form=form, period=period
             ).rows:
