@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from tinhso import tiles
 from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
+from tinhso.db import Id
 from tinhso.errors import InvalidInput
 from tinhso.fmt import local_today
 from tinhso.ioc import alerts, ranks
@@ -160,7 +161,7 @@ def alert_list(
 
 
 @router.get("/alerts/{alert_id}", summary="Một cảnh báo và lịch sử của nó")
-def alert_one(session: SessionDep, principal: ApiPrincipal, alert_id: int) -> Any:
+def alert_one(session: SessionDep, principal: ApiPrincipal, alert_id: Id) -> Any:
     """One alert with every step of its history."""
     row = alerts.get(session, principal, alert_id)
     return alerts.as_json(row, alerts.history(session, row))
@@ -173,9 +174,7 @@ class Ack(BaseModel):
 
 
 @router.post("/alerts/{alert_id}:acknowledge", summary="Tiếp nhận cảnh báo (kèm ghi chú)")
-def alert_acknowledge(
-    session: SessionDep, principal: ApiPrincipal, alert_id: int, body: Ack
-) -> Any:
+def alert_acknowledge(session: SessionDep, principal: ApiPrincipal, alert_id: Id, body: Ack) -> Any:
     """Record that the caller took the alert in hand (a later call adds a comment)."""
     row = alerts.acknowledge(session, principal, alert_id, body.comment)
     return alerts.as_json(row, alerts.history(session, row))

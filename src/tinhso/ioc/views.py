@@ -7,7 +7,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from sse_starlette.sse import EventSourceResponse
@@ -16,6 +16,7 @@ from tinhso import tiles
 from tinhso.accounts import service as accounts
 from tinhso.accounts.scope import Principal
 from tinhso.config import Settings
+from tinhso.db import Id
 from tinhso.errors import AppError, FieldError, InvalidInput
 from tinhso.fmt import local_today
 from tinhso.ioc import alerts, boundaries, live, public, ranks
@@ -219,7 +220,7 @@ def alerts_page(
 
 @router.get("/alerts/{alert_id}")
 def alert_page(
-    request: Request, session: SessionDep, current: PageUser, alert_id: int, done: str = ""
+    request: Request, session: SessionDep, current: PageUser, alert_id: Id, done: str = ""
 ) -> Response:
     """One alert: what it says, where it leads, its history, and the form to take it in hand."""
     try:
@@ -240,7 +241,7 @@ def acknowledge_form(
     request: Request,
     session: SessionDep,
     current: PageUser,
-    alert_id: int,
+    alert_id: Id,
     comment: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
@@ -320,7 +321,7 @@ def wall_page(
     lake: LakeDep,
     settings: SettingsDep,
     unit: str = "",
-    seconds: int = 20,
+    seconds: Annotated[int, Query(ge=8, le=300)] = 20,
 ) -> Response:
     """The operations room's large screen: dark, large type, rotating between the tiles, the
     map, the rankings and the alerts every ``seconds``, kept live by the event stream; nothing
@@ -340,7 +341,7 @@ def wall_page(
         {k: v for k, v in (("period", selected.code), ("unit", unit), ("wall", "1")) if v}
     )
     ctx["period"] = selected
-    ctx["seconds"] = max(8, min(seconds, 300))
+    ctx["seconds"] = seconds
     rank_tile = next(
         (t for t in tiles.all_tiles().values() if "commune" in t.levels and t.map), None
     )
