@@ -109,7 +109,8 @@ def login(base: str) -> str:
                 "next": "/units",
             },
         )
-        r.raise_for_status()
+        if r.status_code != 303:
+            raise SystemExit(f"sign-in refused: {r.status_code} {r.text[:200]}")
         return "; ".join(f"{k}={v}" for k, v in c.cookies.items())
 
 

@@ -18,6 +18,7 @@ parameters, and the IOC keeps each alert's state and history.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -173,16 +174,45 @@ _CACHE_SIZE = 128
 _FLIGHT: SingleFlight[dict[int, dict[str, float | None]]] = SingleFlight()
 
 
+# How long what a family holds is taken as read: an overview asks each family for a dozen
+# periods, and fifty open pages ask together; news still reaches them within seconds.
+FRESH_FOR = 1.0
+_READ: dict[tuple[Any, ...], tuple[float, object]] = {}
+
+
+def fresh_version(lake: Lake, family: figures.FigureFamily, period: Any, day: date) -> object:
+    """Return the family's version for the period after letting it bring its copy up to date,
+    at most once a second per family (and per period for the version)."""
+    now = time.monotonic()
+    rkey = (id(lake), family.prefix)
+    with _LOCK:
+        seen = _READ.get(rkey)
+        stale = seen is None or now - seen[0] > FRESH_FOR
+        if stale:
+            _READ[rkey] = (now, None)
+    if stale and family.refresh is not None:
+        family.refresh(lake, None)
+    vkey = (id(lake), family.prefix, period.code, day)
+    with _LOCK:
+        held = _READ.get(vkey)
+        if not stale and held is not None and now - held[0] <= FRESH_FOR:
+            return held[1]
+    version = family.version(lake, period, day)
+    with _LOCK:
+        _READ[vkey] = (now, version)
+        if len(_READ) > 4096:
+            _READ.clear()
+    return version
+
+
 def family_values(
     lake: Lake, family: figures.FigureFamily, period: Any, day: date
 ) -> dict[int, dict[str, float | None]]:
     """Return every figure of a family per organisation for the period, kept while the
     family's version holds (the tiles of one family share one fetch; a newer version replaces
     the older in place, and requests arriving together share one fetch)."""
-    if family.refresh is not None:
-        family.refresh(lake, None)
     key = (id(lake), family.prefix, period.code, day)
-    version = family.version(lake, period, day)
+    version = fresh_version(lake, family, period, day)
     with _LOCK:
         found = _CACHE.get(key)
         if found is not None and found[0] == version:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
@@ -16,9 +16,10 @@ from tinhso.config import Settings
 from tinhso.db import Id
 from tinhso.errors import InvalidInput
 from tinhso.fmt import local_today
-from tinhso.ioc import alerts, ranks
+from tinhso.ioc import alerts, live, ranks
 from tinhso.ioc import service as ioc
 from tinhso.services.periods import Period, parse_period
+from tinhso.web.answers import answers_of
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/v1/ioc", tags=["ioc"])
@@ -74,8 +75,11 @@ def registered(principal: ApiPrincipal) -> Any:
     return {"tiles": sorted(out, key=lambda x: x["code"])}
 
 
-@router.get("/overview", summary="Tổng quan: các ô số liệu của đơn vị trong kỳ")
+@router.get(
+    "/overview", summary="Tổng quan: các ô số liệu của đơn vị trong kỳ", response_model=None
+)
 def overview(
+    request: Request,
     session: SessionDep,
     principal: ApiPrincipal,
     lake: LakeDep,
@@ -87,12 +91,23 @@ def overview(
     """The subject's headline tiles: value, trend over the last periods (a period under way is
     marked ``complete: false``), target, status and the page behind each."""
     selected, who = _subject(session, principal, settings, period, unit, agency)
-    views = ioc.overview(session, lake, principal, who, selected)
-    return {
-        "subject": _who(who),
-        "period": selected.code,
-        "tiles": [ioc.as_json(v) for v in views],
-    }
+
+    def build(s: Session) -> dict[str, Any]:
+        views = ioc.overview(s, lake, principal, who, selected)
+        return {
+            "subject": _who(who),
+            "period": selected.code,
+            "tiles": [ioc.as_json(v) for v in views],
+        }
+
+    return answers_of(request).respond(
+        request, session, principal.scope_key(), _version(lake), build
+    )
+
+
+def _version(lake: Any) -> tuple[object, ...]:
+    """What an overview is worked out from: every family's data, the day, the tiles."""
+    return (live.token(ioc.data_version(lake)), local_today(), tuple(tiles.all_tiles()))
 
 
 @router.get("/ranking", summary="Xếp hạng xã, phường hoặc cơ quan theo một ô số liệu")

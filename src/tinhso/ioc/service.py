@@ -361,10 +361,8 @@ def data_version(lake: Lake, today: date | None = None) -> tuple[object, ...]:
     d = today or local_today()
     out: list[object] = []
     for prefix, family in sorted(figures.families().items()):
-        if family.refresh is not None:
-            family.refresh(lake, None)
         for code in (default_period(d), str(d.year)):
-            out.append((prefix, family.version(lake, parse_period(code), d)))
+            out.append((prefix, tiles.fresh_version(lake, family, parse_period(code), d)))
     return tuple(out)
 
 
