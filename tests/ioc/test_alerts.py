@@ -138,6 +138,8 @@ def test_the_alert_pages(client: Any, rules: World) -> None:
     _login(client, "officer_dk")
     home = client.get("/")
     assert 'id="alerts"' in home.text and "Phường Đoàn Kết: tỷ lệ thử" in home.text
+    tile = home.text[home.text.index('id="tile-alerts"') :]
+    assert '<p class="value">1</p>' in tile[:400]  # the commune's one alert, as a tile
     listed = client.get("/alerts")
     assert "Xã Bình Lư có việc" not in listed.text  # another commune's
     aid = int(listed.text.split('href="/alerts/')[1].split('"')[0])
