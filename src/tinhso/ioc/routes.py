@@ -18,7 +18,7 @@ from tinhso.errors import InvalidInput
 from tinhso.fmt import local_today
 from tinhso.ioc import alerts, live, ranks
 from tinhso.ioc import service as ioc
-from tinhso.services.periods import Period, parse_period
+from tinhso.services.periods import Period
 from tinhso.web.answers import answers_of
 from tinhso.web.deps import ApiPrincipal, LakeDep, SessionDep, SettingsDep
 
@@ -34,16 +34,14 @@ AgencyQ = Annotated[str, Query(description="mã cơ quan (thay cho unit)")]
 def _subject(
     session: Session, principal: Principal, settings: Settings, period: str, unit: str, agency: str
 ) -> tuple[Period, ioc.Subject]:
-    selected = parse_period(period or ioc.default_period())
-    who = ioc.subject(
+    return ioc.resolve(
         session,
         principal,
+        period=period,
         unit=unit,
         agency=agency,
         province_code=settings.province_code,
-        day=local_today(),
     )
-    return selected, who
 
 
 def _who(who: ioc.Subject) -> dict[str, Any]:

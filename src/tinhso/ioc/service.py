@@ -160,6 +160,24 @@ def subject(
     raise InvalidInput("tài khoản chưa được giao địa bàn hay cơ quan để xem trung tâm điều hành")
 
 
+def resolve(
+    session: Session,
+    principal: Principal,
+    *,
+    period: str,
+    unit: str = "",
+    agency: str = "",
+    province_code: str,
+) -> tuple[Period, Subject]:
+    """Return the period asked for (the quarter under way by default) and whom it is about
+    (:func:`subject`, on today's units); raise InvalidInput, NotFound as those do."""
+    selected = parse_period(period or default_period())
+    who = subject(
+        session, principal, unit=unit, agency=agency, province_code=province_code, day=local_today()
+    )
+    return selected, who
+
+
 def _unit(u: Unit) -> Subject:
     return Subject(u.level, u.id, u.code, u.name, u)
 

@@ -64,16 +64,15 @@ def overview_page(
         "asked_unit": bool(unit.strip()),
         "asked_agency": bool(agency.strip()),
     }
+    today = local_today()
     try:
-        selected = parse_period(period or ioc.default_period())
-        today = local_today()
-        who = ioc.subject(
+        selected, who = ioc.resolve(
             session,
             principal,
+            period=period,
             unit=unit,
             agency=agency,
             province_code=settings.province_code,
-            day=today,
         )
     except AppError as exc:
         ctx.update(error=exc.detail, views=[], who=None, period=None)
@@ -154,16 +153,15 @@ def live_part(
 ) -> Response:
     """The tiles and alerts of the overview again, for an open page told that data changed."""
     principal = current[0]
+    today = local_today()
     try:
-        selected = parse_period(period or ioc.default_period())
-        today = local_today()
-        who = ioc.subject(
+        selected, who = ioc.resolve(
             session,
             principal,
+            period=period,
             unit=unit,
             agency=agency,
             province_code=settings.province_code,
-            day=today,
         )
     except AppError as exc:
         return Response(exc.detail, status_code=exc.status, media_type="text/plain; charset=utf-8")
