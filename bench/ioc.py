@@ -24,7 +24,6 @@ Bars (issue 12): p95 under 100 ms with 0 errors; first load under 1.5 MB and usa
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import subprocess
 import sys
@@ -36,46 +35,13 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import append_results, git_rev
 from bench.dvc import generate
-from bench.readers import TINHSO, _run, free_port, fresh, prepare, start_server
+from bench.readers import TINHSO, _run, free_port, fresh, load_wrk, prepare, start_server
 
 from tinhso.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 USER, PASSWORD = "lanhdao", "TinhSo@2025"
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
-
-WRK = """
-local urls = {%s}
-local cookie, token = "%s", "%s"
-local i = 0
-statuses = {}
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) i = math.random(#urls) end
-function request()
-  i = i %% #urls + 1
-  return wrk.format("GET", urls[i], {["Cookie"] = cookie, ["Authorization"] = "Bearer " .. token,
-                                    ["Accept-Encoding"] = "gzip"})
-end
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-function done(summary, latency, requests)
-  local all = {}
-  for _, t in ipairs(threads) do
-    for st, n in pairs(t:get("statuses")) do all[st] = (all[st] or 0) + n end
-  end
-  local parts = {}
-  for st, n in pairs(all) do table.insert(parts, string.format('"%%d": %%d', st, n)) end
-  local e = summary.errors
-  io.write(string.format(
-    'WRK {"requests": %%d, "micros": %%d, "p50": %%d, "p95": %%d, "p99": %%d, "max": %%d, ' ..
-    '"socket_errors": %%d, "statuses": {%%s}}\\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max, e.connect + e.read + e.write + e.timeout,
-    table.concat(parts, ", ")))
-end
-"""
 
 
 def urls(period: str) -> list[str]:
@@ -267,27 +233,9 @@ def run(args: argparse.Namespace) -> str:
                 cold[u] = time.perf_counter() - began
                 if r.status_code != 200:
                     raise SystemExit(f"{u}: {r.status_code} {r.text[:300]}")
-        script = work / "ioc.lua"
-        script.write_text(
-            WRK % (", ".join(json.dumps(u) for u in plan), cookie, token), encoding="utf-8"
+        summary = load_wrk(
+            base, token, plan, args.users, args.seconds, work, headers={"Cookie": cookie}
         )
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t2",
-                f"-c{args.users}",
-                f"-d{int(args.seconds)}s",
-                "--timeout",
-                "60s",
-                "-s",
-                str(script),
-                base,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        summary = json.loads(next(x for x in out.splitlines() if x.startswith("WRK "))[4:])
         weight = first_load(base, cookie)
         pushes = push_to_page(base, cookie, system, db_url)
     finally:

@@ -195,7 +195,7 @@ async def load(
 
 WRK_SCRIPT = """
 local urls = {%s}
-local token = "%s"
+local headers = {%s}
 local i = 0
 statuses = {}
 local threads = {}
@@ -203,8 +203,7 @@ function setup(thread) table.insert(threads, thread) end
 function init(args) i = math.random(#urls) end
 function request()
   i = i %% #urls + 1
-  return wrk.format("GET", urls[i], {["Authorization"] = "Bearer " .. token,
-                                    ["Accept-Encoding"] = "gzip"})
+  return wrk.format("GET", urls[i], headers)
 end
 function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -228,13 +227,22 @@ end
 
 
 def load_wrk(
-    base: str, token: str, urls: list[str], readers: int, seconds: float, work: Path
+    base: str,
+    token: str,
+    urls: list[str],
+    readers: int,
+    seconds: float,
+    work: Path,
+    headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Run ``readers`` closed-loop connections of wrk (C; its own cost is a small share of a
-    core, where 50 Python clients took most of one) for ``seconds``; return its summary."""
+    core, where 50 Python clients took most of one) for ``seconds``; return its summary. Each
+    request carries the bearer ``token``, gzip, and ``headers`` (a session cookie)."""
     script = work / "readers.lua"
     quoted = ", ".join(json.dumps(u) for u in urls)
-    script.write_text(WRK_SCRIPT % (quoted, token), encoding="utf-8")
+    sent = {"Authorization": f"Bearer {token}", "Accept-Encoding": "gzip", **(headers or {})}
+    table = ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in sent.items())
+    script.write_text(WRK_SCRIPT % (quoted, table), encoding="utf-8")
     out = subprocess.run(
         [
             "wrk",

@@ -253,8 +253,10 @@ def tile_view(
     selected: Period,
     today: date,
 ) -> TileView:
-    """Return one tile for the subject: its value, trend, status and where it leads."""
-    period = tile_period(tile, selected)
+    """Return one tile for the subject: its value, trend, status and where it leads (an
+    assessment of whole periods from its last complete one, :func:`shown_period`)."""
+    asked = tile_period(tile, selected)
+    period = shown_period(tile, selected, today)
     points: list[Point] = []
     p = period
     for _ in range(TREND[period.kind]):
@@ -264,8 +266,6 @@ def tile_view(
         points.append(Point(p, _value(lake, tile, p, who.org, today), p.last < today))
         p = previous(p)
     points.reverse()
-    if tile.whole:  # an assessment: the period under way is not a figure yet
-        points = [x for x in points if x.complete]
     current = points[-1] if points else Point(period, None, False)
     view = TileView(
         tile,
@@ -274,7 +274,7 @@ def tile_view(
         current.complete,
         points,
         status(tile, current.value),
-        asked=period,
+        asked=asked,
     )
     if len(points) >= 2 and current.complete and points[-2].complete:
         before = points[-2]

@@ -327,9 +327,8 @@ def wall_page(
     principal = current[0]
     today = local_today()
     try:
-        selected = parse_period(ioc.default_period())
-        who = ioc.subject(
-            session, principal, unit=unit, province_code=settings.province_code, day=today
+        selected, who = ioc.resolve(
+            session, principal, period="", unit=unit, province_code=settings.province_code
         )
     except AppError as exc:
         ctx0: dict[str, object] = {"error": exc.detail, "views": [], "who": None, "period": None}
